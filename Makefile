@@ -1,0 +1,32 @@
+# Quick start: `make demo` (set up + the embedded demo) and `make test` (set up + the test suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+# torch is pinned to the CPU build so that the tests' PyTorch reference does not pull CUDA packages.
+$(STAMP): setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e ".[all,dev]" "torch==2.13.0"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/crfiqa-tf demo --out demo_out
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf demo_out runs .pytest_cache

@@ -1,0 +1,1 @@
+"""The embedded demo: the whole system shown working on one machine with synthetic identities."""
