@@ -18,6 +18,41 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare(args: argparse.Namespace) -> int:
+    from crfiqa_tf.data.prepare import prepare_from_folder, prepare_from_rec
+
+    if bool(args.from_rec) == bool(args.from_folder):
+        raise SystemExit("crfiqa-tf prepare: give exactly one of --from-rec DIR or --from-folder DIR")
+    if args.from_rec:
+        info = prepare_from_rec(args.from_rec, args.out, shards=args.shards, name=args.rec_name)
+    else:
+        info = prepare_from_folder(args.from_folder, args.out, shards=args.shards)
+    print(
+        f"{info['num_images']} images of {info['num_classes']} identities in {len(info['shards'])} shards "
+        f"at {args.out}; {len(info['skipped'])} inputs skipped (listed in dataset_info.json)"
+    )
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from crfiqa_tf.data.synthetic import make_synthetic_dataset
+
+    info = make_synthetic_dataset(
+        args.out,
+        args.identities,
+        args.per_identity,
+        seed=args.seed,
+        shards=args.shards,
+        val_identities=args.val_identities,
+        val_pairs=args.val_pairs,
+    )
+    print(
+        f"{info['num_images']} synthetic images of {info['num_classes']} identities at {args.out} "
+        f"(+ verification.bin from held-out identities)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -26,6 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="demo_out", help="output folder (replaced on re-run)")
     demo.add_argument("--quick", action="store_true", help="smallest sizes (used by the tests)")
     demo.set_defaults(handler=_demo)
+
+    prepare = commands.add_parser("prepare", help="convert insightface .rec/.idx or an image folder to TFRecords")
+    prepare.add_argument("--from-rec", metavar="DIR", help="folder with train.rec, train.idx (and property)")
+    prepare.add_argument("--rec-name", default="train", help="base name of the .rec/.idx pair (default: train)")
+    prepare.add_argument("--from-folder", metavar="DIR", help="folder with one sub-folder per identity")
+    prepare.add_argument("--out", required=True, help="output folder (replaced on re-run)")
+    prepare.add_argument("--shards", type=int, default=16)
+    prepare.set_defaults(handler=_prepare)
+
+    synth = commands.add_parser("synth", help="write the synthetic identity set (shards + verification.bin)")
+    synth.add_argument("--out", required=True)
+    synth.add_argument("--identities", type=int, required=True)
+    synth.add_argument("--per-identity", type=int, required=True)
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--shards", type=int, default=4)
+    synth.add_argument("--val-identities", type=int, default=None, help="held-out identities (default: N/4, >= 4)")
+    synth.add_argument("--val-pairs", type=int, default=400)
+    synth.set_defaults(handler=_synth)
     return parser
 
 

@@ -1,0 +1,85 @@
+"""Safe image reading shared by dataset preparation, the CLI, the scorers and the Beam job (NumPy + Pillow only).
+
+Guards against what real galleries contain: decompression bombs (a pixel-count limit checked before decoding),
+truncated files, non-images, and modes that are not 8-bit RGB (grayscale, CMYK, palette, alpha, 16-bit), which are
+converted. Every failure is an `ImageReadError` whose message names the input and the cause.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+
+import numpy as np
+from PIL import Image
+
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+class ImageReadError(ValueError):
+    """An input that could not be read as an image; ``.cause`` is a short machine-readable reason."""
+
+    def __init__(self, source: str, cause: str, detail: str):
+        super().__init__(f"{source}: {cause}: {detail}")
+        self.source, self.cause, self.detail = source, cause, detail
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit grey: scale the full range to 8 bits instead of clipping at 255.
+        array = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(array / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")
+
+
+def open_image(data: bytes, source: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decodes `data` into an RGB Pillow image after checking its size; raises `ImageReadError`."""
+    if not data:
+        raise ImageReadError(source, "empty", "the file has no bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageReadError(source, "too_large", f"{width}x{height} exceeds the {max_pixels} pixel limit")
+            image.load()
+    except ImageReadError:
+        raise
+    except Image.UnidentifiedImageError:
+        raise ImageReadError(source, "not_an_image", "not a recognised image format") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageReadError(source, "too_large", str(error)) from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageReadError(source, "corrupt", str(error) or type(error).__name__) from None
+    return _to_rgb(image)
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        raise ImageReadError(path, "unreadable", error.strerror or str(error)) from None
+
+
+def read_image(
+    path_or_bytes, source: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, size: int | None = None
+) -> np.ndarray:
+    """An image as an RGB uint8 array ``[H, W, 3]``, resized (bilinear) to ``size × size`` when given."""
+    if isinstance(path_or_bytes, (str, os.PathLike)):
+        source = source or os.fspath(path_or_bytes)
+        data = read_bytes(os.fspath(path_or_bytes))
+    else:
+        data = bytes(path_or_bytes)
+        source = source or "<bytes>"
+    image = open_image(data, source, max_pixels)
+    if size is not None and image.size != (size, size):
+        image = image.resize((size, size), Image.BILINEAR)
+    return np.asarray(image, dtype=np.uint8)
