@@ -8,7 +8,7 @@ pulls in. An edge device installs ``crfiqa-tf[edge]``; everyone else installs ``
 from setuptools import find_packages, setup
 
 CORE = ["numpy>=1.26,<2.5", "pillow>=10", "pyyaml>=6", "tqdm>=4.66"]
-TF = ["tensorflow>=2.21,<2.22", "keras>=3.10,<4", "matplotlib>=3.8"]
+TF = ["tensorflow>=2.21,<2.22", "keras>=3.10,<4", "tensorboard>=2.20", "matplotlib>=3.8"]
 EXTRAS = {
     "tf": TF,
     "edge": ["ai-edge-litert>=2.3,<3"],

@@ -43,6 +43,6 @@ def _nearest_centroid_accuracy(identities, severity):
 def test_identities_are_distinguishable_and_degradation_hurts():
     identities = 20
     clean = _nearest_centroid_accuracy(identities, 0.0)
-    degraded = _nearest_centroid_accuracy(identities, 0.9)
+    degraded = _nearest_centroid_accuracy(identities, 1.0)
     assert clean > 5 / identities, clean  # chance is 1/20
     assert degraded < clean - 0.15, (clean, degraded)

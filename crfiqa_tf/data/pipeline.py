@@ -93,11 +93,14 @@ def make_dataset(
     with_metadata: bool = False,
     counter: CorruptRecordCounter | None = None,
     input_context: tf.distribute.InputContext | None = None,
+    skip_records: int = 0,
 ) -> tf.data.Dataset:
     """Batches of ``(images [B, S, S, 3] float32 in [−1, 1], labels [B] int32)``.
 
     With ``with_metadata=True`` a third element carries ``{"source_id", "degradation"}`` (evaluation).
-    `files` is a shard folder or a list of shard paths. ``repeat`` defaults to `training`.
+    `files` is a shard folder or a list of shard paths. ``repeat`` defaults to `training`. ``skip_records`` resumes
+    a deterministic stream where a previous run stopped: records are skipped before decoding (cheap), so the
+    position is exact unless corrupt records were skipped before it.
     """
     if isinstance(files, str):
         files = shard_files(files)
@@ -125,6 +128,8 @@ def make_dataset(
     )
     if training and shuffle_buffer > 1:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if skip_records:
+        dataset = dataset.skip(skip_records)
     dataset = dataset.map(lambda s: tf.io.parse_single_example(s, schema.feature_spec()), num_parallel_calls=AUTOTUNE)
     dataset = dataset.interleave(
         lambda r: _decode_or_skip(r, image_size, counter),
@@ -146,17 +151,25 @@ def make_dataset(
             outputs += ({"source_id": record[schema.SOURCE_ID], "degradation": record[schema.DEGRADATION]},)
         return outputs
 
-    dataset = dataset.enumerate().map(_finish, num_parallel_calls=AUTOTUNE, deterministic=options.deterministic)
-    if input_context is not None:
-        batch_size = input_context.get_per_replica_batch_size(batch_size * input_context.num_replicas_in_sync)
+    dataset = dataset.enumerate(start=skip_records).map(
+        _finish, num_parallel_calls=AUTOTUNE, deterministic=options.deterministic
+    )
     dataset = dataset.batch(batch_size, drop_remainder=training)
     return dataset.prefetch(AUTOTUNE).with_options(options)
 
 
-def make_distributed_dataset(strategy: tf.distribute.Strategy, files, per_replica_batch: int, **kwargs):
-    """`make_dataset` for each input pipeline of `strategy`, batching `per_replica_batch` per replica."""
+def make_distributed_dataset(
+    strategy: tf.distribute.Strategy, files, per_replica_batch: int, skip_steps: int = 0, **kwargs
+):
+    """`make_dataset` for each input pipeline of `strategy`, batching `per_replica_batch` per replica.
+
+    ``skip_steps`` resumes after that many global steps (each pipeline skips the records it fed them).
+    """
 
     def dataset_fn(input_context):
-        return make_dataset(files, per_replica_batch, input_context=input_context, **kwargs)
+        per_pipeline = per_replica_batch * input_context.num_replicas_in_sync // input_context.num_input_pipelines
+        return make_dataset(
+            files, per_replica_batch, input_context=input_context, skip_records=skip_steps * per_pipeline, **kwargs
+        )
 
     return strategy.distribute_datasets_from_function(dataset_fn)

@@ -139,12 +139,12 @@ def apply_degradation(
     s = float(severity)
     quality = 95
     if kind == "blur":
-        image = image.filter(ImageFilter.GaussianBlur(radius=4.0 * s))
+        image = image.filter(ImageFilter.GaussianBlur(radius=6.0 * s))
     elif kind == "noise":
-        array = np.asarray(image, np.float32) + rng.normal(0, 70 * s, (SIZE, SIZE, 3))
+        array = np.asarray(image, np.float32) + rng.normal(0, 90 * s, (SIZE, SIZE, 3))
         image = Image.fromarray(np.uint8(np.clip(array, 0, 255)))
     elif kind == "downscale":
-        small = max(8, int(round(SIZE / (1 + 9 * s))))
+        small = max(7, int(round(SIZE / (1 + 15 * s))))
         image = image.resize((small, small), Image.BILINEAR).resize((SIZE, SIZE), Image.BILINEAR)
     elif kind == "occlusion":
         area = 0.6 * s * SIZE * SIZE
@@ -154,7 +154,7 @@ def apply_degradation(
         image = image.copy()
         ImageDraw.Draw(image).rectangle([x0, y0, x0 + w, y0 + h], fill=tuple(int(v) for v in rng.uniform(0, 255, 3)))
     elif kind == "low_contrast":
-        image = ImageEnhance.Contrast(image).enhance(1.0 - 0.9 * s)
+        image = ImageEnhance.Contrast(image).enhance(1.0 - 0.96 * s)
     elif kind == "jpeg":
         quality = int(round(95 - 92 * s))
     else:

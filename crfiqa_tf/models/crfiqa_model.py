@@ -123,7 +123,11 @@ class CRFIQAModel(keras.Model):
             self._trackers[name].update_state(parts[key])
         self._trackers["mean_cr"].update_state(parts["cr"])
         self._trackers["mean_quality"].update_state(parts["quality"])
-        return {name: tracker.result() for name, tracker in self._trackers.items()}
+        results = {name: tracker.result() for name, tracker in self._trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras reduces multi-worker step outputs with reduce("MEAN", axis=0), which rejects scalars.
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     def train_step(self, data):
         images, labels = data[0], data[1]
