@@ -176,12 +176,13 @@ def make_sample(face: Image.Image, rng: np.random.Generator, severity: float | N
     return encode_jpeg(image, quality), severity, kind
 
 
-def _identity_faces(count: int, seed: int, offset: int = 0) -> list[Image.Image]:
+def identity_faces(count: int, seed: int, offset: int = 0) -> list[Image.Image]:
+    """The clean faces of identities ``offset .. offset+count-1`` of the set drawn with `seed`."""
     return [render_identity(identity_params(np.random.default_rng([seed, offset + i]))) for i in range(count)]
 
 
 def iter_synthetic_samples(identities: int, per_identity: int, seed: int) -> Iterator[Sample]:
-    faces = _identity_faces(identities, seed)
+    faces = identity_faces(identities, seed)
     for label, face in enumerate(faces):
         rng = np.random.default_rng([seed, 1_000_003, label])
         for index in range(per_identity):
@@ -193,7 +194,7 @@ def make_verification_pairs(identities: int, pairs: int, seed: int, first_identi
     """``(bins, issame, meta)``: `pairs` image pairs, alternately mated and non-mated, from fresh identities."""
     if identities < 2:
         raise ValueError(f"a verification set needs at least 2 identities, got {identities}")
-    faces = _identity_faces(identities, seed, offset=first_identity)
+    faces = identity_faces(identities, seed, offset=first_identity)
     rng = np.random.default_rng([seed, 2_000_003])
     bins, issame, meta = [], [], []
     for index in range(pairs):
@@ -230,6 +231,7 @@ def make_synthetic_dataset(
         "label_map": {f"id{i:05d}": i for i in range(identities)},
         "skipped": [],
         "degradations": list(DEGRADATIONS),
+        "synthetic": {"seed": seed, "identities": identities, "per_identity": per_identity},
     }
     info = write_shards(
         iter_synthetic_samples(identities, per_identity, seed),
