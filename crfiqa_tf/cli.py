@@ -53,6 +53,14 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from crfiqa_tf.config import load_config
+    from training.train_lib import run
+
+    run(load_config(args.config, args.set), resume=args.resume)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -79,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--val-identities", type=int, default=None, help="held-out identities (default: N/4, >= 4)")
     synth.add_argument("--val-pairs", type=int, default=400)
     synth.set_defaults(handler=_synth)
+
+    from training.train import add_arguments
+
+    train = commands.add_parser("train", help="train CR-FIQA from a config (see training/configs/)")
+    add_arguments(train)
+    train.set_defaults(handler=_train)
     return parser
 
 

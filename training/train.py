@@ -21,11 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from crfiqa_tf.config import load_config
-    from training.train_lib import run
+    from crfiqa_tf.cli import main as cli_main
 
-    run(load_config(args.config, args.set), resume=args.resume)
-    return 0
+    return cli_main(
+        ["train", "--config", args.config, *(f"--set={s}" for s in args.set)] + (["--resume"] if args.resume else [])
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,66 @@
+"""Runs every benchmark (or, with --table-only, none) and rewrites the README's benchmark table from the JSON
+files in benchmarks/results; each row names the machine and the date it was measured on."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCHMARKS = ["input_pipeline.py", "train_throughput.py", "method_check.py"]
+START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
+
+
+def _value(row: dict) -> str:
+    for key in ("images_per_s", "value"):
+        if key in row:
+            return f"{row[key]:.3g}" + (" images/s" if key == "images_per_s" else "")
+    return ""
+
+
+def table() -> str:
+    lines = [START, "", "| benchmark | measurement | result | note | machine, date |", "|---|---|---|---|---|"]
+    for path in sorted(glob.glob(os.path.join(ROOT, "benchmarks", "results", "*.json"))):
+        with open(path, encoding="utf-8") as handle:
+            result = json.load(handle)
+        note_keys = [k for k in result if k.startswith("ratio") or k == "goal"]
+        note = "; ".join(
+            f"{k}: {result[k]:.3g}" if isinstance(result[k], float) else f"{k}: {result[k]}" for k in note_keys
+        )
+        for row in result["rows"]:
+            extra = f"vs PyTorch {row['vs_torch']:.2f}×" if "vs_torch" in row else row.get("goal", "")
+            lines.append(
+                f"| {result['benchmark']} | {row['what']} | {_value(row)} | {extra or note} | "
+                f"{result['machine']}, {result['date']} |"
+            )
+    return "\n".join(lines + ["", END])
+
+
+def rewrite_readme() -> None:
+    path = os.path.join(ROOT, "README.md")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if START not in text:
+        raise SystemExit(f"README.md has no {START} marker")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1] if END in rest else rest
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(head + table() + tail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--table-only", action="store_true", help="only rewrite the README table")
+    args = parser.parse_args()
+    if not args.table_only:
+        for script in BENCHMARKS:
+            subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script)], check=True, cwd=ROOT)
+    rewrite_readme()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The embedded demo at its smallest size, end to end, in a subprocess (it splits the CPU into 2 devices)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.slow
+def test_quick_demo_writes_every_artefact(tmp_path):
+    out = tmp_path / "demo_out"
+    command = [sys.executable, "-m", "crfiqa_tf.cli", "demo", "--quick", "--out", str(out)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for stage in ("1/4", "2/4", "3/4", "4/4"):
+        assert f"[demo] {stage}" in result.stdout
+    summary = (out / "SUMMARY.md").read_text()
+    figures = json.loads((out / "summary.json").read_text())
+    assert "Spearman(quality, −degradation)" in summary and "verification accuracy" in summary
+    assert figures["train"]["steps"] == 4 and figures["train"]["replicas"] == 2
+    assert -1.0 <= figures["method"]["spearman_quality_vs_neg_degradation"] <= 1.0
+    for artefact in (
+        "synthetic/train/dataset_info.json",
+        "synthetic/train/verification.bin",
+        "run/model.keras",
+        "run/inference.keras",
+        "run/log.csv",
+        "run/config.yaml",
+    ):
+        assert (out / artefact).exists(), artefact
+    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]  # re-running over the same folder is safe
