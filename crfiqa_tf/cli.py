@@ -61,6 +61,23 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from crfiqa_tf.evaluation.evaluate import evaluate
+
+    result = evaluate(
+        args.model,
+        args.out,
+        bin_path=args.bin,
+        pairs_csv=args.pairs,
+        images_root=args.images,
+        fr_model_path=args.fr_model,
+        fmrs=args.fmr,
+    )
+    print(open(f"{args.out}/pauc.md", encoding="utf-8").read())
+    print(f"verification accuracy (10-fold): {result['verification_accuracy']:.4f}; plots: {result['plots']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -93,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train CR-FIQA from a config (see training/configs/)")
     add_arguments(train)
     train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("evaluate", help="EDC/pAUC with baselines, ERC, verification on a pair set")
+    evaluate.add_argument("--model", required=True, help="training run directory or .keras file")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--bin", help="insightface .bin pair set")
+    source.add_argument("--pairs", help="CSV with path_a,path_b,issame")
+    evaluate.add_argument("--images", help="root folder of the paths in --pairs")
+    evaluate.add_argument("--fr-model", help="another recognition model (.keras) for the comparison scores")
+    evaluate.add_argument("--fmr", type=float, nargs="+", default=[1e-3], help="target FMR(s) for the threshold")
+    evaluate.add_argument("--out", required=True)
+    evaluate.set_defaults(handler=_evaluate)
     return parser
 
 

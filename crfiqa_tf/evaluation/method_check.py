@@ -16,29 +16,10 @@ import numpy as np
 from crfiqa_tf.data.bin_sets import load_bin
 from crfiqa_tf.data.schema import read_dataset_info
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
+from crfiqa_tf.evaluation.evaluate import model_outputs
 from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.image_io import read_image
 from crfiqa_tf.losses import certainty_ratio
-from crfiqa_tf.preprocess import preprocess_images_np
-
-
-def _resize(images: np.ndarray, size: int) -> np.ndarray:
-    if images.shape[1] == size:
-        return images
-    import tensorflow as tf
-
-    return np.asarray(tf.cast(tf.round(tf.image.resize(images, [size, size])), tf.uint8))
-
-
-def _forward(model, images: np.ndarray, batch: int = 64):
-    size = model.backbone.input_shape[1]
-    embeddings, qualities = [], []
-    for start in range(0, len(images), batch):
-        x = preprocess_images_np(_resize(images[start : start + batch], size))
-        out = model(x, training=False)
-        embeddings.append(np.asarray(out["embedding"]))
-        qualities.append(np.asarray(out["quality"]))
-    return np.concatenate(embeddings), np.concatenate(qualities)
 
 
 def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int = 99) -> dict:
@@ -46,7 +27,7 @@ def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int 
     images, _ = load_bin(os.path.join(data_dir, "verification.bin"))
     with open(os.path.join(data_dir, "verification_meta.json"), encoding="utf-8") as handle:
         degradation = np.array([m["degradation"] for m in json.load(handle)["images"]])
-    _, quality = _forward(model, images)
+    _, quality = model_outputs(model, images)
     result = {
         "held_out_images": len(images),
         "spearman_quality_vs_neg_degradation": spearman(quality, -degradation),
@@ -60,7 +41,7 @@ def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int 
         for _ in range(samples_per_identity):
             fresh.append(read_image(make_sample(face, rng)[0]))
             labels.append(label)
-    embeddings, quality = _forward(model, np.stack(fresh))
+    embeddings, quality = model_outputs(model, np.stack(fresh))
     head = model.margin_head(embeddings, np.array(labels))
     cr = np.asarray(certainty_ratio(head["ccs"], head["nnccs"], model.cr_mode))
     result.update({"fresh_training_identity_images": len(fresh), "spearman_quality_vs_cr": spearman(quality, cr)})

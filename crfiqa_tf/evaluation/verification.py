@@ -27,9 +27,20 @@ def _check(scores, issame):
 
 
 def _best_threshold(scores, issame):
-    candidates = np.unique(scores)
-    accuracies = [np.mean((scores >= t) == issame) for t in candidates]
-    return candidates[int(np.argmax(accuracies))]
+    """The accuracy-maximising threshold, placed midway between consecutive distinct scores."""
+    order = np.argsort(scores, kind="mergesort")
+    s, same = scores[order], issame[order]
+    # Threshold below position i: the first i pairs are rejected. Correct = non-mated rejected + mated accepted.
+    rejected_nonmated = np.concatenate([[0], np.cumsum(~same)])
+    accepted_mated = same.sum() - np.concatenate([[0], np.cumsum(same)])
+    correct = rejected_nonmated + accepted_mated
+    valid = np.concatenate([[True], s[1:] > s[:-1], [True]])  # never split equal scores
+    best = int(np.argmax(np.where(valid, correct, -1)))
+    if best == 0:
+        return s[0] - 1.0
+    if best == len(s):
+        return s[-1] + 1.0
+    return (s[best - 1] + s[best]) / 2.0
 
 
 def ten_fold_accuracy(scores, issame, folds: int = 10) -> tuple[float, float]:

@@ -1,0 +1,60 @@
+"""Raw quality → a 0–100 score users can read, via a logistic fitted on a reference set's percentiles.
+
+CR-FIQA's raw output (a predicted certainty ratio) has no fixed range and shifts between models. In the spirit
+of OFIQ's unified quality-score mapping, the calibration maps the reference set's median to 50 and spreads its
+5th–95th percentile range over about 90 points (exactly 5 and 95 when the two percentiles are symmetric about the
+median): ``score = 100 / (1 + exp(−(q − centre) / scale))``. It is stored as JSON beside the model
+and applied by every scorer; the raw quality is always kept next to the score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+LOW, HIGH = 5.0, 95.0  # percentiles of the reference set mapped to these scores
+
+
+def fit_calibration(reference_quality, reference: str = "") -> dict:
+    quality = np.asarray(reference_quality, np.float64).reshape(-1)
+    if quality.size < 10:
+        raise ValueError(f"calibration needs at least 10 reference qualities, got {quality.size}")
+    if not np.all(np.isfinite(quality)):
+        raise ValueError("reference qualities contain NaN or infinity")
+    low, centre, high = np.percentile(quality, [LOW, 50.0, HIGH])
+    spread = high - low
+    if spread <= 0:
+        raise ValueError("reference qualities are (nearly) constant; a calibration cannot be fitted")
+    scale = spread / (2.0 * math.log(HIGH / (100.0 - HIGH)))
+    return {
+        "type": "logistic",
+        "centre": float(centre),
+        "scale": float(scale),
+        "reference": reference,
+        "reference_size": int(quality.size),
+        "reference_percentiles": {"5": float(low), "50": float(centre), "95": float(high)},
+    }
+
+
+def apply_calibration(quality, calibration: dict) -> np.ndarray:
+    """0–100 scores for raw qualities."""
+    if calibration.get("type") != "logistic":
+        raise ValueError(f"unknown calibration type {calibration.get('type')!r}")
+    z = (np.asarray(quality, np.float64) - calibration["centre"]) / calibration["scale"]
+    return 100.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+
+
+def save_calibration(calibration: dict, path: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(calibration, handle, indent=2)
+
+
+def load_calibration(path: str) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        calibration = json.load(handle)
+    for key in ("type", "centre", "scale"):
+        if key not in calibration:
+            raise ValueError(f"{path}: not a calibration file (missing {key!r})")
+    return calibration

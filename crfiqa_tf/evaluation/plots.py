@@ -1,0 +1,27 @@
+"""EDC plots: several quality measures on one PNG, headless (matplotlib's Agg backend)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def plot_edc(curves: dict, path: str, fmr: float, fr_model: str, limit: float = 0.3, size=(6.4, 4.8), dpi=100):
+    """Writes the EDC curves ``{method: EDCCurve}`` to `path`; the legend carries each pAUC up to `limit`."""
+    figure, axis = plt.subplots(figsize=size, dpi=dpi)
+    for name, curve in curves.items():
+        label = f"{name} (pAUC@{limit:g} = {curve.pauc[limit]:.4f})"
+        axis.step(curve.discard_fractions, curve.fnmr, where="post", label=label)
+    axis.set_xlabel("fraction of mated comparisons discarded")
+    axis.set_ylabel("FNMR")
+    axis.set_xlim(0, 1)
+    axis.set_ylim(bottom=0)
+    axis.set_title(f"EDC at FMR {fmr:g} (threshold fixed before discarding)\nrecognition model: {fr_model}")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
