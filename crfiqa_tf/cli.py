@@ -78,6 +78,46 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from serving.export_lib import export
+
+    result = export(
+        args.model,
+        args.out,
+        formats=args.formats.split(","),
+        quantize=args.quantize.split(","),
+        version=args.version,
+        model_name=args.name,
+        calibration_path=args.calibration,
+        representative_dir=args.representative,
+    )
+    print(f"SavedModel: {result['saved_model']}")
+    for item in result["files"]:
+        p = item["parity"]
+        print(
+            f"{item['path']}: {p['size_bytes'] / 2**20:.1f} MiB, max |Δquality| {p['max_abs_diff_quality']:.2e}, "
+            f"Spearman {p['spearman_quality']:.4f}, mean cosine {p['mean_cosine_embedding']:.4f}"
+        )
+    return 0
+
+
+def _client(args: argparse.Namespace) -> int:
+    from crfiqa_tf.image_io import ImageReadError, read_bytes
+    from serving.client import CRFIQAClient
+
+    client = CRFIQAClient(args.target, model_name=args.name, transport=args.transport, timeout=args.timeout)
+    print("path,quality,quality_score,error")
+    for path in args.images:
+        try:
+            outputs = client.predict_bytes([read_bytes(path)])
+        except (ImageReadError, ValueError) as error:
+            print(f"{path},,,{str(error).replace(',', ';')}")
+            continue
+        score = outputs.get("quality_score")
+        print(f"{path},{float(outputs['quality'][0]):.6f},{'' if score is None else f'{float(score[0]):.2f}'},")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -121,6 +161,25 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fmr", type=float, nargs="+", default=[1e-3], help="target FMR(s) for the threshold")
     evaluate.add_argument("--out", required=True)
     evaluate.set_defaults(handler=_evaluate)
+
+    export = commands.add_parser("export", help="SavedModel (TF Serving layout), TFLite and ONNX with parity reports")
+    export.add_argument("--model", required=True, help="training run directory, model.keras or inference.keras")
+    export.add_argument("--out", required=True)
+    export.add_argument("--formats", default="saved_model,tflite,onnx")
+    export.add_argument("--quantize", default="fp32,dynamic,int8", help="TFLite modes")
+    export.add_argument("--version", type=int, default=1)
+    export.add_argument("--name", default="crfiqa", help="model name in TF Serving")
+    export.add_argument("--calibration", help="calibration JSON (adds the quality_score output)")
+    export.add_argument("--representative", help="training shards for int8 calibration (default: synthetic faces)")
+    export.set_defaults(handler=_export)
+
+    client = commands.add_parser("client", help="score images with a model served by TF Serving (CSV to stdout)")
+    client.add_argument("images", nargs="+")
+    client.add_argument("--target", required=True, help="HOST:PORT (gRPC 8500 or REST 8501)")
+    client.add_argument("--transport", choices=["grpc", "rest"], default="grpc")
+    client.add_argument("--name", default="crfiqa")
+    client.add_argument("--timeout", type=float, default=10.0)
+    client.set_defaults(handler=_client)
     return parser
 
 

@@ -1,0 +1,28 @@
+"""Scorer over an ``.onnx`` model with ONNX Runtime (CPU)."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+
+from crfiqa_tf import signatures as sig
+from crfiqa_tf.inference.base import Scorer, load_sidecar
+
+
+class OnnxScorer(Scorer):
+    def __init__(self, path: str, threads: int = 0):
+        self.path = path
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        inputs = {i.name: i for i in self._session.get_inputs()}
+        if sig.INPUT_IMAGES not in inputs:
+            raise ValueError(f"{path}: expected an input named {sig.INPUT_IMAGES!r}, found {sorted(inputs)}")
+        self.image_size = int(inputs[sig.INPUT_IMAGES].shape[1])
+        self._names = [o.name for o in self._session.get_outputs()]
+        self.calibration = load_sidecar(path).get("calibration")
+
+    def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        values = self._session.run(self._names, {sig.INPUT_IMAGES: images.astype(np.uint8)})
+        return dict(zip(self._names, values))

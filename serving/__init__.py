@@ -1,0 +1,1 @@
+"""Export (SavedModel for TF Serving, TFLite, ONNX) and the TF Serving client."""

@@ -1,0 +1,129 @@
+"""SavedModel export in the TF Serving layout, with warmup requests, models.config and batching parameters.
+
+``OUT/saved_model/<model_name>/<version>/`` holds a SavedModel with two signatures (names in
+`crfiqa_tf.signatures`): ``serving_default`` takes ``image_bytes`` (JPEG/PNG of any size, decoded and resized to
+the model's input inside the graph) and ``predict_images`` takes aligned uint8 RGB ``images``. Both return
+``quality``, ``embedding`` and, when a calibration is given, ``quality_score``. A request whose bytes are not a
+JPEG or PNG fails with INVALID_ARGUMENT naming the input.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from crfiqa_tf import signatures as sig
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+BATCHING_PARAMETERS = """max_batch_size { value: 64 }
+batch_timeout_micros { value: 2000 }
+max_enqueued_batches { value: 256 }
+num_batch_threads { value: 4 }
+pad_variable_length_inputs: false
+"""
+
+
+def _decode_one(data, size: int):
+    is_image = tf.logical_or(
+        tf.equal(tf.strings.substr(data, 0, 3), JPEG_MAGIC), tf.equal(tf.strings.substr(data, 0, 8), PNG_MAGIC)
+    )
+    check = tf.debugging.Assert(is_image, [f"{sig.INPUT_IMAGE_BYTES}: an element is not a JPEG or PNG image"])
+    with tf.control_dependencies([check]):
+        image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    image = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+
+
+def _outputs(model, images, calibration: dict | None):
+    out = model(images, training=False)
+    result = {sig.OUTPUT_QUALITY: out["quality"], sig.OUTPUT_EMBEDDING: out["embedding"]}
+    if calibration is not None:
+        z = (out["quality"] - float(calibration["centre"])) / float(calibration["scale"])
+        # sigmoid, not 1 / (1 + exp): TFLite's int8 LOGISTIC kernel is exact where an int8 DIV can fail.
+        result[sig.OUTPUT_QUALITY_SCORE] = 100.0 * tf.sigmoid(z)
+    return result
+
+
+def build_archive(inference_model: keras.Model, calibration: dict | None = None) -> keras.export.ExportArchive:
+    size = int(inference_model.input_shape[1])
+    archive = keras.export.ExportArchive()
+    archive.track(inference_model)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8, name=sig.INPUT_IMAGES)])
+    def predict_images(images):
+        return _outputs(inference_model, images, calibration)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=sig.INPUT_IMAGE_BYTES)])
+    def serve_bytes(image_bytes):
+        images = tf.map_fn(
+            lambda b: _decode_one(b, size), image_bytes, fn_output_signature=tf.TensorSpec([size, size, 3], tf.uint8)
+        )
+        return _outputs(inference_model, images, calibration)
+
+    archive.add_endpoint(sig.PREDICT_IMAGES, predict_images)
+    archive.add_endpoint(sig.SERVING_DEFAULT, serve_bytes)
+    return archive
+
+
+def write_warmup(version_dir: str, model_name: str, encoded_images: list[bytes]) -> str:
+    """``assets.extra/tf_serving_warmup_requests``: PredictionLog records TF Serving replays on load."""
+    from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
+
+    folder = os.path.join(version_dir, "assets.extra")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "tf_serving_warmup_requests")
+    with tf.io.TFRecordWriter(path) as writer:
+        for batch in (encoded_images[:1], encoded_images):
+            request = predict_pb2.PredictRequest(
+                model_spec=model_pb2.ModelSpec(name=model_name, signature_name=sig.SERVING_DEFAULT)
+            )
+            request.inputs[sig.INPUT_IMAGE_BYTES].CopyFrom(tf.make_tensor_proto(batch, dtype=tf.string))
+            log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
+            writer.write(log.SerializeToString())
+    return path
+
+
+def _jpeg(array: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def export_saved_model(
+    inference_model: keras.Model,
+    out_dir: str,
+    model_name: str = sig.DEFAULT_MODEL_NAME,
+    version: int = 1,
+    calibration: dict | None = None,
+    warmup_images: np.ndarray | None = None,
+) -> str:
+    """Writes the SavedModel (replacing that version if present) and the TF Serving files; returns its path."""
+    base = os.path.join(out_dir, "saved_model")
+    version_dir = os.path.join(base, model_name, str(version))
+    shutil.rmtree(version_dir, ignore_errors=True)
+    build_archive(inference_model, calibration).write_out(version_dir, verbose=False)
+    if warmup_images is None:
+        size = int(inference_model.input_shape[1])
+        warmup_images = np.random.default_rng(0).integers(0, 256, (4, size, size, 3), dtype=np.uint8)
+    write_warmup(version_dir, model_name, [_jpeg(image) for image in warmup_images])
+    if calibration is not None:
+        with open(os.path.join(version_dir, "assets.extra", sig.CALIBRATION_FILE), "w", encoding="utf-8") as f:
+            json.dump(calibration, f, indent=2)
+    with open(os.path.join(base, "models.config"), "w", encoding="utf-8") as handle:
+        handle.write(
+            "model_config_list {\n  config {\n"
+            f'    name: "{model_name}"\n    base_path: "/models/{model_name}"\n    model_platform: "tensorflow"\n'
+            "  }\n}\n"
+        )
+    with open(os.path.join(base, "batching_parameters.txt"), "w", encoding="utf-8") as handle:
+        handle.write(BATCHING_PARAMETERS)
+    return version_dir

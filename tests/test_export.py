@@ -1,0 +1,209 @@
+"""Export of a (briefly) trained tiny model to SavedModel, TFLite and ONNX, the scorers, and the serving clients
+against in-process TF Serving test doubles on 127.0.0.1."""
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from helpers import tiny_model
+from PIL import Image
+from serving_doubles import start_grpc_test_double, start_rest_test_double
+
+from crfiqa_tf import signatures as sig
+from crfiqa_tf.data.pipeline import make_dataset
+from crfiqa_tf.data.synthetic import make_synthetic_dataset
+from crfiqa_tf.inference.litert import LiteRTScorer
+from crfiqa_tf.inference.onnx import OnnxScorer
+from crfiqa_tf.inference.saved_model import SavedModelScorer
+from serving.client import CRFIQAClient
+from serving.export_lib import export, synthetic_images
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIZE = 32
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A tiny model trained for a few dozen steps on the synthetic set, exported in every format."""
+    tmp = tmp_path_factory.mktemp("export")
+    make_synthetic_dataset(str(tmp / "data"), identities=8, per_identity=16, seed=0, shards=2, val_pairs=4)
+    keras.utils.set_random_seed(0)
+    model = tiny_model(num_classes=8, size=SIZE, backbone_clip_norm=5.0, weight_decay=5e-4)
+    model.compile(optimizer=keras.optimizers.SGD(0.02, momentum=0.9))
+    data = make_dataset(str(tmp / "data"), 16, training=True, image_size=SIZE, shuffle_buffer=128, seed=0)
+    model.fit(data, steps_per_epoch=40, epochs=1, verbose=0)
+    model.save(tmp / "model.keras")
+    calibration = {"type": "logistic", "centre": 0.2, "scale": 0.3}
+    (tmp / "calibration.json").write_text(json.dumps(calibration))
+    result = export(
+        str(tmp / "model.keras"),
+        str(tmp / "out"),
+        calibration_path=str(tmp / "calibration.json"),
+        representative_dir=str(tmp / "data"),
+    )
+    files = {os.path.basename(f["path"]): f for f in result["files"]}
+    return {
+        "tmp": tmp,
+        "model": model,
+        "saved": result["saved_model"],
+        "files": files,
+        "images": synthetic_images(24, SIZE, seed=5),
+    }
+
+
+def _encode(array, fmt="PNG"):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def test_layout_signatures_and_equality_with_keras(exported):
+    saved = exported["saved"]
+    base = os.path.dirname(os.path.dirname(saved))
+    assert saved.endswith(os.path.join("saved_model", "crfiqa", "1"))
+    assert "model_config_list" in open(os.path.join(base, "models.config")).read()
+    assert "max_batch_size" in open(os.path.join(base, "batching_parameters.txt")).read()
+    loaded = tf.saved_model.load(saved)
+    assert set(loaded.signatures) == {sig.SERVING_DEFAULT, sig.PREDICT_IMAGES}
+    predict = loaded.signatures[sig.PREDICT_IMAGES]
+    spec = predict.structured_input_signature[1][sig.INPUT_IMAGES]
+    assert spec.dtype == tf.uint8 and spec.shape.as_list() == [None, SIZE, SIZE, 3]
+    bytes_spec = loaded.signatures[sig.SERVING_DEFAULT].structured_input_signature[1][sig.INPUT_IMAGE_BYTES]
+    assert bytes_spec.dtype == tf.string and bytes_spec.shape.as_list() == [None]
+    images = exported["images"]
+    expected = exported["model"].inference_model()(images)
+    out = predict(images=tf.constant(images))
+    assert set(out) == {sig.OUTPUT_QUALITY, sig.OUTPUT_EMBEDDING, sig.OUTPUT_QUALITY_SCORE}
+    np.testing.assert_allclose(out["quality"], expected["quality"], atol=1e-5)
+    np.testing.assert_allclose(out["embedding"], expected["embedding"], atol=1e-5)
+    from_bytes = loaded.signatures[sig.SERVING_DEFAULT](image_bytes=tf.constant([_encode(i) for i in images]))
+    np.testing.assert_allclose(from_bytes["quality"], expected["quality"], atol=1e-5)
+    big = np.asarray(Image.fromarray(images[0]).resize((97, 131)))
+    assert loaded.signatures[sig.SERVING_DEFAULT](image_bytes=tf.constant([_encode(big, "JPEG")]))["quality"].shape == (
+        1,
+    )
+
+
+def test_warmup_records_parse_and_run(exported):
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    path = os.path.join(exported["saved"], "assets.extra", "tf_serving_warmup_requests")
+    loaded = tf.saved_model.load(exported["saved"])
+    count = 0
+    for raw in tf.data.TFRecordDataset(path):
+        log = prediction_log_pb2.PredictionLog.FromString(raw.numpy())
+        request = log.predict_log.request
+        inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
+        out = loaded.signatures[request.model_spec.signature_name](**inputs)
+        assert out["quality"].shape[0] == inputs[sig.INPUT_IMAGE_BYTES].shape[0]
+        count += 1
+    assert count == 2
+
+
+def test_corrupt_image_is_invalid_argument_and_next_request_works(exported):
+    serve = tf.saved_model.load(exported["saved"]).signatures[sig.SERVING_DEFAULT]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not a JPEG or PNG"):
+        serve(image_bytes=tf.constant([b"definitely not an image"]))
+    truncated = _encode(exported["images"][0], "JPEG")[:60]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        serve(image_bytes=tf.constant([truncated]))
+    assert serve(image_bytes=tf.constant([_encode(exported["images"][0])]))["quality"].shape == (1,)
+
+
+def test_tflite_and_onnx_parity(exported):
+    files = exported["files"]
+    int8 = files["crfiqa_int8.tflite"]["parity"]
+    assert int8["spearman_quality"] >= 0.99 and int8["mean_cosine_embedding"] >= 0.99, int8
+    assert int8["size_bytes"] <= 0.27 * files["crfiqa_fp32.tflite"]["parity"]["size_bytes"]
+    assert files["crfiqa_fp32.tflite"]["parity"]["max_abs_diff_quality"] <= 1e-4
+    assert files["crfiqa.onnx"]["parity"]["max_abs_diff_quality"] <= 1e-4
+    assert files["crfiqa.onnx"]["parity"]["max_abs_diff_embedding"] <= 1e-4
+    sidecar = json.loads(open(files["crfiqa_int8.tflite"]["path"] + ".json").read())
+    assert sidecar["quantization"] == "int8" and sidecar["input"]["dtype"] == "uint8"
+    assert sidecar["parity_vs_saved_model"]["images"] == 32
+
+
+def test_scorers_give_the_same_records(exported, tmp_path):
+    images = exported["images"][:5]
+    paths = []
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff broken")
+    paths.insert(2, str(tmp_path / "broken.jpg"))
+    files = exported["files"]
+    scorers = [
+        SavedModelScorer(exported["saved"]),
+        LiteRTScorer(files["crfiqa_fp32.tflite"]["path"]),
+        OnnxScorer(files["crfiqa.onnx"]["path"]),
+    ]
+    results = [s.score(paths, batch_size=4, with_embeddings=True) for s in scorers]
+    for records in results:
+        assert len(records) == len(paths)
+        assert records[2].error.startswith("not_an_image") and records[2].quality is None
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            if a.error is None:
+                assert abs(a.quality - b.quality) <= 1e-4
+                assert abs(a.quality_score - b.quality_score) <= 1e-2
+                np.testing.assert_allclose(a.embedding, b.embedding, atol=1e-4)
+
+
+def test_litert_scorer_runs_without_tensorflow(exported):
+    path = exported["files"]["crfiqa_int8.tflite"]["path"]
+    code = (
+        "import sys, numpy as np\n"
+        "from crfiqa_tf.inference.litert import LiteRTScorer\n"
+        f"records = LiteRTScorer({path!r}).score([np.zeros(({SIZE}, {SIZE}, 3), np.uint8)])\n"
+        "assert records[0].error is None and records[0].quality is not None\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize("transport", ["grpc", "rest"])
+def test_clients_against_test_doubles(exported, transport):
+    start = start_grpc_test_double if transport == "grpc" else start_rest_test_double
+    server, target = start(exported["saved"], "crfiqa")
+    try:
+        client = CRFIQAClient(target, transport=transport, timeout=30)
+        images = exported["images"][:3]
+        direct = tf.saved_model.load(exported["saved"]).signatures[sig.PREDICT_IMAGES](images=tf.constant(images))
+        by_bytes = client.predict_bytes([_encode(i) for i in images])
+        by_array = client.predict_images(images)
+        for out in (by_bytes, by_array):
+            np.testing.assert_allclose(out["quality"], direct["quality"], atol=1e-5)
+            np.testing.assert_allclose(out["embedding"], direct["embedding"], atol=1e-5)
+        with pytest.raises(ValueError, match="not a JPEG or PNG"):
+            client.predict_bytes([b"garbage"])
+        assert client.predict_bytes([_encode(images[0])])["quality"].shape == (1,)  # still serving
+    finally:
+        server.stop(0) if transport == "grpc" else server.shutdown()
+
+
+@pytest.mark.parametrize("transport", ["grpc", "rest"])
+def test_client_timeout_and_refused_connection(exported, transport):
+    start = start_grpc_test_double if transport == "grpc" else start_rest_test_double
+    server, target = start(exported["saved"], "crfiqa", delay=2.0)
+    try:
+        with pytest.raises(TimeoutError, match="no answer within 0.5 s"):
+            CRFIQAClient(target, transport=transport, timeout=0.5, retries=0).predict_images(exported["images"][:1])
+    finally:
+        server.stop(0) if transport == "grpc" else server.shutdown()
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    with pytest.raises(ConnectionError, match=f"127.0.0.1:{port}"):
+        CRFIQAClient(f"127.0.0.1:{port}", transport=transport, timeout=2, retries=1).predict_images(
+            exported["images"][:1]
+        )
