@@ -118,6 +118,14 @@ def _client(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert_torch(args: argparse.Namespace) -> int:
+    from crfiqa_tf.convert.torch_weights import convert_checkpoint
+
+    path = convert_checkpoint(args.checkpoint, args.arch, args.out)
+    print(f"converted {args.checkpoint} ({args.arch}) → {path}; next: crfiqa-tf export --model {path} --out DIR")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -180,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--name", default="crfiqa")
     client.add_argument("--timeout", type=float, default=10.0)
     client.set_defaults(handler=_client)
+
+    convert = commands.add_parser("convert-torch", help="official CR-FIQA .pth → Keras inference model")
+    convert.add_argument("checkpoint", help="e.g. 32572backbone.pth (CR-FIQA(S)) or 181952backbone.pth (L)")
+    convert.add_argument("--arch", required=True, choices=["iresnet18", "iresnet34", "iresnet50", "iresnet100"])
+    convert.add_argument("--out", required=True)
+    convert.set_defaults(handler=_convert_torch)
     return parser
 
 

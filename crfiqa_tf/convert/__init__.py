@@ -1,0 +1,1 @@
+"""Import of the official CR-FIQA PyTorch weights."""

@@ -1,0 +1,87 @@
+"""Conversion of official-layout PyTorch checkpoints, against a PyTorch iResNet written from the official code."""
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from benchmarks.torch_reference import IResNet as TorchIResNet
+from crfiqa_tf.convert.torch_weights import CheckpointError, convert_checkpoint, convert_state_dict, load_state_dict
+
+
+def _randomised(depth, seed=0):
+    torch.manual_seed(seed)
+    model = TorchIResNet(depth)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (torch.nn.BatchNorm2d, torch.nn.BatchNorm1d)):
+                module.running_mean.uniform_(-0.1, 0.1)
+                module.running_var.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.1, 0.1)
+                if module is not model.features:
+                    module.weight.uniform_(0.5, 1.5)
+            if isinstance(module, torch.nn.PReLU):
+                module.weight.uniform_(0.1, 0.4)
+    return model.eval()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("depth", [18, 50])
+def test_converted_outputs_equal_pytorch(depth, tmp_path):
+    model = _randomised(depth)
+    path = tmp_path / "backbone.pth"
+    torch.save({f"module.{k}": v for k, v in model.state_dict().items()}, path)  # DataParallel-style keys
+    keras_model = convert_state_dict(load_state_dict(str(path)), f"iresnet{depth}")
+    images = np.random.default_rng(depth).integers(0, 256, (2, 112, 112, 3), dtype=np.uint8)
+    x = (images.astype(np.float32) / 255.0 - 0.5) / 0.5
+    with torch.no_grad():
+        embedding, quality = model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()))
+    out = keras_model(images)
+    torch_embedding = embedding.numpy() / np.linalg.norm(embedding.numpy(), axis=1, keepdims=True)
+    np.testing.assert_allclose(out["embedding"], torch_embedding, atol=1e-4)
+    np.testing.assert_allclose(out["quality"], quality.numpy()[:, 0], atol=1e-4, rtol=1e-4)
+
+
+def test_missing_key_and_wrong_shape_are_named(tmp_path):
+    state = _randomised(18).state_dict()
+    del state["layer2.1.bn1.running_mean"]
+    state["fc.bias"] = torch.zeros(7)
+    path = tmp_path / "broken.pth"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError, match=r"missing keys \['layer2.1.bn1.running_mean'\].*fc.bias"):
+        convert_state_dict(load_state_dict(str(path)), "iresnet18")
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_checkpoint_that_carries_code_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pth"
+    torch.save({"conv1.weight": torch.zeros(1), "payload": _Payload(marker)}, path, pickle_protocol=2)
+    with pytest.raises(CheckpointError, match="refused"):
+        load_state_dict(str(path))
+    assert not marker.exists()
+    plain = tmp_path / "plain.pkl"
+    plain.write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(CheckpointError, match="refused"):
+        load_state_dict(str(plain))
+    assert not marker.exists()
+
+
+@pytest.mark.slow
+def test_convert_writes_a_model_export_takes(tmp_path):
+    path = tmp_path / "r18.pth"
+    torch.save(_randomised(18).state_dict(), path)
+    out = convert_checkpoint(str(path), "iresnet18", str(tmp_path / "converted"))
+    from serving.export_lib import load_inference_model
+
+    model = load_inference_model(out)
+    assert model(np.zeros((1, 112, 112, 3), np.uint8))["quality"].shape == (1,)
