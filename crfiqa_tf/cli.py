@@ -126,6 +126,24 @@ def _convert_torch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    from crfiqa_tf.inference.score_files import open_scorer, score_files, write_rows
+
+    try:
+        scorer = open_scorer(args.model)
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"crfiqa-tf score: {error}") from None
+    rows = score_files(args.paths, scorer, align=args.align, batch_size=args.batch_size, policy=args.faces)
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as handle:
+            write_rows(rows, handle)
+        failed = sum(1 for r in rows if r["error"])
+        print(f"{len(rows)} rows ({failed} with an error) written to {args.out}")
+    else:
+        write_rows(rows, sys.stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -194,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--arch", required=True, choices=["iresnet18", "iresnet34", "iresnet50", "iresnet100"])
     convert.add_argument("--out", required=True)
     convert.set_defaults(handler=_convert_torch)
+
+    score = commands.add_parser("score", help="score images or folders (CSV); --align for raw photos")
+    score.add_argument("paths", nargs="+")
+    score.add_argument("--model", required=True, help="SavedModel folder, .tflite or .onnx")
+    score.add_argument("--align", action="store_true", help="detect (MTCNN) and align faces first")
+    score.add_argument("--faces", choices=["largest", "all"], default="largest")
+    score.add_argument("--batch-size", type=int, default=32)
+    score.add_argument("--out", help="CSV file (default: stdout)")
+    score.set_defaults(handler=_score)
     return parser
 
 

@@ -207,3 +207,32 @@ def test_client_timeout_and_refused_connection(exported, transport):
         CRFIQAClient(f"127.0.0.1:{port}", transport=transport, timeout=2, retries=1).predict_images(
             exported["images"][:1]
         )
+
+
+def test_score_command_on_a_mixed_folder_with_each_backend(exported, tmp_path):
+    import csv
+
+    from skimage import data as skimage_data
+
+    from crfiqa_tf.cli import main
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(skimage_data.astronaut()).save(folder / "astronaut.png")
+    Image.fromarray(np.full((160, 160, 3), 127, np.uint8)).save(folder / "blank.png")
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    files = exported["files"]
+    qualities = []
+    for model in (exported["saved"], files["crfiqa_fp32.tflite"]["path"], files["crfiqa.onnx"]["path"]):
+        out = tmp_path / "scores.csv"
+        assert main(["score", str(folder), "--model", model, "--align", "--out", str(out)]) == 0
+        rows = {r["path"].rsplit("/", 1)[1]: r for r in csv.DictReader(open(out))}
+        assert set(rows) == {"astronaut.png", "blank.png", "corrupt.jpg"}
+        assert rows["blank.png"]["error"].startswith("no_face")
+        assert rows["corrupt.jpg"]["error"].startswith(("corrupt", "not_an_image"))
+        assert rows["astronaut.png"]["error"] == "" and float(rows["astronaut.png"]["detection_score"]) > 0.9
+        assert rows["astronaut.png"]["quality_score"] != ""
+        qualities.append(float(rows["astronaut.png"]["quality"]))
+    assert max(qualities) - min(qualities) <= 1e-4
+    with pytest.raises(SystemExit, match="expected a SavedModel folder"):
+        main(["score", str(folder), "--model", str(folder / "blank.png")])
