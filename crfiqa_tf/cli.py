@@ -144,6 +144,13 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score_gallery(args: argparse.Namespace, extra: list[str]) -> int:
+    from beam_jobs.score_gallery import run
+
+    run(extra)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -221,12 +228,21 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--batch-size", type=int, default=32)
     score.add_argument("--out", help="CSV file (default: stdout)")
     score.set_defaults(handler=_score)
+
+    gallery = commands.add_parser(
+        "score-gallery", add_help=False, help="Apache Beam job over a whole gallery (flags: beam_jobs/score_gallery.py)"
+    )
+    gallery.set_defaults(handler=_score_gallery, passthrough=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "passthrough", False):
+        return args.handler(args, extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.handler(args)
 
 

@@ -22,3 +22,45 @@ TWO_CPUS = ["/cpu:0", "/cpu:1"]
 @pytest.fixture
 def two_cpu_strategy():
     return tf.distribute.MirroredStrategy(TWO_CPUS)
+
+
+import os  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory):
+    """A tiny model (32 px) trained for a few dozen steps on the synthetic set, exported in every format."""
+    import json
+
+    import keras
+    from helpers import tiny_model
+
+    from crfiqa_tf.data.pipeline import make_dataset
+    from crfiqa_tf.data.synthetic import make_synthetic_dataset
+    from serving.export_lib import export, synthetic_images
+
+    SIZE = 32
+    tmp = tmp_path_factory.mktemp("export")
+    make_synthetic_dataset(str(tmp / "data"), identities=8, per_identity=16, seed=0, shards=2, val_pairs=4)
+    keras.utils.set_random_seed(0)
+    model = tiny_model(num_classes=8, size=SIZE, backbone_clip_norm=5.0, weight_decay=5e-4)
+    model.compile(optimizer=keras.optimizers.SGD(0.02, momentum=0.9))
+    data = make_dataset(str(tmp / "data"), 16, training=True, image_size=SIZE, shuffle_buffer=128, seed=0)
+    model.fit(data, steps_per_epoch=40, epochs=1, verbose=0)
+    model.save(tmp / "model.keras")
+    calibration = {"type": "logistic", "centre": 0.2, "scale": 0.3}
+    (tmp / "calibration.json").write_text(json.dumps(calibration))
+    result = export(
+        str(tmp / "model.keras"),
+        str(tmp / "out"),
+        calibration_path=str(tmp / "calibration.json"),
+        representative_dir=str(tmp / "data"),
+    )
+    files = {os.path.basename(f["path"]): f for f in result["files"]}
+    return {
+        "tmp": tmp,
+        "model": model,
+        "saved": result["saved_model"],
+        "files": files,
+        "images": synthetic_images(24, SIZE, seed=5),
+    }

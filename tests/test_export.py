@@ -8,54 +8,20 @@ import socket
 import subprocess
 import sys
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import tiny_model
 from PIL import Image
 from serving_doubles import start_grpc_test_double, start_rest_test_double
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.data.pipeline import make_dataset
-from crfiqa_tf.data.synthetic import make_synthetic_dataset
 from crfiqa_tf.inference.litert import LiteRTScorer
 from crfiqa_tf.inference.onnx import OnnxScorer
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from serving.client import CRFIQAClient
-from serving.export_lib import export, synthetic_images
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = 32
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """A tiny model trained for a few dozen steps on the synthetic set, exported in every format."""
-    tmp = tmp_path_factory.mktemp("export")
-    make_synthetic_dataset(str(tmp / "data"), identities=8, per_identity=16, seed=0, shards=2, val_pairs=4)
-    keras.utils.set_random_seed(0)
-    model = tiny_model(num_classes=8, size=SIZE, backbone_clip_norm=5.0, weight_decay=5e-4)
-    model.compile(optimizer=keras.optimizers.SGD(0.02, momentum=0.9))
-    data = make_dataset(str(tmp / "data"), 16, training=True, image_size=SIZE, shuffle_buffer=128, seed=0)
-    model.fit(data, steps_per_epoch=40, epochs=1, verbose=0)
-    model.save(tmp / "model.keras")
-    calibration = {"type": "logistic", "centre": 0.2, "scale": 0.3}
-    (tmp / "calibration.json").write_text(json.dumps(calibration))
-    result = export(
-        str(tmp / "model.keras"),
-        str(tmp / "out"),
-        calibration_path=str(tmp / "calibration.json"),
-        representative_dir=str(tmp / "data"),
-    )
-    files = {os.path.basename(f["path"]): f for f in result["files"]}
-    return {
-        "tmp": tmp,
-        "model": model,
-        "saved": result["saved_model"],
-        "files": files,
-        "images": synthetic_images(24, SIZE, seed=5),
-    }
 
 
 def _encode(array, fmt="PNG"):

@@ -80,3 +80,12 @@ def read_dataset_info(data_dir: str) -> dict:
     if info.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path}: schema_version {info.get('schema_version')} is not {SCHEMA_VERSION}")
     return info
+
+
+def parse_example_bytes(raw: bytes) -> tuple[str, bytes]:
+    """``(source_id, encoded image)`` of one serialized record, outside a TensorFlow graph (Beam, tools)."""
+    from tensorflow.core.example import example_pb2
+
+    features = example_pb2.Example.FromString(raw).features.feature
+    source = features[SOURCE_ID].bytes_list.value[0].decode("utf-8") if SOURCE_ID in features else ""
+    return source, features[IMAGE_ENCODED].bytes_list.value[0]

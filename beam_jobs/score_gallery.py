@@ -1,0 +1,282 @@
+"""Score a gallery of face images with Apache Beam: locally (FnApiRunner) or on Dataflow, losing nothing.
+
+    python beam_jobs/score_gallery.py --input-glob 'gallery/**/*.jpg' --model export/saved_model/crfiqa/1 \\
+        --output out/scores --format parquet [--with-embeddings] [--align]
+    # on Dataflow: add --runner DataflowRunner --project P --region R --temp_location gs://B/tmp --setup_file ./setup.py
+
+Stages: ReadPaths → ReadAndDecode (dead letters: path, error class, message) → [Align] → RunInference (our typed
+ModelHandler over the SavedModel) → Format → Write. Failures go to ``PREFIX-failures-*.jsonl``. Counters
+``read``, ``scored``, ``failed_decode``, ``failed_align``, ``failed_inference`` are printed at the end, and a local
+run checks ``read = scored + failed``. Re-running with the same prefix replaces the outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.io import fileio
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_jobs.model_handler import CRFIQAModelHandler
+from crfiqa_tf import signatures as sig
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image
+
+NAMESPACE = "crfiqa"
+COUNTERS = ("read", "scored", "failed_decode", "failed_align", "failed_inference")
+FAILED = "failed"
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input-glob", help="files to score (any Beam filesystem: local, gs://)")
+    source.add_argument("--input-list", help="text/CSV file with one path per line (first column)")
+    source.add_argument("--input-tfrecords", help="glob of TFRecord shards in the crfiqa-tf schema")
+    parser.add_argument("--model", required=True, help="SavedModel folder exported by crfiqa-tf export")
+    parser.add_argument("--output", required=True, help="output prefix")
+    parser.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
+    parser.add_argument("--with-embeddings", action="store_true")
+    parser.add_argument("--align", action="store_true", help="detect and align faces in raw photos (MTCNN)")
+    parser.add_argument("--image-size", type=int, default=112)
+    parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
+    parser.add_argument("--min-batch-size", type=int, default=8)
+    parser.add_argument("--max-batch-size", type=int, default=64)
+    parser.add_argument("--share-model-across-processes", action="store_true")
+    return parser.parse_known_args(argv)
+
+
+class ReadAndDecode(beam.DoFn):
+    """(path or source id, bytes or None) → (path, uint8 image); unreadable inputs to the ``failed`` output."""
+
+    def __init__(self, max_pixels: int, size: int | None):
+        self.max_pixels, self.size = max_pixels, size
+        self.read = Metrics.counter(NAMESPACE, "read")
+        self.failed = Metrics.counter(NAMESPACE, "failed_decode")
+
+    def process(self, element):
+        path, data = element
+        self.read.inc()
+        try:
+            if data is None:
+                try:
+                    with FileSystems.open(path) as handle:
+                        data = handle.read()
+                except OSError as error:
+                    raise ImageReadError(path, "unreadable", str(error)) from None
+            image = open_image(data, path, self.max_pixels)
+            if self.size and image.size != (self.size, self.size):
+                from PIL import Image
+
+                image = image.resize((self.size, self.size), Image.BILINEAR)
+            yield path, np.asarray(image, np.uint8)
+        except ImageReadError as error:
+            self.failed.inc()
+            yield beam.pvalue.TaggedOutput(
+                FAILED, {"path": path, "stage": "decode", "error": error.cause, "message": error.detail}
+            )
+
+
+class Align(beam.DoFn):
+    """Raw photo → aligned crops (largest face), ``path#i`` keys; no face goes to ``failed``."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.failed = Metrics.counter(NAMESPACE, "failed_align")
+
+    def setup(self):
+        from crfiqa_tf.align.detector import FaceAligner
+
+        self.aligner = FaceAligner(size=self.size)
+
+    def process(self, element):
+        path, image = element
+        faces = self.aligner.align(image)
+        if not faces:
+            self.failed.inc()
+            yield beam.pvalue.TaggedOutput(
+                FAILED, {"path": path, "stage": "align", "error": "no_face", "message": "no face detected"}
+            )
+            return
+        yield path, faces[0].crop
+
+
+class Format(beam.DoFn):
+    def __init__(self, with_embeddings: bool):
+        self.with_embeddings = with_embeddings
+        self.scored = Metrics.counter(NAMESPACE, "scored")
+
+    def process(self, element):
+        path, result = element
+        outputs = result.inference
+        row = {"path": path, "quality": float(outputs[sig.OUTPUT_QUALITY])}
+        if sig.OUTPUT_QUALITY_SCORE in outputs:
+            row["quality_score"] = float(outputs[sig.OUTPUT_QUALITY_SCORE])
+        if self.with_embeddings:
+            row["embedding"] = [float(v) for v in outputs[sig.OUTPUT_EMBEDDING]]
+        self.scored.inc()
+        yield row
+
+
+def _inference_failures(element):
+    """RunInference's dead letter is (failed batch, exception): one failure row per element of the batch."""
+    batch, error = element
+    counter = Metrics.counter(NAMESPACE, "failed_inference")
+    for item in batch:
+        counter.inc()
+        path = item[0] if isinstance(item, tuple) else "?"
+        yield {"path": str(path), "stage": "inference", "error": type(error).__name__, "message": str(error)}
+
+
+def read_paths(pipeline, args):
+    if args.input_glob:
+        return (
+            pipeline
+            | "ReadPaths" >> beam.Create([args.input_glob])
+            | "MatchFiles" >> fileio.MatchAll()
+            | "ToPath" >> beam.Map(lambda metadata: (metadata.path, None))
+        )
+    if args.input_list:
+        return (
+            pipeline
+            | "ReadPaths" >> beam.io.ReadFromText(args.input_list)
+            | "ToPath" >> beam.Map(lambda line: (line.split(",")[0].strip(), None))
+            | "DropEmpty" >> beam.Filter(lambda item: bool(item[0]) and item[0] != "path")
+        )
+
+    from crfiqa_tf.data.schema import parse_example_bytes
+
+    return (
+        pipeline
+        | "ReadPaths" >> beam.io.ReadFromTFRecord(args.input_tfrecords)
+        | "ParseRecords" >> beam.Map(parse_example_bytes)
+    )
+
+
+def build_pipeline(pipeline, args) -> dict:
+    """Adds every stage to `pipeline`; returns the ``rows`` and ``failures`` PCollections."""
+    decoded = read_paths(pipeline, args) | "ReadAndDecode" >> beam.ParDo(
+        ReadAndDecode(args.max_pixels, None if args.align else args.image_size)
+    ).with_outputs(FAILED, main="ok")
+    images, failures = decoded.ok, [decoded[FAILED]]
+    if args.align:
+        aligned = images | "Align" >> beam.ParDo(Align(args.image_size)).with_outputs(FAILED, main="ok")
+        images = aligned.ok
+        failures.append(aligned[FAILED])
+    handler = KeyedModelHandler(
+        CRFIQAModelHandler(
+            args.model,
+            min_batch_size=args.min_batch_size,
+            max_batch_size=args.max_batch_size,
+            share_across_processes=args.share_model_across_processes,
+        )
+    )
+    scored, dead_letters = images | "RunInference" >> RunInference(handler).with_exception_handling()
+    failures.append(dead_letters.failed_inferences | "InferenceFailures" >> beam.FlatMap(_inference_failures))
+    rows = scored | "Format" >> beam.ParDo(Format(args.with_embeddings))
+    all_failures = failures | "AllFailures" >> beam.Flatten()
+    return {"rows": rows, "failures": all_failures}
+
+
+def _parquet_schema(with_embeddings: bool, calibrated: bool):
+    import pyarrow as pa
+
+    fields = [("path", pa.string()), ("quality", pa.float32())]
+    if calibrated:
+        fields.append(("quality_score", pa.float32()))
+    if with_embeddings:
+        fields.append(("embedding", pa.list_(pa.float32())))
+    return pa.schema(fields)
+
+
+def write_outputs(outputs: dict, args) -> None:
+    rows, failures = outputs["rows"], outputs["failures"]
+    if args.format == "parquet":
+        from crfiqa_tf.inference.saved_model import resolve_version_dir
+
+        calibrated = os.path.isfile(os.path.join(resolve_version_dir(args.model), "assets.extra", sig.CALIBRATION_FILE))
+        rows | "Write" >> beam.io.WriteToParquet(
+            args.output, _parquet_schema(args.with_embeddings, calibrated), file_name_suffix=".parquet"
+        )
+    elif args.format == "csv":
+        columns = ["path", "quality", "quality_score"] + (["embedding"] if args.with_embeddings else [])
+        (
+            rows
+            | "ToCsv" >> beam.Map(lambda r: ",".join(_csv_cell(r.get(c, "")) for c in columns))
+            | "Write" >> beam.io.WriteToText(args.output, file_name_suffix=".csv", header=",".join(columns))
+        )
+    else:
+        rows | "ToJson" >> beam.Map(json.dumps) | "Write" >> beam.io.WriteToText(args.output, file_name_suffix=".jsonl")
+    (
+        failures
+        | "FailuresToJson" >> beam.Map(json.dumps)
+        | "WriteFailures" >> beam.io.WriteToText(f"{args.output}-failures", file_name_suffix=".jsonl")
+    )
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, list):
+        return '"' + " ".join(f"{v:.6f}" for v in value) + '"'
+    text = str(value)
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def clear_previous_outputs(prefix: str) -> int:
+    """Deletes files of an earlier run with this prefix, so a re-run replaces rather than adds rows."""
+    matches = FileSystems.match([f"{prefix}-*"])[0].metadata_list
+    if matches:
+        FileSystems.delete([m.path for m in matches])
+    return len(matches)
+
+
+def counters(result) -> dict[str, int]:
+    values = {name: 0 for name in COUNTERS}
+    for counter in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
+        values[counter.key.metric.name] = counter.committed if counter.committed is not None else counter.attempted
+    return values
+
+
+def run(argv: Sequence[str] | None = None, test_pipeline=None) -> dict[str, int]:
+    """Runs the job; returns the counters (and, locally, checks read = scored + failed)."""
+    args, beam_args = parse_args(argv)
+    clear_previous_outputs(args.output)
+    local = test_pipeline is not None or not any(a.startswith("--runner") for a in beam_args)
+    if test_pipeline is not None:
+        pipeline = test_pipeline
+    else:
+        options = PipelineOptions(beam_args, save_main_session=False)
+        if not any(a.startswith("--runner") for a in beam_args):
+            from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+            pipeline = beam.Pipeline(runner=FnApiRunner(), options=options)  # no Prism download offline
+        else:
+            pipeline = beam.Pipeline(options=options)
+    write_outputs(build_pipeline(pipeline, args), args)
+    result = pipeline.run()
+    result.wait_until_finish()
+    values = counters(result)
+    failed = values["failed_decode"] + values["failed_align"] + values["failed_inference"]
+    print(
+        f"read {values['read']}, scored {values['scored']}, failed {failed} "
+        f"(decode {values['failed_decode']}, align {values['failed_align']}, "
+        f"inference {values['failed_inference']})",
+        flush=True,
+    )
+    if local and values["read"] != values["scored"] + failed:
+        raise RuntimeError(f"accounting broken: read {values['read']} != scored {values['scored']} + failed {failed}")
+    return values
+
+
+if __name__ == "__main__":
+    logging.getLogger().setLevel(logging.WARNING)
+    run(sys.argv[1:])

@@ -1,0 +1,119 @@
+"""The Beam gallery job on a real local runner, with the tiny exported model of the session fixture."""
+
+import io
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that
+from PIL import Image
+
+from beam_jobs.score_gallery import build_pipeline, parse_args, run
+from crfiqa_tf.inference.saved_model import SavedModelScorer
+
+
+def _good_images(folder, images):
+    paths = []
+    for i, image in enumerate(images):
+        path = folder / f"good_{i}.png"
+        Image.fromarray(image).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def test_test_pipeline_scores_every_good_image_like_the_scorer(exported, tmp_path):
+    folder = tmp_path / "gallery"
+    folder.mkdir()
+    paths = _good_images(folder, exported["images"][:6])
+    expected = {r.source: r.quality for r in SavedModelScorer(exported["saved"]).score(paths)}
+    args, _ = parse_args(
+        [
+            "--input-glob",
+            f"{folder}/*.png",
+            "--model",
+            exported["saved"],
+            "--output",
+            str(tmp_path / "out"),
+            "--image-size",
+            "32",
+            "--min-batch-size",
+            "2",
+        ]
+    )
+
+    def check(rows):
+        got = {r["path"]: r["quality"] for r in rows}
+        assert set(got) == set(expected), (sorted(got), sorted(expected))
+        for path, quality in got.items():
+            assert abs(quality - expected[path]) <= 1e-5
+        assert all(0.0 <= r["quality_score"] <= 100.0 for r in rows)
+
+    with TestPipeline(runner="FnApiRunner") as pipeline:
+        outputs = build_pipeline(pipeline, args)
+        assert_that(outputs["rows"], check, label="rows")
+        assert_that(outputs["failures"], lambda failures: len(failures) == 0 or pytest.fail(failures), label="failures")
+
+
+def _mixed_folder(folder, good):
+    folder.mkdir()
+    _good_images(folder, good)
+    buffer = io.BytesIO()
+    Image.fromarray(good[0]).save(buffer, format="JPEG")
+    (folder / "truncated.jpg").write_bytes(buffer.getvalue()[:100])
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "notes.txt").write_text("not an image")
+    Image.fromarray(np.dstack([good[1], np.full(good[1].shape[:2], 128, np.uint8)]), "RGBA").save(folder / "alpha.png")
+    Image.fromarray(good[2][..., 0], "L").save(folder / "grey.png")
+    Image.fromarray((good[3][..., 0].astype(np.uint16) * 257), "I;16").save(folder / "deep16.png")
+    Image.fromarray(good[4]).convert("CMYK").save(folder / "cmyk.jpg")
+    Image.new("RGB", (3000, 3000), (10, 20, 30)).save(folder / "huge.png")
+    return {
+        "good": len(good),
+        "bad": ["truncated.jpg", "empty.jpg", "notes.txt", "huge.png"],
+        "converted": ["alpha.png", "grey.png", "deep16.png", "cmyk.jpg"],
+    }
+
+
+@pytest.mark.slow
+def test_mixed_folder_every_file_accounted_parquet_schema_and_rerun(exported, tmp_path):
+    layout = _mixed_folder(tmp_path / "gallery", exported["images"][:5])
+    output = str(tmp_path / "out" / "scores")
+    argv = [
+        "--input-glob",
+        f"{tmp_path}/gallery/*",
+        "--model",
+        exported["saved"],
+        "--output",
+        output,
+        "--image-size",
+        "32",
+        "--max-pixels",
+        "4000000",
+        "--with-embeddings",
+    ]
+    counters = run(argv)
+    total = layout["good"] + len(layout["bad"]) + len(layout["converted"])
+    assert counters["read"] == total
+    assert counters["scored"] == layout["good"] + len(layout["converted"])
+    assert counters["failed_decode"] == len(layout["bad"])
+    table = pq.read_table(sorted((tmp_path / "out").glob("scores-*.parquet"))[0])
+    assert table.schema.names == ["path", "quality", "quality_score", "embedding"]
+    assert table.num_rows == counters["scored"]
+    assert len(table.column("embedding")[0].as_py()) == 16
+    failures = [
+        json.loads(line)
+        for f in (tmp_path / "out").glob("scores-failures-*.jsonl")
+        for line in f.read_text().splitlines()
+    ]
+    reasons = {f["path"].rsplit("/", 1)[1]: f["error"] for f in failures}
+    assert reasons == {
+        "truncated.jpg": "corrupt",
+        "empty.jpg": "empty",
+        "notes.txt": "not_an_image",
+        "huge.png": "too_large",
+    }
+    run(argv)  # re-run: outputs replaced, no duplicate rows
+    files = sorted((tmp_path / "out").glob("scores-*.parquet"))
+    assert sum(pq.read_table(f).num_rows for f in files) == counters["scored"]
