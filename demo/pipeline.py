@@ -1,8 +1,10 @@
 """Runs the embedded demo and writes ``SUMMARY.md`` with every figure and where each artefact is.
 
 Stages: synthetic identity set → train ``synthetic_tiny`` with MirroredStrategy on 2 logical CPUs (verification
-on the held-out ``.bin`` as it goes) → method check (does quality rank degradation?) → the full-size iResNet-50
-(parameters, one training step at batch 8). Later stages (evaluation plots, export, Beam) join as they land.
+on the held-out ``.bin`` as it goes) → method check (does quality rank degradation?) → evaluation (EDC against
+random, sharpness and embedding-norm baselines) → calibration to 0–100 → export (SavedModel, TFLite int8, ONNX
+with parity reports) → the Beam job over a held-out gallery with broken files → the full-size iResNet-50
+(parameters, one training step at batch 8).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def synth_stage(out_dir: str, quick: bool) -> dict:
 
     identities, per_identity, _ = SIZES["quick" if quick else "full"]
     data_dir = os.path.join(out_dir, "synthetic", "train")
-    _log(f"1/4 synthetic identity set: {identities} identities × {per_identity} images → {data_dir}")
+    _log(f"1/8 synthetic identity set: {identities} identities × {per_identity} images → {data_dir}")
     info = make_synthetic_dataset(data_dir, identities, per_identity, seed=0, shards=4, val_pairs=40 if quick else 400)
     return {"data_dir": data_dir, "identities": identities, "images": info["num_images"]}
 
@@ -52,7 +54,7 @@ def train_stage(out_dir: str, data_dir: str, quick: bool) -> dict:
     if quick:
         overrides += ["model.image_size=32", "model.embedding_dim=16", "data.per_replica_batch=4"]
     config = load_config(os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml"), overrides)
-    _log(f"2/4 training synthetic_tiny for {steps} steps with MirroredStrategy on 2 logical CPUs → {run_dir}")
+    _log(f"2/8 training synthetic_tiny for {steps} steps with MirroredStrategy on 2 logical CPUs → {run_dir}")
     start = time.perf_counter()
     summary = run(config)
     history = summary["history"]
@@ -77,9 +79,80 @@ def method_stage(run_dir: str, data_dir: str) -> dict:
     import crfiqa_tf.models  # noqa: F401 — registers the classes load_model needs
     from crfiqa_tf.evaluation.method_check import method_check
 
-    _log("3/4 method check: quality against degradation (held-out identities) and against CR")
+    _log("3/8 method check: quality against degradation (held-out identities) and against CR")
     model = keras.saving.load_model(os.path.join(run_dir, "model.keras"))
     return method_check(model, data_dir)
+
+
+def evaluation_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
+    from crfiqa_tf.evaluation.evaluate import evaluate
+
+    _log("4/8 evaluation: EDC / pAUC of CR-FIQA against random, sharpness and embedding-norm baselines")
+    result = evaluate(
+        run_dir,
+        os.path.join(out_dir, "evaluation"),
+        bin_path=os.path.join(data_dir, "verification.bin"),
+        fmrs=(1e-2, 1e-1),
+    )
+    return {
+        "out_dir": os.path.join(out_dir, "evaluation"),
+        "plots": result["plots"],
+        "table": result["table"],
+        "verification_accuracy": result["verification_accuracy"],
+    }
+
+
+def calibration_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
+    from crfiqa_tf.evaluation.calibration import fit_calibration, save_calibration
+    from crfiqa_tf.evaluation.evaluate import load_keras_model, model_outputs
+    from serving.export_lib import images_from_shards
+
+    _log("5/8 calibration: logistic 0–100 mapping fitted on training-set qualities")
+    model = load_keras_model(run_dir)
+    _, quality = model_outputs(model, images_from_shards(data_dir, 512, 112))
+    calibration = fit_calibration(quality, reference=f"{len(quality)} training images of {data_dir}")
+    path = os.path.join(out_dir, "calibration.json")
+    save_calibration(calibration, path)
+    return {"path": path, **calibration["reference_percentiles"]}
+
+
+def export_stage(out_dir: str, run_dir: str, data_dir: str, calibration_path: str) -> dict:
+    from serving.export_lib import export
+
+    _log("6/8 export: SavedModel (TF Serving layout), TFLite int8 and ONNX, with parity reports")
+    result = export(
+        run_dir,
+        os.path.join(out_dir, "export"),
+        quantize=("int8",),
+        calibration_path=calibration_path,
+        representative_dir=data_dir,
+    )
+    return {"saved_model": result["saved_model"], "files": result["files"]}
+
+
+def beam_stage(out_dir: str, data_dir: str, saved_model: str, quick: bool) -> dict:
+    from PIL import Image
+
+    from beam_jobs.score_gallery import run
+    from crfiqa_tf.data.bin_sets import load_bin
+
+    _log("7/8 Beam job (FnApiRunner) over a held-out gallery that includes broken files")
+    gallery = os.path.join(out_dir, "gallery")
+    os.makedirs(gallery)
+    images, _ = load_bin(os.path.join(data_dir, "verification.bin"))
+    for index, image in enumerate(images[: 20 if quick else 300]):
+        Image.fromarray(image).save(os.path.join(gallery, f"face_{index:04d}.png"))
+    with open(os.path.join(gallery, "truncated.jpg"), "wb") as handle:
+        handle.write(b"\xff\xd8\xff\xe0" + bytes(40))
+    with open(os.path.join(gallery, "empty.png"), "wb"):
+        pass
+    with open(os.path.join(gallery, "readme.txt"), "w", encoding="utf-8") as handle:
+        handle.write("not an image")
+    output = os.path.join(out_dir, "beam", "scores")
+    counters = run(
+        ["--input-glob", os.path.join(gallery, "*"), "--model", saved_model, "--output", output, "--format", "parquet"]
+    )
+    return {"gallery": gallery, "output_prefix": output, **counters}
 
 
 def model_step_stage(quick: bool) -> dict:
@@ -90,7 +163,7 @@ def model_step_stage(quick: bool) -> dict:
     from crfiqa_tf.models import build_crfiqa_model
 
     depth, size = (18, 32) if quick else (50, 112)
-    _log(f"4/4 iResNet-{depth} at {size}×{size}: parameters and one training step at batch 8")
+    _log(f"8/8 iResNet-{depth} at {size}×{size}: parameters and one training step at batch 8")
     model = build_crfiqa_model(
         ModelConfig(depth=depth, image_size=size, synchronized_bn=False), 100, backbone_clip_norm=5.0, weight_decay=5e-4
     )
@@ -136,6 +209,36 @@ def write_summary(out_dir: str, f: dict) -> str:
         f"- Spearman(quality, own CR) on {method['fresh_training_identity_images']} fresh images of training "
         f"identities: {method['spearman_quality_vs_cr']:.3f}",
         "",
+        "## Evaluation (EDC, threshold fixed before discarding)",
+        f"- plots: {', '.join(f'`{p}`' for p in f['evaluation']['plots'])}",
+        f"- table: `{f['evaluation']['out_dir']}/pauc.md`",
+        "",
+        "| method | FMR | pAUC@0.2 | pAUC@0.2 − best | pAUC@0.3 |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {r['method']} | {r['fmr']:g} | {r['pauc@0.2']:.4f} | {r['pauc@0.2-best']:.4f} | {r['pauc@0.3']:.4f} |"
+            for r in f["evaluation"]["table"]
+        ),
+        "",
+        "## Calibration",
+        f"- `{f['calibration']['path']}`: training-set quality percentiles 5/50/95 = "
+        f"{f['calibration']['5']:.3f} / {f['calibration']['50']:.3f} / {f['calibration']['95']:.3f} → 5 / 50 / 95",
+        "",
+        "## Export",
+        f"- SavedModel (TF Serving layout): `{f['export']['saved_model']}`",
+        *(
+            f"- `{x['path']}`: {x['parity']['size_bytes'] / 2**20:.1f} MiB, max |Δquality| "
+            f"{x['parity']['max_abs_diff_quality']:.2e}, Spearman {x['parity']['spearman_quality']:.4f}, mean cosine "
+            f"{x['parity']['mean_cosine_embedding']:.4f} (sidecar `{x['path']}.json`)"
+            for x in f["export"]["files"]
+        ),
+        "",
+        "## Beam job",
+        f"- gallery `{f['beam']['gallery']}` → `{f['beam']['output_prefix']}-*.parquet` (failures in "
+        f"`{f['beam']['output_prefix']}-failures-*.jsonl`)",
+        f"- read {f['beam']['read']} = scored {f['beam']['scored']} + failed "
+        f"{f['beam']['failed_decode'] + f['beam']['failed_align'] + f['beam']['failed_inference']}",
+        "",
         "## Model core",
         f"- iResNet-{step['depth']} at {step['image_size']}×{step['image_size']}: {step['parameters']:,} parameters "
         "(backbone + quality head)",
@@ -160,7 +263,12 @@ def run_demo(out_dir: str = "demo_out", quick: bool = False) -> str:
     os.makedirs(out_dir)
     figures = {"machine": describe_machine(), "data": synth_stage(out_dir, quick)}
     figures["train"] = train_stage(out_dir, figures["data"]["data_dir"], quick)
-    figures["method"] = method_stage(figures["train"]["run_dir"], figures["data"]["data_dir"])
+    run_dir, data_dir = figures["train"]["run_dir"], figures["data"]["data_dir"]
+    figures["method"] = method_stage(run_dir, data_dir)
+    figures["evaluation"] = evaluation_stage(out_dir, run_dir, data_dir)
+    figures["calibration"] = calibration_stage(out_dir, run_dir, data_dir)
+    figures["export"] = export_stage(out_dir, run_dir, data_dir, figures["calibration"]["path"])
+    figures["beam"] = beam_stage(out_dir, data_dir, figures["export"]["saved_model"], quick)
     figures["model_step"] = model_step_stage(quick)
     figures["minutes"] = (time.perf_counter() - start) / 60
     path = write_summary(out_dir, figures)

@@ -16,13 +16,16 @@ def test_quick_demo_writes_every_artefact(tmp_path):
     command = [sys.executable, "-m", "crfiqa_tf.cli", "demo", "--quick", "--out", str(out)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    for stage in ("1/4", "2/4", "3/4", "4/4"):
+    for stage in ("1/8", "2/8", "3/8", "4/8", "5/8", "6/8", "7/8", "8/8"):
         assert f"[demo] {stage}" in result.stdout
     summary = (out / "SUMMARY.md").read_text()
     figures = json.loads((out / "summary.json").read_text())
     assert "Spearman(quality, −degradation)" in summary and "verification accuracy" in summary
     assert figures["train"]["steps"] == 4 and figures["train"]["replicas"] == 2
     assert -1.0 <= figures["method"]["spearman_quality_vs_neg_degradation"] <= 1.0
+    beam = figures["beam"]
+    assert beam["read"] == 23 and beam["failed_decode"] == 3 and beam["scored"] == 20
+    assert json.loads((out / "export/tflite/crfiqa_int8.tflite.json").read_text())["quantization"] == "int8"
     for artefact in (
         "synthetic/train/dataset_info.json",
         "synthetic/train/verification.bin",
