@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCHMARKS = ["input_pipeline.py", "train_throughput.py", "method_check.py"]
+BENCHMARKS = ["input_pipeline.py", "train_throughput.py", "method_check.py", "inference.py", "beam_scoring.py"]
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
 
 

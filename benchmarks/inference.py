@@ -1,0 +1,128 @@
+"""Inference throughput of iResNet-50 at 112×112 on this machine, one run: SavedModel fp32 (and bf16), TFLite
+fp32 / dynamic / int8 (XNNPACK, 2 threads), ONNX Runtime, and PyTorch eager running the official architecture with
+the same weights; achieved GFLOP/s against a matmul roofline measured in the same run; file sizes.
+Goals: SavedModel ≥ 1.5× PyTorch eager and ≥ 0.9× ONNX Runtime; TFLite int8 ≥ 2.5× SavedModel fp32;
+int8 file ≤ 0.27× fp32."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from benchmarks.common import report  # noqa: E402
+
+
+def images_per_second(predict, batch: int, images: np.ndarray, seconds: float = 4.0) -> float:
+    x = images[:batch]
+    predict(x)
+    predict(x)
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        predict(x)
+        count += batch
+    return count / (time.perf_counter() - start)
+
+
+def backbone_gflops(model) -> float:
+    """Multiply-adds × 2 of the convolutions and dense layers for one image."""
+    flops = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            h, w = layer.output.shape[1:3]
+            kh, kw, cin, cout = layer.kernel.shape
+            flops += 2 * h * w * kh * kw * cin * cout
+        elif kind == "Dense":
+            flops += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+    return flops / 1e9
+
+
+def matmul_gflops(dtype=tf.float32, n: int = 2048) -> float:
+    a = tf.random.normal([n, n], dtype=tf.float32)
+    a = tf.cast(a, dtype)
+    tf.matmul(a, a).numpy()
+    start, reps = time.perf_counter(), 10
+    for _ in range(reps):
+        tf.matmul(a, a).numpy()
+    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def main() -> dict:
+    import torch
+
+    from benchmarks.torch_reference import IResNet as TorchIResNet
+    from crfiqa_tf.convert.torch_weights import convert_state_dict
+    from crfiqa_tf.inference.litert import LiteRTScorer
+    from crfiqa_tf.inference.onnx import OnnxScorer
+    from crfiqa_tf.inference.saved_model import SavedModelScorer
+    from serving.export_lib import synthetic_images
+    from serving.export_onnx import export_onnx
+    from serving.export_saved_model import export_saved_model
+    from serving.export_tflite import export_tflite
+
+    torch.manual_seed(0)
+    torch_model = TorchIResNet(50).eval()
+    keras_model = convert_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()}, "iresnet50")
+    images = synthetic_images(32, 112, seed=3)
+    gflops = backbone_gflops(keras_model.get_layer("iresnet50"))
+    roofline = matmul_gflops()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = export_saved_model(keras_model, tmp)
+        backends = {"SavedModel fp32": SavedModelScorer(saved).predict}
+        sizes = {"SavedModel fp32": sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(saved) for f in fs)}
+        for mode in ("fp32", "dynamic", "int8"):
+            path = export_tflite(saved, tmp, mode, images)
+            backends[f"TFLite {mode} (XNNPACK, 2 threads)"] = LiteRTScorer(path, num_threads=2).predict
+            sizes[f"TFLite {mode} (XNNPACK, 2 threads)"] = os.path.getsize(path)
+        onnx_path = export_onnx(saved, tmp)
+        backends["ONNX Runtime"] = OnnxScorer(onnx_path).predict
+        sizes["ONNX Runtime"] = os.path.getsize(onnx_path)
+
+        def torch_predict(x):
+            with torch.no_grad():
+                t = torch.from_numpy(((x.astype(np.float32) / 255 - 0.5) / 0.5).transpose(0, 3, 1, 2).copy())
+                return torch_model(t)
+
+        backends[f"PyTorch {torch.__version__} eager"] = torch_predict
+        torch.set_num_threads(2)
+        for name, predict in backends.items():
+            for batch in (1, 32):
+                rate = images_per_second(predict, batch, images)
+                rows.append(
+                    {
+                        "backend": name,
+                        "batch": batch,
+                        "images_per_s": rate,
+                        "gflop_per_s": rate * gflops,
+                        "of_roofline": rate * gflops / roofline,
+                        "file_mib": sizes.get(name, 0) / 2**20,
+                    }
+                )
+    by = {(r["backend"], r["batch"]): r["images_per_s"] for r in rows}
+    torch_name = [n for n in backends if n.startswith("PyTorch")][0]
+    ratios = (
+        {f"savedmodel_vs_torch_b{b}": by[("SavedModel fp32", b)] / by[(torch_name, b)] for b in (1, 32)}
+        | {f"savedmodel_vs_onnx_b{b}": by[("SavedModel fp32", b)] / by[("ONNX Runtime", b)] for b in (1, 32)}
+        | {
+            f"tflite_int8_vs_savedmodel_b{b}": by[("TFLite int8 (XNNPACK, 2 threads)", b)] / by[("SavedModel fp32", b)]
+            for b in (1, 32)
+        }
+    )
+    ratios["int8_file_vs_fp32"] = sizes["TFLite int8 (XNNPACK, 2 threads)"] / sizes["TFLite fp32 (XNNPACK, 2 threads)"]
+    return report(
+        "inference",
+        rows,
+        {"gflop_per_image": gflops, "matmul_roofline_gflop_per_s": roofline, **ratios, "gpu": "none on this machine"},
+    )
+
+
+if __name__ == "__main__":
+    main()
