@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
+from crfiqa_tf.image_io import resize_rgb
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 
 
@@ -35,7 +36,7 @@ class CRFIQAModelHandler(ModelHandler[np.ndarray, PredictionResult, SavedModelSc
     def run_inference(
         self, batch: Sequence[np.ndarray], model: SavedModelScorer, inference_args: dict[str, Any] | None = None
     ) -> Iterable[PredictionResult]:
-        images = np.stack([_fit(image, model.image_size) for image in batch])
+        images = np.stack([resize_rgb(image, model.image_size) for image in batch])
         outputs = model.predict(images)
         for row, image in enumerate(batch):
             yield PredictionResult(
@@ -53,11 +54,3 @@ class CRFIQAModelHandler(ModelHandler[np.ndarray, PredictionResult, SavedModelSc
 
     def get_num_bytes(self, batch: Sequence[np.ndarray]) -> int:
         return sum(image.nbytes for image in batch)
-
-
-def _fit(image: np.ndarray, size: int) -> np.ndarray:
-    if image.shape[:2] == (size, size):
-        return image
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR))

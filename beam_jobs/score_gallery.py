@@ -30,7 +30,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.model_handler import CRFIQAModelHandler
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image, resize_rgb
 
 NAMESPACE = "crfiqa"
 COUNTERS = ("read", "scored", "failed_decode", "failed_align", "failed_inference")
@@ -74,12 +74,8 @@ class ReadAndDecode(beam.DoFn):
                         data = handle.read()
                 except OSError as error:
                     raise ImageReadError(path, "unreadable", str(error)) from None
-            image = open_image(data, path, self.max_pixels)
-            if self.size and image.size != (self.size, self.size):
-                from PIL import Image
-
-                image = image.resize((self.size, self.size), Image.BILINEAR)
-            yield path, np.asarray(image, np.uint8)
+            image = np.asarray(open_image(data, path, self.max_pixels), np.uint8)
+            yield path, resize_rgb(image, self.size) if self.size else image
         except ImageReadError as error:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(

@@ -79,7 +79,12 @@ def read_image(
     else:
         data = bytes(path_or_bytes)
         source = source or "<bytes>"
-    image = open_image(data, source, max_pixels)
-    if size is not None and image.size != (size, size):
-        image = image.resize((size, size), Image.BILINEAR)
-    return np.asarray(image, dtype=np.uint8)
+    image = np.asarray(open_image(data, source, max_pixels), dtype=np.uint8)
+    return image if size is None else resize_rgb(image, size)
+
+
+def resize_rgb(image: np.ndarray, size: int) -> np.ndarray:
+    """A uint8 ``[H, W, 3]`` image resized (bilinear) to ``size × size``; returned as is when it already is."""
+    if image.shape[:2] == (size, size):
+        return image
+    return np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR), dtype=np.uint8)

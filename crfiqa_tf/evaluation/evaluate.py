@@ -15,7 +15,7 @@ from crfiqa_tf.evaluation.edc import edc_curve, pair_quality
 from crfiqa_tf.evaluation.erc import erc_curve
 from crfiqa_tf.evaluation.plots import plot_edc
 from crfiqa_tf.evaluation.verification import cosine_scores, ten_fold_accuracy
-from crfiqa_tf.image_io import read_image
+from crfiqa_tf.image_io import read_image, resize_rgb
 from crfiqa_tf.preprocess import preprocess_images_np
 
 
@@ -50,22 +50,11 @@ def model_outputs(model, images: np.ndarray, batch: int = 64) -> tuple[np.ndarra
     embeddings, quality = [], []
     for start in range(0, len(images), batch):
         chunk = images[start : start + batch]
-        if chunk.shape[1] != size:
-            chunk = np.stack([read_image(_png(x), size=size) for x in chunk])
+        chunk = np.stack([resize_rgb(x, size) for x in chunk])
         out = model(preprocess_images_np(chunk) if training_model else chunk, training=False)
         embeddings.append(np.asarray(out["embedding"]))
         quality.append(np.asarray(out["quality"]))
     return np.concatenate(embeddings), np.concatenate(quality)
-
-
-def _png(array: np.ndarray) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def load_pairs_csv(path: str, root: str, image_size: int = 112) -> tuple[np.ndarray, np.ndarray]:

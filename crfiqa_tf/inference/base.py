@@ -15,7 +15,7 @@ import numpy as np
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.evaluation.calibration import apply_calibration
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, resize_rgb
 
 
 @dataclass
@@ -53,11 +53,7 @@ class Scorer(abc.ABC):
                 raise ImageReadError(source, "bad_shape", f"expected [H, W, 3], got {item.shape}")
             if item.dtype != np.uint8:
                 raise ImageReadError(source, "bad_dtype", f"expected uint8 pixels, got {item.dtype}")
-            if item.shape[:2] != (self.image_size, self.image_size):
-                from PIL import Image
-
-                item = np.asarray(Image.fromarray(item).resize((self.image_size, self.image_size), Image.BILINEAR))
-            return source, item
+            return source, resize_rgb(item, self.image_size)
         source = os.fspath(item)
         return source, read_image(source, max_pixels=DEFAULT_MAX_PIXELS, size=self.image_size)
 
