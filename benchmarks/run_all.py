@@ -27,14 +27,21 @@ def table() -> str:
     for path in sorted(glob.glob(os.path.join(ROOT, "benchmarks", "results", "*.json"))):
         with open(path, encoding="utf-8") as handle:
             result = json.load(handle)
-        note_keys = [k for k in result if k.startswith("ratio") or k == "goal"]
+        note_keys = [k for k in result if k.startswith(("ratio", "memory_ratio")) or k.endswith("goal")]
         note = "; ".join(
             f"{k}: {result[k]:.3g}" if isinstance(result[k], float) else f"{k}: {result[k]}" for k in note_keys
         )
         for row in result["rows"]:
             extra = f"vs PyTorch {row['vs_torch']:.2f}×" if "vs_torch" in row else row.get("goal", "")
+            if "of_roofline" in row:
+                extra = f"{row['gflop_per_s']:.0f} GFLOP/s, {row['of_roofline']:.2f} of the fp32 matmul roofline"
+            if "overhead_vs_plain" in row:
+                extra = f"{row['overhead_vs_plain']:.2f}× the plain loop's time, peak RSS {row['peak_rss_mib']:.0f} MiB"
+            elif "peak_rss_mib" in row:
+                extra = f"peak RSS {row['peak_rss_mib']:.0f} MiB"
+            label = row.get("what") or f"{row['backend']}, batch {row['batch']}"
             lines.append(
-                f"| {result['benchmark']} | {row['what']} | {_value(row)} | {extra or note} | "
+                f"| {result['benchmark']} | {label} | {_value(row)} | {extra or note} | "
                 f"{result['machine']}, {result['date']} |"
             )
     return "\n".join(lines + ["", END])
@@ -48,8 +55,9 @@ def rewrite_readme() -> None:
         raise SystemExit(f"README.md has no {START} marker")
     head, rest = text.split(START, 1)
     tail = rest.split(END, 1)[1] if END in rest else rest
+    text = head + table() + tail  # built before the file is opened, so a failure cannot truncate README.md
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(head + table() + tail)
+        handle.write(text)
 
 
 def main() -> None:
