@@ -17,12 +17,12 @@ from serving.parity import parity_report, write_sidecar
 
 def load_inference_model(path: str):
     """The inference model from a run directory, a training ``model.keras`` or an ``inference.keras``."""
-    from crfiqa_tf.evaluation.evaluate import _is_training_model, load_keras_model
+    from crfiqa_tf.evaluation.evaluate import is_training_model, load_keras_model
 
     if os.path.isdir(path) and os.path.isfile(os.path.join(path, "model.keras")):
         path = os.path.join(path, "model.keras")
     model = load_keras_model(path)
-    return model.inference_model() if _is_training_model(model) else model
+    return model.inference_model() if is_training_model(model) else model
 
 
 def synthetic_images(count: int, size: int, seed: int) -> np.ndarray:

@@ -32,21 +32,21 @@ def load_keras_model(path: str):
     return keras.saving.load_model(path)
 
 
-def _is_training_model(model) -> bool:
+def is_training_model(model) -> bool:
     from crfiqa_tf.models import CRFIQAModel
 
     return isinstance(model, CRFIQAModel)
 
 
 def image_size(model) -> int:
-    return int((model.backbone if _is_training_model(model) else model).input_shape[1])
+    return int((model.backbone if is_training_model(model) else model).input_shape[1])
 
 
 def model_outputs(model, images: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """``(embeddings, quality)`` for uint8 images; a training model gives un-normalised embeddings (so the
     embedding-norm baseline is meaningful), an inference model normalised ones."""
     size = image_size(model)
-    training_model = _is_training_model(model)
+    training_model = is_training_model(model)
     embeddings, quality = [], []
     for start in range(0, len(images), batch):
         chunk = images[start : start + batch]
