@@ -10,6 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from crfiqa_tf.signatures import DEFAULT_MODEL_NAME
+
 
 def _demo(args: argparse.Namespace) -> int:
     from demo.pipeline import run_demo
@@ -201,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--formats", default="saved_model,tflite,onnx")
     export.add_argument("--quantize", default="fp32,dynamic,int8", help="TFLite modes")
     export.add_argument("--version", type=int, default=1)
-    export.add_argument("--name", default="crfiqa", help="model name in TF Serving")
+    export.add_argument("--name", default=DEFAULT_MODEL_NAME, help="model name in TF Serving")
     export.add_argument("--calibration", help="calibration JSON (adds the quality_score output)")
     export.add_argument("--representative", help="training shards for int8 calibration (default: synthetic faces)")
     export.set_defaults(handler=_export)
@@ -210,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("images", nargs="+")
     client.add_argument("--target", required=True, help="HOST:PORT (gRPC 8500 or REST 8501)")
     client.add_argument("--transport", choices=["grpc", "rest"], default="grpc")
-    client.add_argument("--name", default="crfiqa")
+    client.add_argument("--name", default=DEFAULT_MODEL_NAME)
     client.add_argument("--timeout", type=float, default=10.0)
     client.set_defaults(handler=_client)
 

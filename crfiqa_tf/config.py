@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from crfiqa_tf.losses import CR_MODES
+from crfiqa_tf.signatures import DEFAULT_MODEL_NAME
 
 
 class ConfigError(ValueError):
@@ -136,7 +137,7 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class ExportConfig:
-    model_name: str = "crfiqa"
+    model_name: str = DEFAULT_MODEL_NAME
     version: int = 1
     formats: list[str] = field(default_factory=lambda: ["saved_model", "tflite", "onnx"])
     quantize: list[str] = field(default_factory=lambda: ["fp32", "dynamic", "int8"])

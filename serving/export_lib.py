@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 
+from crfiqa_tf import signatures as sig
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
 from crfiqa_tf.image_io import read_image
 from crfiqa_tf.inference.saved_model import SavedModelScorer
@@ -52,7 +53,7 @@ def export(
     formats=("saved_model", "tflite", "onnx"),
     quantize=("fp32", "dynamic", "int8"),
     version: int = 1,
-    model_name: str = "crfiqa",
+    model_name: str = sig.DEFAULT_MODEL_NAME,
     calibration_path: str | None = None,
     representative_dir: str | None = None,
 ) -> dict:

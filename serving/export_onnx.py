@@ -15,7 +15,7 @@ from crfiqa_tf import signatures as sig
 OPSET = 17
 
 
-def export_onnx(saved_model_dir: str, out_dir: str, name: str = "crfiqa", opset: int = OPSET) -> str:
+def export_onnx(saved_model_dir: str, out_dir: str, name: str = sig.DEFAULT_MODEL_NAME, opset: int = OPSET) -> str:
     loaded = tf.saved_model.load(saved_model_dir)
     signature = loaded.signatures[sig.PREDICT_IMAGES]
     spec = signature.structured_input_signature[1][sig.INPUT_IMAGES]

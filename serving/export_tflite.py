@@ -32,7 +32,9 @@ def convert(saved_model_dir: str, mode: str, representative: np.ndarray | None =
     return converter.convert()
 
 
-def export_tflite(saved_model_dir: str, out_dir: str, mode: str, representative=None, name: str = "crfiqa") -> str:
+def export_tflite(
+    saved_model_dir: str, out_dir: str, mode: str, representative=None, name: str = sig.DEFAULT_MODEL_NAME
+) -> str:
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}_{mode}.tflite")
     with open(path, "wb") as handle:
