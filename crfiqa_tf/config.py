@@ -87,6 +87,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     lr_decay_epochs: list[int] = field(default_factory=lambda: [20, 28, 32])
     lr_decay_factor: float = 0.1
+    warmup_steps: int = 0
     backbone_clip_norm: float = 5.0
     mixed_precision: str = "none"
     xla: bool = False
@@ -125,6 +126,7 @@ class TrainConfig:
             f"must be none, mixed_float16 or mixed_bfloat16, got {self.mixed_precision!r}",
         )
         for key in (
+            "warmup_steps",
             "steps_per_epoch",
             "max_steps",
             "checkpoint_every",

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import shutil
+import sys
 
 import keras
 import numpy as np
@@ -105,8 +106,21 @@ def export_saved_model(
     version: int = 1,
     calibration: dict | None = None,
     warmup_images: np.ndarray | None = None,
+    fold: bool = True,
 ) -> str:
-    """Writes the SavedModel (replacing that version if present) and the TF Serving files; returns its path."""
+    """Writes the SavedModel (replacing that version if present) and the TF Serving files; returns its path.
+
+    With `fold` (default) the graph is the model's inference form (`crfiqa_tf.models.folding`): BatchNorms folded
+    into convolutions, PReLU as max(x, alpha·x); the TFLite and ONNX files converted from it inherit that. A model
+    that cannot be folded (a PReLU slope above 1, or not the standard inference layout) is exported as it is.
+    """
+    if fold:
+        from crfiqa_tf.models.folding import fold_inference_model
+
+        try:
+            inference_model = fold_inference_model(inference_model)
+        except ValueError as error:
+            print(f"export: exporting the unfolded graph ({error})", file=sys.stderr)
     base = os.path.join(out_dir, "saved_model")
     version_dir = os.path.join(base, model_name, str(version))
     shutil.rmtree(version_dir, ignore_errors=True)

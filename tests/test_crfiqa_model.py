@@ -24,6 +24,32 @@ def test_training_reduces_loss_on_a_fixed_batch():
     assert last["loss"] < first["loss"]
 
 
+def test_clipping_covers_backbone_and_quality_head_not_margin_head():
+    """As the official clip_grad_norm_(backbone.parameters(), 5), whose backbone module holds the qs layer."""
+    keras.utils.set_random_seed(3)
+    clip = 1e-3
+    model = tiny_model(backbone_clip_norm=clip)
+    model.compile(optimizer=keras.optimizers.SGD(1.0))  # plain SGD, lr 1: the update is the conditioned gradient
+    images, labels = _batch()
+    model(images)
+    groups = {
+        "clipped": model.backbone.trainable_variables + model.quality_head.trainable_variables,
+        "margin": model.margin_head.trainable_variables,
+    }
+    before = {k: [v.numpy() for v in vs] for k, vs in groups.items()}
+    model.train_on_batch(images, labels)
+
+    def update_norm(key):
+        return np.sqrt(sum(np.sum((v.numpy() - b) ** 2) for v, b in zip(groups[key], before[key])))
+
+    head_update = np.sqrt(
+        sum(np.sum((v.numpy() - b) ** 2) for v, b in zip(groups["clipped"][-2:], before["clipped"][-2:]))
+    )
+    assert update_norm("clipped") == pytest.approx(clip, rel=1e-3)
+    assert 0 < head_update <= clip * (1 + 1e-3)
+    assert update_norm("margin") > 10 * clip
+
+
 def _weights_after_one_step(strategy, weights, images, labels):
     with strategy.scope():
         model = tiny_model(sync=True, backbone_clip_norm=0.5, weight_decay=5e-4)

@@ -25,6 +25,7 @@ from crfiqa_tf.data.bin_sets import load_bin
 from crfiqa_tf.data.pipeline import CorruptRecordCounter, make_distributed_dataset, shard_files
 from crfiqa_tf.data.schema import read_dataset_info
 from crfiqa_tf.evaluation.verification import cosine_scores, ten_fold_accuracy
+from crfiqa_tf.lr_schedule import WarmupPiecewiseConstant
 from crfiqa_tf.models import build_crfiqa_model
 from crfiqa_tf.preprocess import preprocess_images_np
 from training.run_logging import RunLogger
@@ -36,14 +37,13 @@ class NonFiniteLossError(RuntimeError):
 
 
 def learning_rate_schedule(config: ExperimentConfig, global_batch: int, steps_per_epoch: int):
-    """Piecewise-constant decay by epoch; base lr = ``train.lr`` or 0.1/512 × global batch (official rule)."""
+    """Linear warmup over ``train.warmup_steps``, then piecewise-constant decay by epoch; base lr = ``train.lr`` or
+    0.1/512 × global batch (official rule)."""
     train = config.train
     base = train.lr or train.base_lr_per_512 / 512.0 * global_batch
-    if not train.lr_decay_epochs:
-        return base, keras.optimizers.schedules.PiecewiseConstantDecay([10**12], [base, base])
     boundaries = [int(epoch * steps_per_epoch) for epoch in train.lr_decay_epochs]
     values = [base * train.lr_decay_factor**i for i in range(len(boundaries) + 1)]
-    return base, keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+    return base, WarmupPiecewiseConstant(boundaries, values, train.warmup_steps)
 
 
 def _is_chief(strategy) -> bool:

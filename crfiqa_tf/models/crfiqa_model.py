@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 
 from crfiqa_tf.losses import CR_MODES, cr_fiqa_loss
-from crfiqa_tf.models.preprocessing_layer import FacePreprocessing
+from crfiqa_tf.models.inference_model import build_inference_model
 
 _METRICS = ("loss", "ce", "cr_loss", "accuracy", "mean_cr", "mean_quality")
 
@@ -21,10 +21,13 @@ class CRFIQAModel(keras.Model):
 
     Optimisation follows the official PyTorch recipe:
 
-    - ``backbone_clip_norm``: global-norm clipping of the backbone gradients only (the official
-      ``clip_grad_norm_(backbone.parameters(), 5)``). Under a strategy the norm must be that of the *summed*
-      gradient, so the step all-reduces the gradients itself, clips, and hands each replica ``1/replicas`` of the
-      result to the optimizer (which sums again). Exact, at the price of a second all-reduce when clipping is on.
+    - ``backbone_clip_norm``: global-norm clipping of the backbone and quality-head gradients together, the margin
+      head's left alone: the official ``clip_grad_norm_(backbone.parameters(), 5)``, whose backbone module holds the
+      ``qs`` quality layer. Leaving the head out lets the α-weighted CR regression kick it far off in early steps
+      (seen: ``cr_loss`` rising from 0.5 to 3.4 in 60 steps on the synthetic set). Under a strategy the norm must
+      be that of the *summed* gradient, so the step all-reduces the gradients itself, clips, and hands each replica
+      ``1/replicas`` of the result to the optimizer (which sums again). Exact, at the price of a second all-reduce
+      when clipping is on.
     - ``weight_decay``: *coupled* L2 decay, ``g ← g + wd · w`` after clipping and before momentum, which is what
       ``torch.optim.SGD(weight_decay=5e-4)`` does. Keras' own ``weight_decay`` argument is decoupled
       (``w ← w − lr · wd · w``); with momentum 0.9 the coupled form decays ~10× more in steady state, so using
@@ -43,7 +46,7 @@ class CRFIQAModel(keras.Model):
         alpha: weight of the quality regression term (10 in CR-FIQA).
         beta: Smooth-L1 transition point (0.5 in CR-FIQA).
         cr_mode: ``"code"`` (official script, default) or ``"paper"``; see `crfiqa_tf.losses`.
-        backbone_clip_norm: global-norm clip of the backbone gradients, or None.
+        backbone_clip_norm: global-norm clip of the backbone and quality-head gradients, or None.
         weight_decay: coupled L2 weight decay on every trainable weight (0 disables).
 
     Call arguments:
@@ -148,8 +151,8 @@ class CRFIQAModel(keras.Model):
         if self.backbone_clip_norm is not None:
             if replicas > 1:
                 grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
-            backbone_ids = {id(v) for v in self.backbone.trainable_variables}
-            picked = [i for i, v in enumerate(variables) if id(v) in backbone_ids]
+            clipped_ids = {id(v) for v in self.backbone.trainable_variables + self.quality_head.trainable_variables}
+            picked = [i for i, v in enumerate(variables) if id(v) in clipped_ids]
             clipped, _ = tf.clip_by_global_norm([grads[i] for i in picked], self.backbone_clip_norm * loss_scale)
             grads = list(grads)
             for i, g in zip(picked, clipped):
@@ -171,19 +174,8 @@ class CRFIQAModel(keras.Model):
         It holds the preprocessing, the backbone and the quality head; the class centres are left out.
         ``input_dtype`` is ``"uint8"`` or ``"float32"`` (pixel values in 0..255 either way).
         """
-        if input_dtype not in ("uint8", "float32"):
-            raise ValueError(f"input_dtype must be 'uint8' or 'float32', got {input_dtype!r}")
-        images = keras.Input(shape=self.backbone.input_shape[1:], dtype=input_dtype, name="images")
-        x = FacePreprocessing(channel_order=channel_order, name="preprocess")(images)
-        embedding = self.backbone(x, training=False)
-        quality = self.quality_head(embedding)
-        return keras.Model(
-            images,
-            {
-                "embedding": keras.layers.UnitNormalization(axis=-1, dtype="float32", name="embedding")(embedding),
-                "quality": keras.layers.Activation("linear", dtype="float32", name="quality")(quality),
-            },
-            name=f"{self.name}_inference",
+        return build_inference_model(
+            self.backbone, self.quality_head, input_dtype, channel_order, name=f"{self.name}_inference"
         )
 
     def get_config(self):
