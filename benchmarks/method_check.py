@@ -4,6 +4,7 @@ Spearman between quality and the sample's own certainty ratio."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -16,9 +17,12 @@ from demo.pipeline import method_stage, synth_stage, train_stage  # noqa: E402
 
 
 def main() -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=None, help="training steps (default: the demo's)")
+    steps = parser.parse_args().steps
     with tempfile.TemporaryDirectory() as out:
         data = synth_stage(out, quick=False)
-        train = train_stage(out, data["data_dir"], quick=False)
+        train = train_stage(out, data["data_dir"], quick=False, steps=steps)
         method = method_stage(train["run_dir"], data["data_dir"])
     rows = [
         {
@@ -34,7 +38,8 @@ def main() -> dict:
             "goal": "-",
         },
     ]
-    return report("method_check", rows, {"training": {k: v for k, v in train.items() if k != "verification"}})
+    name = "method_check" if steps is None else f"method_check_{steps}_steps"
+    return report(name, rows, {"training": {k: v for k, v in train.items() if k != "verification"}})
 
 
 if __name__ == "__main__":

@@ -44,6 +44,12 @@ def table() -> str:
                 f"| {result['benchmark']} | {label} | {_value(row)} | {extra or note} | "
                 f"{result['machine']}, {result['date']} |"
             )
+        ratios = [f"{k}: {v:.3g}" for k, v in result.items() if "_vs_" in k and isinstance(v, float)]
+        if ratios:
+            lines.append(
+                f"| {result['benchmark']} | ratios (same run) | | {'; '.join(ratios)} | "
+                f"{result['machine']}, {result['date']} |"
+            )
     return "\n".join(lines + ["", END])
 
 

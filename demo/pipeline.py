@@ -10,6 +10,7 @@ with parity reports) → the Beam job over a held-out gallery with broken files 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import time
@@ -37,13 +38,23 @@ def synth_stage(out_dir: str, quick: bool) -> dict:
     return {"data_dir": data_dir, "identities": identities, "images": info["num_images"]}
 
 
-def train_stage(out_dir: str, data_dir: str, quick: bool) -> dict:
+def train_stage(out_dir: str, data_dir: str, quick: bool, steps: int | None = None) -> dict:
+    """Trains synthetic_tiny for the demo's steps, or for `steps` with the lr decays at the same fractions of the
+    run (the config decays at epochs 4 and 5 of 6)."""
     from crfiqa_tf.config import load_config
     from training.train_lib import run
 
-    _, _, steps = SIZES["quick" if quick else "full"]
+    overrides = []
+    if steps is not None:
+        images = SIZES["full"][0] * SIZES["full"][1]
+        epochs = steps / (images // 64)  # global batch 64: 32 per replica × 2 logical CPUs
+        overrides += [
+            f"train.epochs={math.ceil(epochs)}",
+            f"train.lr_decay_epochs=[{4 / 6 * epochs:.0f},{5 / 6 * epochs:.0f}]",
+        ]
+    steps = steps or SIZES["quick" if quick else "full"][2]
     run_dir = os.path.join(out_dir, "run")
-    overrides = [
+    overrides += [
         f"data.train_dir={data_dir}",
         f"train.run_dir={run_dir}",
         f"train.max_steps={steps}",

@@ -8,7 +8,7 @@ nuisance — background, shift, scale, rotation, illumination, colour cast — a
 ``s`` in [0, 1]: blur, noise, down-scaling, occlusion, low contrast or JPEG artefacts. ``s`` is stored in
 ``image/degradation``; a good quality estimator ranks samples by it without ever seeing it.
 
-Severity scales (112 px canvas): Gaussian blur of radius 12·s; Gaussian noise of σ = 150·s; down-scaling to
+Severity scales (112 px canvas): Gaussian blur of radius 12·s; Gaussian noise of σ = 240·s; down-scaling to
 112·(3/112)^s pixels and back; an occluding rectangle covering 0.6·s^1.5 of the image; contrast × 0.02^s; JPEG
 quality 95·(1/95)^s. The geometric scales make equal steps of ``s`` cost roughly equal identity information
 across kinds: with the earlier linear scales, JPEG and low contrast did nothing until s ≈ 0.8 while an occluder
@@ -151,7 +151,7 @@ def apply_degradation(
     if kind == "blur":
         image = image.filter(ImageFilter.GaussianBlur(radius=12.0 * s))
     elif kind == "noise":
-        array = np.asarray(image, np.float32) + rng.normal(0, 150 * s, (SIZE, SIZE, 3))
+        array = np.asarray(image, np.float32) + rng.normal(0, 240 * s, (SIZE, SIZE, 3))
         image = Image.fromarray(np.uint8(np.clip(array, 0, 255)))
     elif kind == "downscale":
         small = max(3, int(round(SIZE * (3 / SIZE) ** s)))

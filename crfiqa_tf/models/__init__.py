@@ -1,5 +1,8 @@
 """Keras models and layers of CR-FIQA."""
 
+# A training model.keras stores its optimizer with the learning-rate schedule: registering it here lets every
+# `import crfiqa_tf.models` + `keras.saving.load_model` load such files.
+from crfiqa_tf import lr_schedule  # noqa: F401
 from crfiqa_tf.models.backbone import IResNet
 from crfiqa_tf.models.crfiqa_model import CRFIQAModel
 from crfiqa_tf.models.factory import build_crfiqa_model
