@@ -44,13 +44,16 @@ def test_folded_backbone_equals_training_form(use_se):
 
 
 def test_folded_inference_model_equals_and_saves(tmp_path):
+    keras.utils.set_random_seed(6)
     model = tiny_model()
     _randomise(model.backbone, seed=2)
     inference = model.inference_model()
     folded = fold_inference_model(inference)
     images = np.random.default_rng(3).integers(0, 256, (5, 32, 32, 3), dtype=np.uint8)
     expected, actual = inference(images), folded(images)
-    np.testing.assert_allclose(actual["quality"], expected["quality"], rtol=1e-5, atol=1e-5)
+    # quality is a sum of terms as large as the largest output: float32 error scales with that, not with each value
+    scale = 1.0 + float(np.abs(expected["quality"]).max())
+    np.testing.assert_allclose(actual["quality"], expected["quality"], rtol=0, atol=1e-5 * scale)
     np.testing.assert_allclose(actual["embedding"], expected["embedding"], atol=1e-5)
     run_saving_test(folded, images, tmp_path)
 
