@@ -111,8 +111,8 @@ def export_saved_model(
     """Writes the SavedModel (replacing that version if present) and the TF Serving files; returns its path.
 
     With `fold` (default) the graph is the model's inference form (`crfiqa_tf.models.folding`): BatchNorms folded
-    into convolutions, PReLU as max(x, alpha·x); the TFLite and ONNX files converted from it inherit that. A model
-    that cannot be folded (a PReLU slope above 1, or not the standard inference layout) is exported as it is.
+    into convolutions, PReLU as x + (alpha − 1)·min(x, 0); the TFLite and ONNX files converted from it inherit
+    that. A model not in the standard inference layout is exported as it is, with a message.
     """
     if fold:
         from crfiqa_tf.models.folding import fold_inference_model

@@ -97,7 +97,7 @@ def test_tflite_and_onnx_parity(exported):
     from ai_edge_litert.interpreter import Interpreter
 
     ops = {op["op_name"] for op in Interpreter(files["crfiqa_int8.tflite"]["path"])._get_ops_details()}
-    assert "MAXIMUM" in ops and "PRELU" not in ops  # the folded graph: int8 PReLU would leave XNNPACK
+    assert "MINIMUM" in ops and "PRELU" not in ops  # the folded graph: int8 PReLU would leave XNNPACK
 
 
 def test_scorers_give_the_same_records(exported, tmp_path):

@@ -1,4 +1,4 @@
-"""The inference form (BatchNorms folded, PReLU as max(x, αx)) computes what the training form computes."""
+"""The inference form (BatchNorms folded, PReLU decomposed) computes what the training form computes."""
 
 import keras
 import numpy as np
@@ -8,7 +8,7 @@ from helpers import run_saving_test, tiny_model
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.models import IResNet
-from crfiqa_tf.models.backbone import MaxFormPReLU
+from crfiqa_tf.models.backbone import DecomposedPReLU
 from crfiqa_tf.models.folding import fold_backbone, fold_inference_model
 
 
@@ -26,10 +26,10 @@ def _randomise(model, seed=0, slopes=(-0.2, 0.9)):
             layer.set_weights([rng.uniform(*slopes, layer.alpha.shape)])
 
 
-@pytest.mark.parametrize("use_se", [False, True])
-def test_folded_backbone_equals_training_form(use_se):
+@pytest.mark.parametrize("use_se, slopes", [(False, (-0.2, 0.9)), (True, (0.5, 1.5))])
+def test_folded_backbone_equals_training_form(use_se, slopes):
     backbone = IResNet(18, 32, use_se=use_se, input_shape=(32, 32, 3))
-    _randomise(backbone)
+    _randomise(backbone, slopes=slopes)
     folded = fold_backbone(backbone)
     x = np.random.default_rng(1).uniform(-1, 1, (4, 32, 32, 3)).astype(np.float32)
     expected = backbone(x, training=False).numpy()
@@ -37,7 +37,7 @@ def test_folded_backbone_equals_training_form(use_se):
     # float32 re-association only: 1e-5 of the largest magnitude
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
     kinds = {type(layer).__name__ for layer in folded.layers}
-    assert "PReLU" not in kinds and "MaxFormPReLU" in kinds
+    assert "PReLU" not in kinds and "DecomposedPReLU" in kinds
     batch_norms = [layer.name for layer in folded.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert batch_norms == [f"layer{s}.{b}.bn1" for s in range(1, 5) for b in range(2)]  # only the pre-conv ones
     assert folded.form == "inference" and folded.count_params() < backbone.count_params()
@@ -58,26 +58,26 @@ def test_folded_inference_model_equals_and_saves(tmp_path):
     run_saving_test(folded, images, tmp_path)
 
 
-def test_slope_above_one_is_refused_and_export_keeps_the_training_form(tmp_path, capsys):
+def test_a_model_outside_the_standard_layout_is_exported_unfolded(tmp_path, capsys):
     from serving.export_saved_model import export_saved_model
 
-    model = tiny_model()
-    _randomise(model.backbone, seed=4, slopes=(0.1, 1.3))
-    with pytest.raises(ValueError, match=r"prelu.*slope of 1\.\d+ > 1"):
-        fold_backbone(model.backbone)
-    inference = model.inference_model()
-    saved = export_saved_model(inference, str(tmp_path))
+    images = keras.Input((8, 8, 3), dtype="uint8")
+    features = keras.layers.Dense(4)(keras.layers.Flatten()(keras.ops.cast(images, "float32") / 255.0))
+    custom = keras.Model(
+        images, {"embedding": keras.layers.UnitNormalization()(features), "quality": keras.ops.sum(features, -1)}
+    )
+    saved = export_saved_model(custom, str(tmp_path))
     assert "exporting the unfolded graph" in capsys.readouterr().err
-    images = np.random.default_rng(5).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
-    out = tf.saved_model.load(saved).signatures[sig.PREDICT_IMAGES](images=tf.constant(images))
-    np.testing.assert_allclose(out["quality"], inference(images)["quality"], rtol=1e-5, atol=1e-5)
+    batch = np.random.default_rng(5).integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    out = tf.saved_model.load(saved).signatures[sig.PREDICT_IMAGES](images=tf.constant(batch))
+    np.testing.assert_allclose(out["quality"], custom(batch)["quality"], rtol=1e-5, atol=1e-5)
 
 
-def test_max_form_prelu_is_prelu_for_slopes_up_to_one():
-    layer = MaxFormPReLU()
+def test_decomposed_prelu_is_prelu_for_any_slope():
+    layer = DecomposedPReLU()
     x = np.linspace(-3, 3, 24, dtype=np.float32).reshape(1, 2, 3, 4)
     layer.build(x.shape)
-    alpha = np.array([-0.5, 0.0, 0.25, 1.0], np.float32)
+    alpha = np.array([-0.5, 0.25, 1.0, 1.7], np.float32)
     layer.set_weights([alpha])
     np.testing.assert_allclose(layer(x), np.where(x >= 0, x, alpha * x), atol=1e-7)
 

@@ -1,5 +1,5 @@
 """The inference form of a trained model: BatchNorms folded into the preceding convolution / FC layer, PReLU as
-``max(x, alpha * x)``.
+``x + (alpha - 1) * min(x, 0)`` (`DecomposedPReLU`).
 
 Same function, fewer element-wise passes: SavedModel, TFLite and ONNX exports are built from this form. A
 BatchNorm ``y = a * x + d`` (``a = gamma / sqrt(var + eps)``, ``d = beta - mean * a``) after a layer with kernel
@@ -13,7 +13,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from crfiqa_tf.models.backbone import IResNet, MaxFormPReLU
+from crfiqa_tf.models.backbone import DecomposedPReLU, IResNet
 from crfiqa_tf.models.inference_model import build_inference_model
 from crfiqa_tf.models.preprocessing_layer import FacePreprocessing
 from crfiqa_tf.models.quality_head import CRQualityHead
@@ -48,8 +48,7 @@ def fold_backbone(backbone: IResNet) -> IResNet:
     """The ``form="inference"`` twin of a trained `IResNet`, computing the same embedding.
 
     Raises:
-        ValueError: when a PReLU slope exceeds 1 (``max(x, alpha * x)`` is then not PReLU); the error names the
-            layer, and the caller keeps the training form.
+        ValueError: the backbone is already in the inference form.
     """
     if backbone.form != "training":
         raise ValueError(f"{backbone.name} is already in the {backbone.form!r} form")
@@ -59,14 +58,8 @@ def fold_backbone(backbone: IResNet) -> IResNet:
         name = layer.name
         if name == "fc" or not layer.weights:
             continue
-        if isinstance(layer, MaxFormPReLU):
-            alpha = np.asarray(source[name].alpha).reshape(-1)
-            if np.any(alpha > 1.0):
-                raise ValueError(
-                    f"{backbone.name}/{name}: a PReLU slope of {alpha.max():.4g} > 1, which max(x, alpha * x) "
-                    "cannot express; keep the training form"
-                )
-            layer.set_weights([alpha])
+        if isinstance(layer, DecomposedPReLU):
+            layer.set_weights([np.asarray(source[name].alpha).reshape(-1)])
             continue
         bn_name = _bn_following(name) if isinstance(layer, keras.layers.Conv2D) else None
         if bn_name is None:
