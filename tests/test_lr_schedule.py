@@ -6,7 +6,6 @@ import pytest
 from crfiqa_tf.config import ConfigError, load_config
 from crfiqa_tf.lr_schedule import WarmupPiecewiseConstant
 
-
 CONFIG = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "training", "configs", "synthetic_tiny.yaml"
 )
@@ -22,10 +21,10 @@ def test_warmup_then_piecewise_and_round_trip():
     assert float(no_warmup(0)) == pytest.approx(0.2)
 
 
-def test_bad_schedules_and_config():
+def test_bad_schedules_and_config(tmp_path):
     with pytest.raises(ValueError, match="one more value"):
         WarmupPiecewiseConstant([10], [0.1])
     with pytest.raises(ValueError, match="warmup_steps"):
         WarmupPiecewiseConstant([], [0.1], warmup_steps=-1)
     with pytest.raises(ConfigError, match="train.warmup_steps"):
-        load_config(CONFIG, ["train.warmup_steps=-3"])
+        load_config(CONFIG, [f"data.train_dir={tmp_path}", "train.warmup_steps=-3"])
