@@ -11,7 +11,14 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCHMARKS = ["input_pipeline.py", "train_throughput.py", "method_check.py", "inference.py", "beam_scoring.py"]
+BENCHMARKS = [
+    "input_pipeline.py",
+    "train_throughput.py",
+    "method_check.py",
+    "inference.py",
+    "prelu_int8.py",
+    "beam_scoring.py",
+]
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
 
 
@@ -39,6 +46,8 @@ def table() -> str:
                 extra = f"{row['overhead_vs_plain']:.2f}× the plain loop's time, peak RSS {row['peak_rss_mib']:.0f} MiB"
             elif "peak_rss_mib" in row:
                 extra = f"peak RSS {row['peak_rss_mib']:.0f} MiB"
+            if "int8_relative_error" in row:
+                extra = f"invocations/s; int8 error {row['int8_relative_error']:.3f}; TFLite ops {row['tflite_ops']}"
             label = row.get("what") or f"{row['backend']}, batch {row['batch']}"
             lines.append(
                 f"| {result['benchmark']} | {label} | {_value(row)} | {extra or note} | "

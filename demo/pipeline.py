@@ -39,19 +39,20 @@ def synth_stage(out_dir: str, quick: bool) -> dict:
 
 
 def train_stage(out_dir: str, data_dir: str, quick: bool, steps: int | None = None) -> dict:
-    """Trains synthetic_tiny for the demo's steps, or for `steps` with the lr decays at the same fractions of the
-    run (the config decays at epochs 4 and 5 of 6)."""
+    """Trains synthetic_tiny for the demo's steps, or for `steps` with the config's lr decays moved to the same
+    fractions of the run."""
     from crfiqa_tf.config import load_config
+    from crfiqa_tf.data.schema import read_dataset_info
     from training.train_lib import run
 
+    config_path = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
     overrides = []
     if steps is not None:
-        images = SIZES["full"][0] * SIZES["full"][1]
-        epochs = steps / (images // 64)  # global batch 64: 32 per replica × 2 logical CPUs
-        overrides += [
-            f"train.epochs={math.ceil(epochs)}",
-            f"train.lr_decay_epochs=[{4 / 6 * epochs:.0f},{5 / 6 * epochs:.0f}]",
-        ]
+        base = load_config(config_path, [f"data.train_dir={data_dir}"])
+        global_batch = base.data.per_replica_batch * max(base.train.logical_cpus, 1)
+        epochs = steps / (read_dataset_info(data_dir)["num_images"] // global_batch)
+        decays = ",".join(f"{e / base.train.epochs * epochs:.0f}" for e in base.train.lr_decay_epochs)
+        overrides += [f"train.epochs={math.ceil(epochs)}", f"train.lr_decay_epochs=[{decays}]"]
     steps = steps or SIZES["quick" if quick else "full"][2]
     run_dir = os.path.join(out_dir, "run")
     overrides += [
@@ -64,7 +65,7 @@ def train_stage(out_dir: str, data_dir: str, quick: bool, steps: int | None = No
     ]
     if quick:
         overrides += ["model.image_size=32", "model.embedding_dim=16", "data.per_replica_batch=4"]
-    config = load_config(os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml"), overrides)
+    config = load_config(config_path, overrides)
     _log(f"2/8 training synthetic_tiny for {steps} steps with MirroredStrategy on 2 logical CPUs → {run_dir}")
     start = time.perf_counter()
     summary = run(config)

@@ -39,7 +39,7 @@ def _bn_following(conv_name: str) -> str | None:
         return "bn1"
     prefix, _, last = conv_name.rpartition(".")
     following = {"conv1": "bn2", "conv2": "bn3", "0": "1"}
-    if prefix.endswith("downsample") and last == "0" or last in ("conv1", "conv2"):
+    if last in ("conv1", "conv2") or (prefix.endswith("downsample") and last == "0"):
         return f"{prefix}.{following[last]}"
     return None
 
