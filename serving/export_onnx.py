@@ -5,10 +5,13 @@ The JPEG-decoding ``serving_default`` signature is not exported: tf2onnx cannot 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 
 import tensorflow as tf
 import tf2onnx
+import tf2onnx.optimizer
 
 from crfiqa_tf import signatures as sig
 
@@ -23,5 +26,31 @@ def export_onnx(saved_model_dir: str, out_dir: str, name: str = sig.DEFAULT_MODE
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}.onnx")
     function = tf.function(lambda images: signature(**{sig.INPUT_IMAGES: images}))
-    tf2onnx.convert.from_function(function, input_signature=input_spec, opset=opset, output_path=path)
+    with _collecting_garbage_between_optimizers():
+        tf2onnx.convert.from_function(function, input_signature=input_spec, opset=opset, output_path=path)
     return path
+
+
+@contextlib.contextmanager
+def _collecting_garbage_between_optimizers():
+    """Runs a garbage collection before each of tf2onnx's ONNX optimizer passes.
+
+    tf2onnx deep-copies the whole graph, weights included, before every pass; the discarded copies are reference
+    cycles that Python's collector reaches late, so they pile up: an iResNet-18 conversion peaked at 6.6 GB
+    resident and an iResNet-50 with its weights as graph constants was killed at 24 GB. `from_function` takes no
+    optimizer list, so the registry is wrapped for the duration of the call and restored after it."""
+    registry = tf2onnx.optimizer._optimizers
+    original = dict(registry)
+
+    def collecting(factory):
+        def make():
+            gc.collect()
+            return factory()
+
+        return make
+
+    registry.update({name: collecting(factory) for name, factory in original.items()})
+    try:
+        yield
+    finally:
+        registry.update(original)

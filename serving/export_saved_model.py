@@ -52,21 +52,45 @@ def _outputs(model, images, calibration: dict | None):
     return result
 
 
-def build_archive(inference_model: keras.Model, calibration: dict | None = None) -> keras.export.ExportArchive:
-    size = int(inference_model.input_shape[1])
-    archive = keras.export.ExportArchive()
-    archive.track(inference_model)
+def _frozen_outputs(inference_model: keras.Model, calibration: dict | None, spec: tf.TensorSpec):
+    """`_outputs` as one graph whose weights are constants, not variables.
 
-    @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8, name=sig.INPUT_IMAGES)])
+    Grappler can then pre-pack the convolution filters once; at batch 1 the loaded SavedModel runs about 15–20%
+    faster than with variables (2-core AMD EPYC, R50 at 112 px, alternating rounds against ONNX Runtime in one
+    process: 0.81× → 0.90× its speed before the "same"-padding change). TF Serving loads such a graph as is.
+    """
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    graph = tf.function(lambda images: _outputs(inference_model, images, calibration)).get_concrete_function(spec)
+    frozen = convert_variables_to_constants_v2(graph)
+    return lambda images: tf.nest.pack_sequence_as(graph.structured_outputs, frozen(images))
+
+
+def build_archive(
+    inference_model: keras.Model, calibration: dict | None = None, freeze: bool = True
+) -> keras.export.ExportArchive:
+    """The two endpoints over `inference_model`; with `freeze` its weights are constants in the graph."""
+    size = int(inference_model.input_shape[1])
+    spec = tf.TensorSpec([None, size, size, 3], tf.uint8, name=sig.INPUT_IMAGES)
+    archive = keras.export.ExportArchive()
+    if freeze:
+        outputs = _frozen_outputs(inference_model, calibration, spec)
+    else:
+        archive.track(inference_model)
+
+        def outputs(images):
+            return _outputs(inference_model, images, calibration)
+
+    @tf.function(input_signature=[spec])
     def predict_images(images):
-        return _outputs(inference_model, images, calibration)
+        return outputs(images)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=sig.INPUT_IMAGE_BYTES)])
     def serve_bytes(image_bytes):
         images = tf.map_fn(
             lambda b: _decode_one(b, size), image_bytes, fn_output_signature=tf.TensorSpec([size, size, 3], tf.uint8)
         )
-        return _outputs(inference_model, images, calibration)
+        return outputs(images)
 
     archive.add_endpoint(sig.PREDICT_IMAGES, predict_images)
     archive.add_endpoint(sig.SERVING_DEFAULT, serve_bytes)
@@ -107,12 +131,15 @@ def export_saved_model(
     calibration: dict | None = None,
     warmup_images: np.ndarray | None = None,
     fold: bool = True,
+    freeze: bool = True,
 ) -> str:
     """Writes the SavedModel (replacing that version if present) and the TF Serving files; returns its path.
 
     With `fold` (default) the graph is the model's inference form (`crfiqa_tf.models.folding`): BatchNorms folded
     into convolutions, PReLU as x + (alpha − 1)·min(x, 0); the TFLite and ONNX files converted from it inherit
-    that. A model not in the standard inference layout is exported as it is, with a message.
+    that. A model not in the standard inference layout is exported as it is, with a message. With `freeze`
+    (default) the weights are constants of the serving graph (faster on CPU, see `_frozen_outputs`); without it
+    they are SavedModel variables.
     """
     if fold:
         from crfiqa_tf.models.folding import fold_inference_model
@@ -124,7 +151,7 @@ def export_saved_model(
     base = os.path.join(out_dir, "saved_model")
     version_dir = os.path.join(base, model_name, str(version))
     shutil.rmtree(version_dir, ignore_errors=True)
-    build_archive(inference_model, calibration).write_out(version_dir, verbose=False)
+    build_archive(inference_model, calibration, freeze).write_out(version_dir, verbose=False)
     if warmup_images is None:
         size = int(inference_model.input_shape[1])
         warmup_images = np.random.default_rng(0).integers(0, 256, (4, size, size, 3), dtype=np.uint8)

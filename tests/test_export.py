@@ -51,6 +51,10 @@ def test_layout_signatures_and_equality_with_keras(exported):
     np.testing.assert_allclose(out["embedding"], expected["embedding"], atol=1e-5)
     from_bytes = loaded.signatures[sig.SERVING_DEFAULT](image_bytes=tf.constant([_encode(i) for i in images]))
     np.testing.assert_allclose(from_bytes["quality"], expected["quality"], atol=1e-5)
+    # the weights are constants of the graph (see export_saved_model's `freeze`), not variables to read
+    graph = predict.graph.as_graph_def()
+    ops = {node.op for f in graph.library.function for node in f.node_def} | {node.op for node in graph.node}
+    assert "ReadVariableOp" not in ops and "Conv2D" in ops
     big = np.asarray(Image.fromarray(images[0]).resize((97, 131)))
     assert loaded.signatures[sig.SERVING_DEFAULT](image_bytes=tf.constant([_encode(big, "JPEG")]))["quality"].shape == (
         1,

@@ -41,6 +41,9 @@ def test_folded_backbone_equals_training_form(use_se, slopes):
     batch_norms = [layer.name for layer in folded.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert batch_norms == [f"layer{s}.{b}.bn1" for s in range(1, 5) for b in range(2)]  # only the pre-conv ones
     assert folded.form == "inference" and folded.count_params() < backbone.count_params()
+    # stride-1 3×3 convolutions pad "same"; only the strided ones keep an explicit (symmetric) ZeroPadding2D
+    pads = [layer.name for layer in folded.layers if isinstance(layer, keras.layers.ZeroPadding2D)]
+    assert pads == [f"layer{s}.0.conv2_pad" for s in range(1, 5)]
 
 
 def test_folded_inference_model_equals_and_saves(tmp_path):
@@ -71,6 +74,21 @@ def test_a_model_outside_the_standard_layout_is_exported_unfolded(tmp_path, caps
     batch = np.random.default_rng(5).integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
     out = tf.saved_model.load(saved).signatures[sig.PREDICT_IMAGES](images=tf.constant(batch))
     np.testing.assert_allclose(out["quality"], custom(batch)["quality"], rtol=1e-5, atol=1e-5)
+
+
+def test_export_with_weights_as_variables_equals_the_frozen_export(tmp_path):
+    from serving.export_saved_model import export_saved_model
+
+    keras.utils.set_random_seed(7)
+    inference = tiny_model().inference_model()
+    images = np.random.default_rng(4).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    outputs = {}
+    for freeze in (True, False):
+        loaded = tf.saved_model.load(export_saved_model(inference, str(tmp_path / str(freeze)), freeze=freeze))
+        assert (len(loaded.variables) > 0) is not freeze
+        outputs[freeze] = loaded.signatures[sig.PREDICT_IMAGES](images=tf.constant(images))
+    for name in (sig.OUTPUT_QUALITY, sig.OUTPUT_EMBEDDING):
+        np.testing.assert_allclose(outputs[True][name], outputs[False][name], atol=1e-6)
 
 
 def test_decomposed_prelu_is_prelu_for_any_slope():

@@ -20,8 +20,14 @@ def _bn(name: str, synchronized: bool, scale: bool = True) -> layers.BatchNormal
     )
 
 
-def _conv3x3(x, filters: int, stride: int, name: str, use_bias: bool = False):
-    # PyTorch pads 1 on every side; Keras "same" pads asymmetrically at stride 2, so pad explicitly.
+def _conv3x3(x, filters: int, stride: int, name: str, folded: bool = False):
+    """PyTorch's conv3x3 (padding 1 on every side). At stride 1 that is Keras "same"; at stride 2 "same" pads
+    asymmetrically, so the padding is explicit there. The training form pads explicitly at both strides, keeping
+    its layer list as it always was. The folded inference form carries the BatchNorm in a bias and uses "same" at
+    stride 1, which TF's CPU kernels run 5–13% faster than pad + "valid" (TF 2.21 oneDNN, 2-core AMD EPYC)."""
+    use_bias = folded
+    if folded and stride == 1:
+        return layers.Conv2D(filters, 3, padding="same", use_bias=True, name=name)(x)
     x = layers.ZeroPadding2D(1, name=f"{name}_pad")(x)
     return layers.Conv2D(filters, 3, strides=stride, padding="valid", use_bias=use_bias, name=name)(x)
 
@@ -70,10 +76,10 @@ def _basic_block(x, planes: int, stride: int, downsample: bool, use_se: bool, sy
     folded = form == "inference"
     identity = x
     out = _bn(f"{name}.bn1", sync)(x)  # before a zero-padded conv: cannot be folded exactly
-    out = _conv3x3(out, planes, 1, f"{name}.conv1", use_bias=folded)
+    out = _conv3x3(out, planes, 1, f"{name}.conv1", folded)
     out = _bn_after_conv(out, f"{name}.bn2", sync, folded)
     out = _prelu(f"{name}.prelu", decomposed=folded)(out)
-    out = _conv3x3(out, planes, stride, f"{name}.conv2", use_bias=folded)
+    out = _conv3x3(out, planes, stride, f"{name}.conv2", folded)
     out = _bn_after_conv(out, f"{name}.bn3", sync, folded)
     if use_se:
         out = _se_block(out, planes, f"{name}.se_block")
@@ -137,7 +143,7 @@ class IResNet(keras.Model):
         sync = synchronized_bn
         folded = form == "inference"
         inputs = keras.Input(shape=input_shape, name="images")
-        x = _conv3x3(inputs, STAGE_WIDTHS[0], 1, "conv1", use_bias=folded)
+        x = _conv3x3(inputs, STAGE_WIDTHS[0], 1, "conv1", folded)
         x = _bn_after_conv(x, "bn1", sync, folded)
         x = _prelu("prelu", decomposed=folded)(x)
         for stage, (blocks, width) in enumerate(zip(DEPTHS[depth], STAGE_WIDTHS), start=1):
