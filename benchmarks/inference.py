@@ -68,7 +68,7 @@ def matmul_gflops(sizes: tuple[int, ...] = (2048, 4096), reps: int = 5) -> float
     best = 0.0
     for n in sizes:
         a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-        for matmul in (lambda: tf.matmul(a, a).numpy(), lambda: a @ a):
+        for matmul in (lambda a=a: tf.matmul(a, a).numpy(), lambda a=a: a @ a):
             matmul()
             for _ in range(reps):
                 start = time.perf_counter()
