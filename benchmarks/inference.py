@@ -1,4 +1,5 @@
-"""Inference throughput of iResNet-50 at 112×112 on this machine, one run: SavedModel fp32 (and bf16), TFLite
+"""Inference throughput of iResNet-50 at 112×112 on this machine, one run: SavedModel fp32 (and bf16: the same
+file through TensorFlow's oneDNN bfloat16 rewrite, `SavedModelScorer(precision="bfloat16")`), TFLite
 fp32 / dynamic / int8 (XNNPACK, 2 threads), ONNX Runtime, and PyTorch eager running the official architecture with
 the same weights; achieved GFLOP/s against a matmul roofline measured in the same run; file sizes.
 Goals: SavedModel ≥ 1.5× PyTorch eager and ≥ 0.9× ONNX Runtime; TFLite int8 ≥ 2.5× SavedModel fp32;
@@ -59,6 +60,9 @@ def backbone_gflops(model) -> float:
     return flops / 1e9
 
 
+BF16 = "SavedModel bf16 (oneDNN rewrite of the fp32 model)"
+
+
 def matmul_gflops(sizes: tuple[int, ...] = (2048, 4096), reps: int = 5) -> float:
     """The roofline: the fastest single float32 matmul of TensorFlow and NumPy (OpenBLAS) over `sizes`.
 
@@ -106,6 +110,12 @@ def main() -> dict:
             "SavedModel fp32": SavedModelScorer(saved).predict,
             "SavedModel fp32, weights as variables": SavedModelScorer(with_variables).predict,
             "SavedModel fp32, unfolded graph": SavedModelScorer(unfolded).predict,
+            BF16: SavedModelScorer(saved, precision="bfloat16").predict,
+        }
+        fp32_out, bf16_out = backends["SavedModel fp32"](images), backends[BF16](images)
+        bf16_parity = {
+            "max_abs_quality_diff": float(np.abs(fp32_out["quality"] - bf16_out["quality"]).max()),
+            "mean_embedding_cosine": float(np.sum(fp32_out["embedding"] * bf16_out["embedding"], axis=1).mean()),
         }
         sizes = {"SavedModel fp32": sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(saved) for f in fs)}
         for mode in ("fp32", "dynamic", "int8"):
@@ -147,6 +157,8 @@ def main() -> dict:
             for b in (1, 32)
         }
     )
+    ratios |= {f"savedmodel_bf16_vs_fp32_b{b}": by[(BF16, b)] / by[("SavedModel fp32", b)] for b in (1, 32)}
+    ratios |= {f"savedmodel_bf16_vs_torch_b{b}": by[(BF16, b)] / by[(torch_name, b)] for b in (1, 32)}
     ratios["savedmodel_constants_vs_variables_b1"] = (
         by[("SavedModel fp32", 1)] / by[("SavedModel fp32, weights as variables", 1)]
     )
@@ -158,7 +170,13 @@ def main() -> dict:
     return report(
         "inference",
         rows,
-        {"gflop_per_image": gflops, "matmul_roofline_gflop_per_s": roofline, **ratios, "gpu": "none on this machine"},
+        {
+            "gflop_per_image": gflops,
+            "matmul_roofline_gflop_per_s": roofline,
+            **ratios,
+            "bf16_vs_fp32_parity": bf16_parity,
+            "gpu": "none on this machine",
+        },
     )
 
 

@@ -31,6 +31,15 @@ def main() -> dict:
             "n": method["held_out_images"],
             "goal": ">= 0.6",
         },
+        *(
+            {
+                "what": f"  within {kind} only",
+                "value": part["spearman"],
+                "n": part["images"],
+                "goal": "-",
+            }
+            for kind, part in method["per_kind"].items()
+        ),
         {
             "what": "Spearman(quality, own CR), training identities",
             "value": method["spearman_quality_vs_cr"],

@@ -132,7 +132,7 @@ def _score(args: argparse.Namespace) -> int:
     from crfiqa_tf.inference.score_files import open_scorer, score_files, write_rows
 
     try:
-        scorer = open_scorer(args.model)
+        scorer = open_scorer(args.model, args.precision)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
     rows = score_files(args.paths, scorer, align=args.align, batch_size=args.batch_size, policy=args.faces)
@@ -228,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--align", action="store_true", help="detect (MTCNN) and align faces first")
     score.add_argument("--faces", choices=["largest", "all"], default="largest")
     score.add_argument("--batch-size", type=int, default=32)
+    score.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        default="float32",
+        help="SavedModel only: bfloat16 runs the oneDNN bfloat16 rewrite (faster on CPUs with AVX512_BF16 or AMX)",
+    )
     score.add_argument("--out", help="CSV file (default: stdout)")
     score.set_defaults(handler=_score)
 

@@ -217,7 +217,8 @@ def write_summary(out_dir: str, f: dict) -> str:
         "",
         "## Method check",
         f"- Spearman(quality, −degradation) on {method['held_out_images']} held-out images: "
-        f"{method['spearman_quality_vs_neg_degradation']:.3f} (goal ≥ 0.6)",
+        f"{method['spearman_quality_vs_neg_degradation']:.3f} (goal ≥ 0.6); within each kind: "
+        + ", ".join(f"{kind} {part['spearman']:.2f}" for kind, part in method["per_kind"].items()),
         f"- Spearman(quality, own CR) on {method['fresh_training_identity_images']} fresh images of training "
         f"identities: {method['spearman_quality_vs_cr']:.3f}",
         "",

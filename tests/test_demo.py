@@ -23,6 +23,9 @@ def test_quick_demo_writes_every_artefact(tmp_path):
     assert "Spearman(quality, −degradation)" in summary and "verification accuracy" in summary
     assert figures["train"]["steps"] == 4 and figures["train"]["replicas"] == 2
     assert -1.0 <= figures["method"]["spearman_quality_vs_neg_degradation"] <= 1.0
+    per_kind = figures["method"]["per_kind"]
+    assert per_kind and sum(p["images"] for p in per_kind.values()) <= figures["method"]["held_out_images"]
+    assert all(-1.0 <= p["spearman"] <= 1.0 for p in per_kind.values()) and "within each kind" in summary
     beam = figures["beam"]
     assert beam["read"] == 23 and beam["failed_decode"] == 3 and beam["scored"] == 20
     assert json.loads((out / "export/tflite/crfiqa_int8.tflite.json").read_text())["quantization"] == "int8"

@@ -15,6 +15,7 @@ from PIL import Image
 from serving_doubles import start_grpc_test_double, start_rest_test_double
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.inference.litert import LiteRTScorer
 from crfiqa_tf.inference.onnx import OnnxScorer
 from crfiqa_tf.inference.saved_model import SavedModelScorer
@@ -130,6 +131,32 @@ def test_scorers_give_the_same_records(exported, tmp_path):
                 np.testing.assert_allclose(a.embedding, b.embedding, atol=1e-4)
 
 
+def test_bfloat16_scorer_is_close_to_float32_and_leaves_the_process_in_float32(exported):
+    images = exported["images"]
+    fp32 = SavedModelScorer(exported["saved"])
+    before = fp32.predict(images)
+    bf16 = SavedModelScorer(exported["saved"], precision="bfloat16").predict(images)
+    assert spearman(bf16["quality"], before["quality"]) >= 0.99
+    cosine = np.sum(bf16["embedding"] * before["embedding"], axis=1)
+    assert cosine.mean() >= 0.995
+    if _cpu_has_bfloat16():  # the rewrite ran: bfloat16 arithmetic changes the low bits
+        assert not np.array_equal(bf16["embedding"], before["embedding"])
+    assert not tf.config.optimizer.get_experimental_options().get("auto_mixed_precision_onednn_bfloat16", False)
+    after = fp32.predict(images)
+    np.testing.assert_array_equal(after["quality"], before["quality"])
+    with pytest.raises(ValueError, match="precision: 'float16'"):
+        SavedModelScorer(exported["saved"], precision="float16")
+
+
+def _cpu_has_bfloat16() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            flags = handle.read().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def test_litert_scorer_runs_without_tensorflow(exported):
     path = exported["files"]["crfiqa_int8.tflite"]["path"]
     code = (
@@ -210,3 +237,9 @@ def test_score_command_on_a_mixed_folder_with_each_backend(exported, tmp_path):
     assert max(qualities) - min(qualities) <= 1e-4
     with pytest.raises(SystemExit, match="expected a SavedModel folder"):
         main(["score", str(folder), "--model", str(folder / "blank.png")])
+    with pytest.raises(SystemExit, match="only a SavedModel folder can run in another precision"):
+        main(["score", str(folder), "--model", files["crfiqa.onnx"]["path"], "--precision", "bfloat16"])
+    out = tmp_path / "bf16.csv"
+    assert main(["score", str(folder), "--model", exported["saved"], "--precision", "bfloat16", "--out", str(out)]) == 0
+    rows = {r["path"].rsplit("/", 1)[1]: r for r in csv.DictReader(open(out))}
+    assert set(rows) == {"astronaut.png", "blank.png", "corrupt.jpg"} and rows["blank.png"]["error"] == ""

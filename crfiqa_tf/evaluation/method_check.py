@@ -1,7 +1,8 @@
 """Does the trained quality head rank samples as CR-FIQA should? A check on the synthetic identity set.
 
 - Held-out identities (the ``verification.bin`` of `make_synthetic_dataset`, whose degradation severities are in
-  ``verification_meta.json``): Spearman between predicted quality and −degradation.
+  ``verification_meta.json``): Spearman between predicted quality and −degradation, over all images and within
+  each degradation kind.
 - Fresh samples of the training identities: Spearman between predicted quality and the sample's own certainty
   ratio measured against the learnt class centres — how well the head learnt its regression target.
 """
@@ -26,11 +27,22 @@ def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int 
     """Spearman(quality, −degradation) on held-out identities and Spearman(quality, own CR) on training ones."""
     images, _ = load_bin(os.path.join(data_dir, "verification.bin"))
     with open(os.path.join(data_dir, "verification_meta.json"), encoding="utf-8") as handle:
-        degradation = np.array([m["degradation"] for m in json.load(handle)["images"]])
+        meta = json.load(handle)["images"]
+    degradation = np.array([m["degradation"] for m in meta])
+    kinds = np.array([m.get("kind", "") for m in meta])
     _, quality = model_outputs(model, images)
     result = {
         "held_out_images": len(images),
         "spearman_quality_vs_neg_degradation": spearman(quality, -degradation),
+        # where the ranking fails: the same Spearman within each degradation kind
+        "per_kind": {
+            kind: {
+                "images": int(np.sum(kinds == kind)),
+                "spearman": spearman(quality[kinds == kind], -degradation[kinds == kind]),
+            }
+            for kind in sorted(set(kinds) - {""})
+            if np.sum(kinds == kind) >= 3
+        },
     }
     info = read_dataset_info(data_dir)
     synthetic = info["synthetic"]

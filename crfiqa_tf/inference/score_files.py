@@ -16,7 +16,15 @@ COLUMNS = ("path", "face_index", "quality", "quality_score", "detection_score", 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
-def open_scorer(model_path: str) -> Scorer:
+def open_scorer(model_path: str, precision: str = "float32") -> Scorer:
+    """The scorer for `model_path` by its kind; ``precision="bfloat16"`` applies to a SavedModel only (the TFLite and
+    ONNX files carry their own precision)."""
+    if os.path.isdir(model_path):
+        from crfiqa_tf.inference.saved_model import SavedModelScorer
+
+        return SavedModelScorer(model_path, precision=precision)
+    if precision != "float32":
+        raise ValueError(f"--precision {precision}: only a SavedModel folder can run in another precision")
     if model_path.endswith(".tflite"):
         from crfiqa_tf.inference.litert import LiteRTScorer
 
@@ -25,10 +33,6 @@ def open_scorer(model_path: str) -> Scorer:
         from crfiqa_tf.inference.onnx import OnnxScorer
 
         return OnnxScorer(model_path)
-    if os.path.isdir(model_path):
-        from crfiqa_tf.inference.saved_model import SavedModelScorer
-
-        return SavedModelScorer(model_path)
     raise ValueError(f"--model {model_path!r}: expected a SavedModel folder, a .tflite or an .onnx file")
 
 
