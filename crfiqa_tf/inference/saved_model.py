@@ -37,9 +37,11 @@ class SavedModelScorer(Scorer):
     """Loads ``<dir>`` (a SavedModel version folder, or the TF Serving base holding numbered versions: the
     highest is used) once with `tf.saved_model.load`.
 
-    ``precision="bfloat16"`` runs the same float32 SavedModel through TensorFlow's oneDNN bfloat16 rewrite: on CPUs
-    with AVX512_BF16 or AMX it is 1.8–2.5× faster (``benchmarks/inference.py``), with quality off by ~1e-3 and
-    embeddings at cosine ≈ 0.9998 of float32; on CPUs without bfloat16 instructions it is slower, not faster.
+    ``precision="bfloat16"`` runs the same float32 SavedModel through TensorFlow's oneDNN bfloat16 rewrite: on a CPU
+    with AVX512_BF16 it measured 1.5× (batch 1) and 1.8× (batch 32) the float32 rate (``benchmarks/inference.py``),
+    with quality within 1e-3 and embeddings at cosine ≈ 0.9998 of float32. Only CPUs with bfloat16 instructions
+    (AVX512_BF16, AMX) have anything to gain; measure elsewhere before using it. The switch is process-wide while a
+    bfloat16 call runs: a float32 call made meanwhile from another thread may run in bfloat16 too.
     """
 
     def __init__(self, path: str, precision: str = "float32"):
