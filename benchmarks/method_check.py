@@ -19,10 +19,13 @@ from demo.pipeline import method_stage, synth_stage, train_stage  # noqa: E402
 def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=None, help="training steps (default: the demo's)")
-    steps = parser.parse_args().steps
+    parser.add_argument("--image-size", type=int, default=None, help="model input size (default: the config's 56)")
+    args = parser.parse_args()
+    steps = args.steps
+    overrides = [] if args.image_size is None else [f"model.image_size={args.image_size}"]
     with tempfile.TemporaryDirectory() as out:
         data = synth_stage(out, quick=False)
-        train = train_stage(out, data["data_dir"], quick=False, steps=steps)
+        train = train_stage(out, data["data_dir"], quick=False, steps=steps, overrides=overrides)
         method = method_stage(train["run_dir"], data["data_dir"])
     rows = [
         {
@@ -47,7 +50,8 @@ def main() -> dict:
             "goal": "-",
         },
     ]
-    name = "method_check" if steps is None else f"method_check_{steps}_steps"
+    name = "method_check" + ("" if steps is None else f"_{steps}_steps")
+    name += "" if args.image_size is None else f"_{args.image_size}px"
     return report(name, rows, {"training": {k: v for k, v in train.items() if k != "verification"}})
 
 

@@ -38,15 +38,17 @@ def synth_stage(out_dir: str, quick: bool) -> dict:
     return {"data_dir": data_dir, "identities": identities, "images": info["num_images"]}
 
 
-def train_stage(out_dir: str, data_dir: str, quick: bool, steps: int | None = None) -> dict:
+def train_stage(
+    out_dir: str, data_dir: str, quick: bool, steps: int | None = None, overrides: list[str] | None = None
+) -> dict:
     """Trains synthetic_tiny for the demo's steps, or for `steps` with the config's lr decays moved to the same
-    fractions of the run."""
+    fractions of the run; `overrides` (``key=value``) are applied last."""
     from crfiqa_tf.config import load_config
     from crfiqa_tf.data.schema import read_dataset_info
     from training.train_lib import run
 
     config_path = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
-    overrides = []
+    extra, overrides = list(overrides or []), []
     if steps is not None:
         base = load_config(config_path, [f"data.train_dir={data_dir}"])
         global_batch = base.data.per_replica_batch * max(base.train.logical_cpus, 1)
@@ -65,7 +67,7 @@ def train_stage(out_dir: str, data_dir: str, quick: bool, steps: int | None = No
     ]
     if quick:
         overrides += ["model.image_size=32", "model.embedding_dim=16", "data.per_replica_batch=4"]
-    config = load_config(config_path, overrides)
+    config = load_config(config_path, overrides + extra)
     _log(f"2/8 training synthetic_tiny for {steps} steps with MirroredStrategy on 2 logical CPUs → {run_dir}")
     start = time.perf_counter()
     summary = run(config)

@@ -1,12 +1,13 @@
 import os
 
-from crfiqa_tf.environment import cpu_name, describe_machine
+from crfiqa_tf.environment import cpu_flags, cpu_name, describe_machine
 
 CPUINFO = """processor\t: 0
 vendor_id\t: AuthenticAMD
 cpu family\t: 26
 model\t\t: 2
 model name\t: AMD EPYC
+flags\t\t: fpu avx2 avx512_bf16
 
 processor\t: 1
 cpu family\t: 25
@@ -26,3 +27,8 @@ def test_cpu_name_without_family_or_name():
 def test_describe_machine_names_cores_and_memory():
     line = describe_machine()
     assert f"{os.cpu_count()} cores" in line and "GiB" in line
+
+
+def test_cpu_flags_of_the_first_processor():
+    assert cpu_flags(CPUINFO) == {"fpu", "avx2", "avx512_bf16"}
+    assert cpu_flags("processor\t: 0\n") == set()

@@ -15,6 +15,7 @@ from PIL import Image
 from serving_doubles import start_grpc_test_double, start_rest_test_double
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.environment import cpu_has_bfloat16
 from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.inference.litert import LiteRTScorer
 from crfiqa_tf.inference.onnx import OnnxScorer
@@ -139,7 +140,7 @@ def test_bfloat16_scorer_is_close_to_float32_and_leaves_the_process_in_float32(e
     assert spearman(bf16["quality"], before["quality"]) >= 0.99
     cosine = np.sum(bf16["embedding"] * before["embedding"], axis=1)
     assert cosine.mean() >= 0.995
-    if _cpu_has_bfloat16():  # the rewrite ran: bfloat16 arithmetic changes the low bits
+    if cpu_has_bfloat16():  # the rewrite ran: bfloat16 arithmetic changes the low bits
         assert not np.array_equal(bf16["embedding"], before["embedding"])
     assert not tf.config.optimizer.get_experimental_options().get("auto_mixed_precision_onednn_bfloat16", False)
     after = fp32.predict(images)
@@ -148,13 +149,10 @@ def test_bfloat16_scorer_is_close_to_float32_and_leaves_the_process_in_float32(e
         SavedModelScorer(exported["saved"], precision="float16")
 
 
-def _cpu_has_bfloat16() -> bool:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            flags = handle.read().split()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+def test_bfloat16_on_a_cpu_without_bfloat16_instructions_warns(exported, monkeypatch):
+    monkeypatch.setattr("crfiqa_tf.environment.cpu_flags", lambda cpuinfo=None: {"avx2", "fma"})
+    with pytest.warns(RuntimeWarning, match="neither avx512_bf16 nor amx_bf16"):
+        SavedModelScorer(exported["saved"], precision="bfloat16")
 
 
 def test_litert_scorer_runs_without_tensorflow(exported):

@@ -31,18 +31,15 @@ def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int 
     degradation = np.array([m["degradation"] for m in meta])
     kinds = np.array([m.get("kind", "") for m in meta])
     _, quality = model_outputs(model, images)
+    per_kind = {}  # where the ranking fails: the same Spearman within each degradation kind
+    for kind in sorted(set(kinds) - {""}):
+        mask = kinds == kind
+        if mask.sum() >= 3:
+            per_kind[kind] = {"images": int(mask.sum()), "spearman": spearman(quality[mask], -degradation[mask])}
     result = {
         "held_out_images": len(images),
         "spearman_quality_vs_neg_degradation": spearman(quality, -degradation),
-        # where the ranking fails: the same Spearman within each degradation kind
-        "per_kind": {
-            kind: {
-                "images": int(np.sum(kinds == kind)),
-                "spearman": spearman(quality[kinds == kind], -degradation[kinds == kind]),
-            }
-            for kind in sorted(set(kinds) - {""})
-            if np.sum(kinds == kind) >= 3
-        },
+        "per_kind": per_kind,
     }
     info = read_dataset_info(data_dir)
     synthetic = info["synthetic"]

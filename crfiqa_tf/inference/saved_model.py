@@ -6,10 +6,12 @@ import contextlib
 import json
 import os
 import threading
+import warnings
 
 import numpy as np
 import tensorflow as tf
 
+from crfiqa_tf import environment
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.inference.base import Scorer
 
@@ -40,13 +42,20 @@ class SavedModelScorer(Scorer):
     ``precision="bfloat16"`` runs the same float32 SavedModel through TensorFlow's oneDNN bfloat16 rewrite: on a CPU
     with AVX512_BF16 it measured 1.5× (batch 1) and 1.8× (batch 32) the float32 rate (``benchmarks/inference.py``),
     with quality within 1e-3 and embeddings at cosine ≈ 0.9998 of float32. Only CPUs with bfloat16 instructions
-    (AVX512_BF16, AMX) have anything to gain; measure elsewhere before using it. The switch is process-wide while a
+    (AVX512_BF16, AMX) have anything to gain; elsewhere it warns. The switch is process-wide while a
     bfloat16 call runs: a float32 call made meanwhile from another thread may run in bfloat16 too.
     """
 
     def __init__(self, path: str, precision: str = "float32"):
         if precision not in PRECISIONS:
             raise ValueError(f"precision: {precision!r} is not one of {PRECISIONS}")
+        if precision == "bfloat16" and not environment.cpu_has_bfloat16():
+            warnings.warn(
+                "precision='bfloat16': this CPU reports neither avx512_bf16 nor amx_bf16, so the bfloat16 rewrite has "
+                "no hardware to use and is unlikely to be faster than float32",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         self.precision = precision
         path = resolve_version_dir(path)
         self.path = path
