@@ -46,6 +46,9 @@ def table() -> str:
                 extra = f"{row['overhead_vs_plain']:.2f}× the plain loop's time, peak RSS {row['peak_rss_mib']:.0f} MiB"
             elif "peak_rss_mib" in row:
                 extra = f"peak RSS {row['peak_rss_mib']:.0f} MiB"
+            if "held_out_cr" in row:  # method check: the same ranking by CR against held-out identity centres
+                goal = "" if row.get("goal", "-") == "-" else f"{row['goal']}; "
+                extra = f"{goal}by held-out CR: {row['held_out_cr']:.3g}"
             if "int8_relative_error" in row:
                 extra = f"invocations/s; int8 error {row['int8_relative_error']:.3f}; TFLite ops {row['tflite_ops']}"
             label = row.get("what") or f"{row['backend']}, batch {row['batch']}"

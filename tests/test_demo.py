@@ -26,6 +26,8 @@ def test_quick_demo_writes_every_artefact(tmp_path):
     per_kind = figures["method"]["per_kind"]
     assert per_kind and sum(p["images"] for p in per_kind.values()) <= figures["method"]["held_out_images"]
     assert all(-1.0 <= p["spearman"] <= 1.0 for p in per_kind.values()) and "within each kind" in summary
+    assert -1.0 <= figures["method"]["spearman_held_out_cr_vs_neg_degradation"] <= 1.0
+    assert "held-out identity centres" in summary
     beam = figures["beam"]
     assert beam["read"] == 23 and beam["failed_decode"] == 3 and beam["scored"] == 20
     assert json.loads((out / "export/tflite/crfiqa_int8.tflite.json").read_text())["quantization"] == "int8"
