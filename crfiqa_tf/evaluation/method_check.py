@@ -46,7 +46,7 @@ def held_out_certainty_ratio(embeddings: np.ndarray, identities: np.ndarray) -> 
     ccs = np.where(counts[index] > 1, np.sum(own_sum * unit, axis=1) / np.maximum(own_norm, 1e-12), np.nan)
     negatives = unit @ centres.T
     negatives[np.arange(len(unit)), index] = -np.inf
-    return ccs / (negatives.max(axis=1) + 1.0)
+    return certainty_ratio(ccs, negatives.max(axis=1), "paper")
 
 
 def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int = 99) -> dict:
@@ -68,7 +68,9 @@ def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int 
             per_kind[kind] = {
                 "images": int(mask.sum()),
                 "spearman": spearman(quality[mask], -degradation[mask]),
-                "spearman_held_out_cr": spearman(held_out_cr[both], -degradation[both]),
+                "spearman_held_out_cr": (
+                    spearman(held_out_cr[both], -degradation[both]) if both.sum() >= 3 else float("nan")
+                ),
             }
     result = {
         "held_out_images": len(images),
