@@ -45,7 +45,9 @@ def exported(tmp_path_factory):
     keras.utils.set_random_seed(0)
     model = tiny_model(num_classes=8, size=SIZE, backbone_clip_norm=5.0, weight_decay=5e-4)
     model.compile(optimizer=keras.optimizers.SGD(0.02, momentum=0.9))
-    data = make_dataset(str(tmp / "data"), 16, training=True, image_size=SIZE, shuffle_buffer=128, seed=0)
+    data = make_dataset(
+        str(tmp / "data"), 16, training=True, image_size=SIZE, shuffle_buffer=128, seed=0, deterministic=True
+    )
     model.fit(data, steps_per_epoch=40, epochs=1, verbose=0)
     model.save(tmp / "model.keras")
     calibration = {"type": "logistic", "centre": 0.2, "scale": 0.3}
