@@ -3,34 +3,58 @@
 The edge path (``crfiqa_tf.inference.litert`` and the NumPy preprocessing twin) needs only NumPy, Pillow and
 ai-edge-litert, so TensorFlow is not a core requirement: it lives in the ``tf`` extra, which every other extra
 pulls in. An edge device installs ``crfiqa-tf[edge]``; everyone else installs ``crfiqa-tf[all]`` (or ``[tf]``).
+
+The applications (repository folders ``training/``, ``serving/``, ``beam_jobs/``, ``demo/``) install as
+``crfiqa_tf_apps.training`` and so on, never as top-level ``training`` or ``serving``: those generic names would
+overwrite, or be shadowed by, any other distribution's package of the same name in site-packages.
+``crfiqa_tf_apps`` is a namespace package with no code of its own.
+
+The ``beam`` extra is what a Beam worker needs (every model runtime and pyarrow); ``beam_jobs/requirements*.txt``
+are generated from it by ``make requirements`` and tests/test_worker_install.py keeps them equal.
+Run as a module (``runpy.run_path``), this file defines the lists without calling `setup`.
 """
 
 from setuptools import find_packages, setup
 
+APPS = ("training", "serving", "beam_jobs", "demo")
 CORE = ["numpy>=1.26,<2.5", "pillow>=10", "pyyaml>=6", "tqdm>=4.66"]
-TF = ["tensorflow>=2.21,<2.22", "keras>=3.10,<4", "tensorboard>=2.20", "matplotlib>=3.8"]
+TENSORFLOW = "tensorflow>=2.21,<2.22"
+ONNXRUNTIME = "onnxruntime>=1.20"
+TF = [TENSORFLOW, "keras>=3.10,<4", "tensorboard>=2.20", "matplotlib>=3.8"]
+EDGE = ["ai-edge-litert>=2.3,<3"]
+BEAM = TF + EDGE + ["apache-beam[gcp]>=2.77,<3", "pyarrow>=15,<26", ONNXRUNTIME]
 EXTRAS = {
     "tf": TF,
-    "edge": ["ai-edge-litert>=2.3,<3"],
-    "beam": TF + ["apache-beam>=2.77,<3", "pyarrow>=15,<26"],
-    "onnx": TF + ["tf2onnx>=1.17,<2", "onnxruntime>=1.20"],
+    "edge": EDGE,
+    "beam": BEAM,
+    # Beam workers with an NVIDIA GPU: TensorFlow with its CUDA wheels, ONNX Runtime's CUDA build.
+    "beam-gpu": [
+        {TENSORFLOW: "tensorflow[and-cuda]>=2.21,<2.22", ONNXRUNTIME: "onnxruntime-gpu>=1.20"}.get(r, r) for r in BEAM
+    ],
+    "onnx": TF + ["tf2onnx>=1.17,<2", ONNXRUNTIME],
     "serving": TF + ["tensorflow-serving-api>=2.21,<2.22", "grpcio>=1.60"],
     "align": TF + ["mtcnn>=1.0,<2", "lz4>=4"],
     "torch": ["torch>=2.4"],
 }
-EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs} | set(EXTRAS["edge"]))
-EXTRAS["dev"] = ["pytest>=8", "ruff>=0.6", "scikit-image>=0.24", "scipy>=1.11"]
+EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name != "beam-gpu" for req in reqs})
+EXTRAS["dev"] = ["pytest>=8", "ruff>=0.6", "scikit-image>=0.24", "scipy>=1.11", "gcp-storage-emulator>=2024.8"]
 
-setup(
-    name="crfiqa-tf",
-    version="0.1.0",
-    description="CR-FIQA face image quality assessment for TensorFlow/Keras: training, export, serving, batch scoring.",
-    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
-    long_description_content_type="text/markdown",
-    python_requires=">=3.10",
-    packages=find_packages(include=["crfiqa_tf", "crfiqa_tf.*", "training", "serving", "beam_jobs", "demo"]),
-    package_data={"training": ["configs/*.yaml"], "serving": ["tf_serving/*"]},
-    install_requires=CORE,
-    extras_require=EXTRAS,
-    entry_points={"console_scripts": ["crfiqa-tf = crfiqa_tf.cli:main"]},
-)
+if __name__ == "__main__":
+    from pathlib import Path
+
+    readme = Path(__file__).with_name("README.md")
+    setup(
+        name="crfiqa-tf",
+        version="0.1.0",
+        description="CR-FIQA face image quality assessment for TensorFlow/Keras: training, export, serving, batch "
+        "scoring.",
+        long_description=readme.read_text(encoding="utf-8") if readme.exists() else "",
+        long_description_content_type="text/markdown",
+        python_requires=">=3.10",
+        packages=find_packages(include=["crfiqa_tf", "crfiqa_tf.*"]) + [f"crfiqa_tf_apps.{app}" for app in APPS],
+        package_dir={f"crfiqa_tf_apps.{app}": app for app in APPS},
+        package_data={"crfiqa_tf_apps.training": ["configs/*.yaml"]},
+        install_requires=CORE,
+        extras_require=EXTRAS,
+        entry_points={"console_scripts": ["crfiqa-tf = crfiqa_tf.cli:main"]},
+    )

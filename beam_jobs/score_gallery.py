@@ -28,9 +28,9 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.model_handler import CRFIQAModelHandler
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image, resize_rgb
+from crfiqa_tf_apps.beam_jobs.model_handler import CRFIQAModelHandler
 
 NAMESPACE = "crfiqa"
 COUNTERS = ("read", "scored", "failed_decode", "failed_align", "failed_inference")

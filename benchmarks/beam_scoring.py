@@ -13,13 +13,12 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 
 def _write_gallery(folder: str, count: int, size: int) -> None:
     from PIL import Image
 
-    from serving.export_lib import synthetic_images
+    from crfiqa_tf.data.samples import synthetic_images
 
     os.makedirs(folder, exist_ok=True)
     block = synthetic_images(200, size, seed=1)
@@ -32,7 +31,7 @@ def _job(gallery: str, model: str, output: str, extra: list[str]) -> tuple[float
     argv = ["--input-glob", gallery + "/*.png", "--model", model, "--output", output, "--format", "parquet", *extra]
     code = (
         "import resource, sys, time, json\n"
-        "from beam_jobs.score_gallery import run\n"
+        "from crfiqa_tf_apps.beam_jobs.score_gallery import run\n"
         "start = time.perf_counter()\n"
         f"run({argv!r})\n"
         "elapsed = time.perf_counter() - start\n"
@@ -61,7 +60,7 @@ def main() -> dict:
     from benchmarks.common import report
     from crfiqa_tf.config import ModelConfig
     from crfiqa_tf.models import build_crfiqa_model
-    from serving.export_saved_model import export_saved_model
+    from crfiqa_tf_apps.serving.export_saved_model import export_saved_model
 
     keras.utils.set_random_seed(0)
     model = build_crfiqa_model(ModelConfig(depth=18, embedding_dim=128, image_size=56, synchronized_bn=False), 10)

@@ -9,16 +9,14 @@ and the int8 TFLite file of the unfolded graph are measured beside them."""
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from benchmarks.common import report  # noqa: E402
+from benchmarks.common import report
+from crfiqa_tf import signatures as sig
 
 
 def images_per_second(predict, batch: int, images: np.ndarray, seconds: float) -> float:
@@ -86,13 +84,13 @@ def main() -> dict:
 
     from benchmarks.torch_reference import IResNet as TorchIResNet
     from crfiqa_tf.convert.torch_weights import convert_state_dict
+    from crfiqa_tf.data.samples import synthetic_images
     from crfiqa_tf.inference.litert import LiteRTScorer
     from crfiqa_tf.inference.onnx import OnnxScorer
     from crfiqa_tf.inference.saved_model import SavedModelScorer
-    from serving.export_lib import synthetic_images
-    from serving.export_onnx import export_onnx
-    from serving.export_saved_model import export_saved_model
-    from serving.export_tflite import export_tflite
+    from crfiqa_tf_apps.serving.export_onnx import export_onnx
+    from crfiqa_tf_apps.serving.export_saved_model import export_saved_model
+    from crfiqa_tf_apps.serving.export_tflite import export_tflite
 
     torch.manual_seed(0)
     torch_model = TorchIResNet(50).eval()
@@ -118,7 +116,7 @@ def main() -> dict:
             "mean_embedding_cosine": float(np.sum(fp32_out["embedding"] * bf16_out["embedding"], axis=1).mean()),
         }
         sizes = {"SavedModel fp32": sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(saved) for f in fs)}
-        for mode in ("fp32", "dynamic", "int8"):
+        for mode in sig.TFLITE_MODES:
             path = export_tflite(saved, tmp, mode, images)
             backends[f"TFLite {mode} (XNNPACK, 2 threads)"] = LiteRTScorer(path, num_threads=2).predict
             sizes[f"TFLite {mode} (XNNPACK, 2 threads)"] = os.path.getsize(path)

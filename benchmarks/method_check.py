@@ -7,15 +7,10 @@ never sees: what the embedding allows."""
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from benchmarks.common import report  # noqa: E402
-from demo.pipeline import method_stage, synth_stage, train_stage  # noqa: E402
+from benchmarks.common import report
+from crfiqa_tf_apps.demo.stages import method_stage, synth_stage, train_stage
 
 
 def main() -> dict:

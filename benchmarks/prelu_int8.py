@@ -4,19 +4,15 @@ and int8 error of three ways to write the same activation, on a stack of 4 × (3
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import keras
+import numpy as np
+import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-
-from benchmarks.common import report  # noqa: E402
-from crfiqa_tf.models.backbone import DecomposedPReLU  # noqa: E402
+from benchmarks.common import report
+from crfiqa_tf.models.backbone import DecomposedPReLU
 
 SHAPE = (28, 28, 64)
 rng = np.random.default_rng(0)

@@ -11,14 +11,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCHMARKS = [
-    "input_pipeline.py",
-    "train_throughput.py",
-    "method_check.py",
-    "inference.py",
-    "prelu_int8.py",
-    "beam_scoring.py",
-]
+BENCHMARKS = ["input_pipeline", "train_throughput", "method_check", "inference", "prelu_int8", "beam_scoring"]
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
 
 
@@ -83,8 +76,8 @@ def main() -> None:
     parser.add_argument("--table-only", action="store_true", help="only rewrite the README table")
     args = parser.parse_args()
     if not args.table_only:
-        for script in BENCHMARKS:
-            subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script)], check=True, cwd=ROOT)
+        for name in BENCHMARKS:
+            subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], check=True, cwd=ROOT)
     rewrite_readme()
 
 

@@ -11,30 +11,15 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 
 def keras_images_per_second(policy: str, batch: int, steps: int) -> float:
     import keras
-    import numpy as np
 
-    from crfiqa_tf.config import ModelConfig
-    from crfiqa_tf.models import build_crfiqa_model
+    from crfiqa_tf.models.step_timing import time_training_step
 
     keras.mixed_precision.set_global_policy(policy)
-    model = build_crfiqa_model(
-        ModelConfig(depth=50, dropout=0.4, synchronized_bn=False), 1000, backbone_clip_norm=5.0, weight_decay=5e-4
-    )
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
-    rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (batch, 112, 112, 3)).astype(np.float32)
-    labels = rng.integers(0, 1000, batch)
-    model.train_on_batch(images, labels)
-    model.train_on_batch(images, labels)
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(images, labels)
-    return steps * batch / (time.perf_counter() - start)
+    return time_training_step(depth=50, batch=batch, steps=steps, warmup_steps=2)["images_per_second"]
 
 
 def torch_images_per_second(batch: int, steps: int) -> float:
@@ -91,7 +76,17 @@ def main() -> dict:
     results = {}
     for what in ("torch", "float32", "mixed_bfloat16"):
         out = subprocess.run(
-            [sys.executable, __file__, "--only", what, "--batch", str(args.batch), "--steps", str(args.steps)],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.train_throughput",
+                "--only",
+                what,
+                "--batch",
+                str(args.batch),
+                "--steps",
+                str(args.steps),
+            ],
             capture_output=True,
             text=True,
             check=True,

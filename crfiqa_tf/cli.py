@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from crfiqa_tf.signatures import DEFAULT_MODEL_NAME
+from crfiqa_tf import signatures as sig
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from demo.pipeline import run_demo
+    from crfiqa_tf_apps.demo.stages import run_demo
 
     run_demo(args.out, quick=args.quick)
     return 0
@@ -56,10 +56,9 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from crfiqa_tf.config import load_config
-    from training.train_lib import run
+    from crfiqa_tf_apps.training.train import train_from_args
 
-    run(load_config(args.config, args.set), resume=args.resume)
+    train_from_args(args)
     return 0
 
 
@@ -81,18 +80,21 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from serving.export_lib import export
+    from crfiqa_tf_apps.serving.export_lib import export
 
-    result = export(
-        args.model,
-        args.out,
-        formats=args.formats.split(","),
-        quantize=args.quantize.split(","),
-        version=args.version,
-        model_name=args.name,
-        calibration_path=args.calibration,
-        representative_dir=args.representative,
-    )
+    try:
+        result = export(
+            args.model,
+            args.out,
+            formats=args.formats.split(","),
+            quantize=args.quantize.split(","),
+            version=args.version,
+            model_name=args.name,
+            calibration_path=args.calibration,
+            representative_dir=args.representative,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"crfiqa-tf export: {error}") from None
     print(f"SavedModel: {result['saved_model']}")
     for item in result["files"]:
         p = item["parity"]
@@ -105,7 +107,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _client(args: argparse.Namespace) -> int:
     from crfiqa_tf.image_io import ImageReadError, read_bytes
-    from serving.client import CRFIQAClient
+    from crfiqa_tf_apps.serving.client import CRFIQAClient
 
     client = CRFIQAClient(args.target, model_name=args.name, transport=args.transport, timeout=args.timeout)
     print("path,quality,quality_score,error")
@@ -129,10 +131,11 @@ def _convert_torch(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from crfiqa_tf.inference.score_files import open_scorer, score_files, write_rows
+    from crfiqa_tf.inference.score_files import score_files, write_rows
+    from crfiqa_tf.model_io import load_scorer
 
     try:
-        scorer = open_scorer(args.model, args.precision)
+        scorer = load_scorer(args.model, precision=args.precision)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
     rows = score_files(args.paths, scorer, align=args.align, batch_size=args.batch_size, policy=args.faces)
@@ -147,7 +150,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _score_gallery(args: argparse.Namespace, extra: list[str]) -> int:
-    from beam_jobs.score_gallery import run
+    from crfiqa_tf_apps.beam_jobs.score_gallery import run
 
     run(extra)
     return 0
@@ -180,14 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--val-pairs", type=int, default=400)
     synth.set_defaults(handler=_synth)
 
-    from training.train import add_arguments
+    from crfiqa_tf_apps.training.train import add_arguments
 
     train = commands.add_parser("train", help="train CR-FIQA from a config (see training/configs/)")
     add_arguments(train)
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser("evaluate", help="EDC/pAUC with baselines, ERC, verification on a pair set")
-    evaluate.add_argument("--model", required=True, help="training run directory or .keras file")
+    evaluate.add_argument("--model", required=True, help="training run or convert-torch folder, or a .keras file")
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--bin", help="insightface .bin pair set")
     source.add_argument("--pairs", help="CSV with path_a,path_b,issame")
@@ -198,12 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=_evaluate)
 
     export = commands.add_parser("export", help="SavedModel (TF Serving layout), TFLite and ONNX with parity reports")
-    export.add_argument("--model", required=True, help="training run directory, model.keras or inference.keras")
+    export.add_argument("--model", required=True, help="training run or convert-torch folder, or a .keras file")
     export.add_argument("--out", required=True)
-    export.add_argument("--formats", default="saved_model,tflite,onnx")
-    export.add_argument("--quantize", default="fp32,dynamic,int8", help="TFLite modes")
+    export.add_argument("--formats", default=",".join(sig.EXPORT_FORMATS), help="comma-separated, of the default")
+    export.add_argument(
+        "--quantize", default=",".join(sig.TFLITE_MODES), help="comma-separated TFLite modes, of the default"
+    )
     export.add_argument("--version", type=int, default=1)
-    export.add_argument("--name", default=DEFAULT_MODEL_NAME, help="model name in TF Serving")
+    export.add_argument("--name", default=sig.DEFAULT_MODEL_NAME, help="model name in TF Serving")
     export.add_argument("--calibration", help="calibration JSON (adds the quality_score output)")
     export.add_argument("--representative", help="training shards for int8 calibration (default: synthetic faces)")
     export.set_defaults(handler=_export)
@@ -212,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("images", nargs="+")
     client.add_argument("--target", required=True, help="HOST:PORT (gRPC 8500 or REST 8501)")
     client.add_argument("--transport", choices=["grpc", "rest"], default="grpc")
-    client.add_argument("--name", default=DEFAULT_MODEL_NAME)
+    client.add_argument("--name", default=sig.DEFAULT_MODEL_NAME)
     client.add_argument("--timeout", type=float, default=10.0)
     client.set_defaults(handler=_client)
 
@@ -224,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     score = commands.add_parser("score", help="score images or folders (CSV); --align for raw photos")
     score.add_argument("paths", nargs="+")
-    score.add_argument("--model", required=True, help="SavedModel folder, .tflite or .onnx")
+    score.add_argument(
+        "--model", required=True, help="SavedModel folder, .tflite, .onnx, .keras, training run or convert-torch folder"
+    )
     score.add_argument("--align", action="store_true", help="detect (MTCNN) and align faces first")
     score.add_argument("--faces", choices=["largest", "all"], default="largest")
     score.add_argument("--batch-size", type=int, default=32)

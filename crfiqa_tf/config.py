@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from crfiqa_tf.losses import CR_MODES
-from crfiqa_tf.signatures import DEFAULT_MODEL_NAME
+CR_MODES = ("code", "paper")  # the certainty-ratio definitions (crfiqa_tf/losses.py explains both)
 
 
 class ConfigError(ValueError):
@@ -138,29 +137,13 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
-class ExportConfig:
-    model_name: str = DEFAULT_MODEL_NAME
-    version: int = 1
-    formats: list[str] = field(default_factory=lambda: ["saved_model", "tflite", "onnx"])
-    quantize: list[str] = field(default_factory=lambda: ["fp32", "dynamic", "int8"])
-
-    def validate(self) -> None:
-        _check(self.version > 0, "export.version", f"must be positive, got {self.version}")
-        bad = set(self.formats) - {"saved_model", "tflite", "onnx"}
-        _check(not bad, "export.formats", f"unknown formats {sorted(bad)}")
-        bad = set(self.quantize) - {"fp32", "dynamic", "int8"}
-        _check(not bad, "export.quantize", f"unknown quantization modes {sorted(bad)}")
-
-
-@dataclass(frozen=True)
 class ExperimentConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    export: ExportConfig = field(default_factory=ExportConfig)
 
     def validate(self) -> None:
-        for section in (self.model, self.data, self.train, self.export):
+        for section in (self.model, self.data, self.train):
             section.validate()
 
     def to_dict(self) -> dict:
@@ -217,7 +200,6 @@ def _build(cls, values: dict, prefix: str):
             "ModelConfig": ModelConfig,
             "DataConfig": DataConfig,
             "TrainConfig": TrainConfig,
-            "ExportConfig": ExportConfig,
         }.get(annotation)
         kwargs[name] = _build(nested, value, key) if nested else _coerce(value, annotation, key)
     return cls(**kwargs)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-CR_MODES = ("code", "paper")
+from crfiqa_tf.config import CR_MODES
 
 
 def certainty_ratio(ccs, nnccs, mode: str = "code", eps: float = 1e-9):

@@ -1,5 +1,8 @@
-"""Signature, input and output names of every exported model: the one place the exporter, the clients, the Beam
-job and the scorers take them from (imports nothing)."""
+"""Names of every exported model — formats, TFLite quantization modes, signatures, inputs and outputs: the one place
+the exporter, the CLI, the clients, the Beam job and the scorers take them from (imports nothing)."""
+
+EXPORT_FORMATS = ("saved_model", "tflite", "onnx")
+TFLITE_MODES = ("fp32", "dynamic", "int8")  # float32; dynamic-range int8 weights; full int8 (weights and activations)
 
 SERVING_DEFAULT = "serving_default"  # image_bytes: [None] string, JPEG or PNG of any size
 PREDICT_IMAGES = "predict_images"  # images: [None, 112, 112, 3] uint8 RGB, aligned

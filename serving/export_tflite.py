@@ -9,12 +9,10 @@ import tensorflow as tf
 
 from crfiqa_tf import signatures as sig
 
-MODES = ("fp32", "dynamic", "int8")
-
 
 def convert(saved_model_dir: str, mode: str, representative: np.ndarray | None = None) -> bytes:
-    if mode not in MODES:
-        raise ValueError(f"TFLite quantization must be one of {MODES}, got {mode!r}")
+    if mode not in sig.TFLITE_MODES:
+        raise ValueError(f"TFLite quantization must be one of {sig.TFLITE_MODES}, got {mode!r}")
     converter = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir, signature_keys=[sig.PREDICT_IMAGES])
     if mode in ("dynamic", "int8"):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -36,8 +36,9 @@ def exported(tmp_path_factory):
     from helpers import tiny_model
 
     from crfiqa_tf.data.pipeline import make_dataset
+    from crfiqa_tf.data.samples import synthetic_images
     from crfiqa_tf.data.synthetic import make_synthetic_dataset
-    from serving.export_lib import export, synthetic_images
+    from crfiqa_tf_apps.serving.export_lib import export
 
     SIZE = 32
     tmp = tmp_path_factory.mktemp("export")

@@ -20,7 +20,7 @@ from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.inference.litert import LiteRTScorer
 from crfiqa_tf.inference.onnx import OnnxScorer
 from crfiqa_tf.inference.saved_model import SavedModelScorer
-from serving.client import CRFIQAClient
+from crfiqa_tf_apps.serving.client import CRFIQAClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = 32

@@ -62,7 +62,7 @@ def test_folded_inference_model_equals_and_saves(tmp_path):
 
 
 def test_a_model_outside_the_standard_layout_is_exported_unfolded(tmp_path, capsys):
-    from serving.export_saved_model import export_saved_model
+    from crfiqa_tf_apps.serving.export_saved_model import export_saved_model
 
     images = keras.Input((8, 8, 3), dtype="uint8")
     features = keras.layers.Dense(4)(keras.layers.Flatten()(keras.ops.cast(images, "float32") / 255.0))
@@ -77,7 +77,7 @@ def test_a_model_outside_the_standard_layout_is_exported_unfolded(tmp_path, caps
 
 
 def test_export_with_weights_as_variables_equals_the_frozen_export(tmp_path):
-    from serving.export_saved_model import export_saved_model
+    from crfiqa_tf_apps.serving.export_saved_model import export_saved_model
 
     keras.utils.set_random_seed(7)
     inference = tiny_model().inference_model()

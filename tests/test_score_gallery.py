@@ -10,8 +10,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
 from PIL import Image
 
-from beam_jobs.score_gallery import build_pipeline, parse_args, run
 from crfiqa_tf.inference.saved_model import SavedModelScorer
+from crfiqa_tf_apps.beam_jobs.score_gallery import build_pipeline, parse_args, run
 
 
 def _good_images(folder, images):

@@ -81,7 +81,7 @@ def test_convert_writes_a_model_export_takes(tmp_path):
     path = tmp_path / "r18.pth"
     torch.save(_randomised(18).state_dict(), path)
     out = convert_checkpoint(str(path), "iresnet18", str(tmp_path / "converted"))
-    from serving.export_lib import load_inference_model
+    from crfiqa_tf.model_io import load_inference_model
 
     model = load_inference_model(out)
     assert model(np.zeros((1, 112, 112, 3), np.uint8))["quality"].shape == (1,)

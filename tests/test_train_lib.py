@@ -154,7 +154,7 @@ def test_two_local_workers_end_with_the_same_weights(tiny_data, tmp_path):
 
 
 def test_poisoned_batch_stops_with_message_and_keeps_last_checkpoint(tiny_data, tmp_path, monkeypatch):
-    import training.train_lib as train_lib
+    import crfiqa_tf_apps.training.train_lib as train_lib
 
     def poisoned(strategy, files, per_replica_batch, skip_steps=0, **kwargs):
         def dataset_fn(context):
@@ -174,7 +174,7 @@ def test_poisoned_batch_stops_with_message_and_keeps_last_checkpoint(tiny_data, 
         ),
     )
     with pytest.raises(train_lib.NonFiniteLossError, match=r"non-finite loss .* at step 4.*ckpt-2"):
-        train_lib.run(config)
+        train_lib.train(config)
     assert tf.train.latest_checkpoint(os.path.join(run_dir, "checkpoints")).endswith("ckpt-2")
     reader = tf.train.load_checkpoint(os.path.join(run_dir, "checkpoints", "ckpt-2"))
     for name in reader.get_variable_to_shape_map():

@@ -1,1 +1,1 @@
-"""The trainer application: `train.py` (thin) over `train_lib.run`."""
+"""The trainer application: `train.py` (thin) over `train_lib.train`."""

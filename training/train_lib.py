@@ -1,6 +1,6 @@
 """The training run: strategy, data, model, optimiser, checkpoints with exact resume, verification, logs.
 
-`run(config)` trains until ``train.max_steps`` (or ``epochs × steps_per_epoch``) and leaves in ``train.run_dir``:
+`train(config)` trains until ``train.max_steps`` (or ``epochs × steps_per_epoch``) and leaves in ``train.run_dir``:
 ``config.yaml`` (resolved), ``checkpoints/``, ``log.csv``, ``tensorboard/``, ``verification.csv``, and at the end
 ``model.keras`` (training model, margin head included) and ``inference.keras`` (uint8 images → embedding, quality).
 
@@ -28,8 +28,8 @@ from crfiqa_tf.evaluation.verification import cosine_scores, ten_fold_accuracy
 from crfiqa_tf.lr_schedule import WarmupPiecewiseConstant
 from crfiqa_tf.models import build_crfiqa_model
 from crfiqa_tf.preprocess import preprocess_images_np
-from training.run_logging import RunLogger
-from training.strategy import make_strategy
+from crfiqa_tf_apps.training.run_logging import RunLogger
+from crfiqa_tf_apps.training.strategy import make_strategy
 
 
 class NonFiniteLossError(RuntimeError):
@@ -80,7 +80,7 @@ class VerificationSets:
         return results
 
 
-def run(config: ExperimentConfig, resume: bool = False) -> dict:
+def train(config: ExperimentConfig, resume: bool = False) -> dict:
     """Trains as `config` says; returns a summary (steps, final logs, verification, paths)."""
     train, data = config.train, config.data
     if not data.train_dir:

@@ -15,46 +15,9 @@ from crfiqa_tf.evaluation.edc import edc_curve, pair_quality
 from crfiqa_tf.evaluation.erc import erc_curve
 from crfiqa_tf.evaluation.plots import plot_edc
 from crfiqa_tf.evaluation.verification import cosine_scores, ten_fold_accuracy
-from crfiqa_tf.image_io import read_image, resize_rgb
-from crfiqa_tf.preprocess import preprocess_images_np
-
-
-def load_keras_model(path: str):
-    """A `.keras` file, or a training run directory (its ``model.keras``)."""
-    import keras
-
-    import crfiqa_tf.models  # noqa: F401 — registers the classes
-
-    if os.path.isdir(path):
-        path = os.path.join(path, "model.keras")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"model not found: {path} (give a .keras file or a training run directory)")
-    return keras.saving.load_model(path)
-
-
-def is_training_model(model) -> bool:
-    from crfiqa_tf.models import CRFIQAModel
-
-    return isinstance(model, CRFIQAModel)
-
-
-def image_size(model) -> int:
-    return int((model.backbone if is_training_model(model) else model).input_shape[1])
-
-
-def model_outputs(model, images: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """``(embeddings, quality)`` for uint8 images; a training model gives un-normalised embeddings (so the
-    embedding-norm baseline is meaningful), an inference model normalised ones."""
-    size = image_size(model)
-    training_model = is_training_model(model)
-    embeddings, quality = [], []
-    for start in range(0, len(images), batch):
-        chunk = images[start : start + batch]
-        chunk = np.stack([resize_rgb(x, size) for x in chunk])
-        out = model(preprocess_images_np(chunk) if training_model else chunk, training=False)
-        embeddings.append(np.asarray(out["embedding"]))
-        quality.append(np.asarray(out["quality"]))
-    return np.concatenate(embeddings), np.concatenate(quality)
+from crfiqa_tf.image_io import read_image
+from crfiqa_tf.inference.keras_model import model_image_size, model_outputs
+from crfiqa_tf.model_io import load_keras_model
 
 
 def load_pairs_csv(path: str, root: str, image_size: int = 112) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +52,7 @@ def evaluate(
     if bool(bin_path) == bool(pairs_csv):
         raise ValueError("give exactly one of a .bin file or a pairs CSV (with its images root)")
     model = load_keras_model(model_path)
-    size = image_size(model)
+    size = model_image_size(model)
     if bin_path:
         images, issame = load_bin(bin_path, size)
         source = bin_path

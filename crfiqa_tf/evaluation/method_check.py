@@ -21,9 +21,9 @@ import numpy as np
 from crfiqa_tf.data.bin_sets import load_bin
 from crfiqa_tf.data.schema import read_dataset_info
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
-from crfiqa_tf.evaluation.evaluate import model_outputs
 from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.image_io import read_image
+from crfiqa_tf.inference.keras_model import model_outputs
 from crfiqa_tf.losses import certainty_ratio
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.evaluation.calibration import apply_calibration
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, resize_rgb
@@ -30,10 +31,12 @@ class ScoreRecord:
 def load_sidecar(model_path: str) -> dict:
     """The JSON written beside an exported ``.tflite`` / ``.onnx`` file (empty if absent)."""
     path = model_path + sig.SIDECAR_SUFFIX
-    if not os.path.isfile(path):
+    if not paths.exists(path):
         return {}
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    try:
+        return json.loads(paths.read_text(path))
+    except ValueError as error:
+        raise ValueError(f"{path}: not a JSON sidecar ({error})") from None
 
 
 class Scorer(abc.ABC):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.inference.base import Scorer, load_sidecar
 
@@ -23,7 +24,10 @@ def _dequantize(value: np.ndarray, detail: dict) -> np.ndarray:
 class LiteRTScorer(Scorer):
     def __init__(self, path: str, num_threads: int = 2):
         self.path = path
-        self._interpreter = Interpreter(model_path=path, num_threads=num_threads)
+        if paths.is_remote(path):  # LiteRT reads local files only
+            self._interpreter = Interpreter(model_content=paths.read_bytes(path), num_threads=num_threads)
+        else:
+            self._interpreter = Interpreter(model_path=path, num_threads=num_threads)
         self._runner = self._interpreter.get_signature_runner(sig.PREDICT_IMAGES)
         self._input = self._runner.get_input_details()[sig.INPUT_IMAGES]
         self._outputs = self._runner.get_output_details()

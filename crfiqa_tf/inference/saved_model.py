@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 import warnings
 
 import numpy as np
 import tensorflow as tf
 
-from crfiqa_tf import environment
+from crfiqa_tf import environment, paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.inference.base import Scorer
+from crfiqa_tf.model_io import resolve_saved_model_dir
 
 PRECISIONS = ("float32", "bfloat16")
 _BF16_REWRITE = "auto_mixed_precision_onednn_bfloat16"
@@ -57,7 +57,7 @@ class SavedModelScorer(Scorer):
                 stacklevel=2,
             )
         self.precision = precision
-        path = resolve_version_dir(path)
+        path = resolve_saved_model_dir(path)
         self.path = path
         self._model = tf.saved_model.load(path)
         if sig.PREDICT_IMAGES not in self._model.signatures:
@@ -65,24 +65,12 @@ class SavedModelScorer(Scorer):
         self._signature = self._model.signatures[sig.PREDICT_IMAGES]
         spec = self._signature.structured_input_signature[1][sig.INPUT_IMAGES]
         self.image_size = int(spec.shape[1])
-        calibration = os.path.join(path, "assets.extra", sig.CALIBRATION_FILE)
-        if os.path.isfile(calibration):
-            with open(calibration, encoding="utf-8") as handle:
-                self.calibration = json.load(handle)
+        calibration = paths.join(path, "assets.extra", sig.CALIBRATION_FILE)
+        if paths.exists(calibration):
+            self.calibration = json.loads(paths.read_text(calibration))
 
     def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
         rewrite = _onednn_bfloat16() if self.precision == "bfloat16" else contextlib.nullcontext()
         with rewrite:
             outputs = self._signature(**{sig.INPUT_IMAGES: tf.constant(images, tf.uint8)})
             return {name: value.numpy() for name, value in outputs.items()}
-
-
-def resolve_version_dir(path: str) -> str:
-    if os.path.isfile(os.path.join(path, "saved_model.pb")):
-        return path
-    versions = sorted((int(d) for d in os.listdir(path) if d.isdigit()), reverse=True) if os.path.isdir(path) else []
-    for version in versions:
-        candidate = os.path.join(path, str(version))
-        if os.path.isfile(os.path.join(candidate, "saved_model.pb")):
-            return candidate
-    raise FileNotFoundError(f"no SavedModel at {path} (expected saved_model.pb or numbered version folders)")

@@ -1,5 +1,5 @@
-"""`crfiqa-tf score`: images or folders → one CSV row per face (or per input), with the backend chosen by the
-model path (SavedModel folder, ``.tflite`` or ``.onnx``) and optional MTCNN alignment of raw photos."""
+"""`crfiqa-tf score`: images or folders → one CSV row per face (or per input), with any `Scorer`
+(`crfiqa_tf.model_io.load_scorer` picks one by the model path) and optional MTCNN alignment of raw photos."""
 
 from __future__ import annotations
 
@@ -14,26 +14,6 @@ from crfiqa_tf.inference.base import Scorer
 
 COLUMNS = ("path", "face_index", "quality", "quality_score", "detection_score", "error")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-
-
-def open_scorer(model_path: str, precision: str = "float32") -> Scorer:
-    """The scorer for `model_path` by its kind; ``precision="bfloat16"`` applies to a SavedModel only (the TFLite and
-    ONNX files carry their own precision)."""
-    if os.path.isdir(model_path):
-        from crfiqa_tf.inference.saved_model import SavedModelScorer
-
-        return SavedModelScorer(model_path, precision=precision)
-    if precision != "float32":
-        raise ValueError(f"--precision {precision}: only a SavedModel folder can run in another precision")
-    if model_path.endswith(".tflite"):
-        from crfiqa_tf.inference.litert import LiteRTScorer
-
-        return LiteRTScorer(model_path)
-    if model_path.endswith(".onnx"):
-        from crfiqa_tf.inference.onnx import OnnxScorer
-
-        return OnnxScorer(model_path)
-    raise ValueError(f"--model {model_path!r}: expected a SavedModel folder, a .tflite or an .onnx file")
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str]:

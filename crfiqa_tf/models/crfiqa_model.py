@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from crfiqa_tf.losses import CR_MODES, cr_fiqa_loss
+from crfiqa_tf.config import CR_MODES
+from crfiqa_tf.losses import cr_fiqa_loss
 from crfiqa_tf.models.inference_model import build_inference_model
 
 _METRICS = ("loss", "ce", "cr_loss", "accuracy", "mean_cr", "mean_quality")

@@ -15,8 +15,6 @@ import os
 import shutil
 import time
 
-import numpy as np
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZES = {  # identities, images per identity, training steps
     "full": (60, 40, 240),
@@ -48,7 +46,7 @@ def train_stage(
     fractions of the run; `overrides` (``key=value``) are applied last."""
     from crfiqa_tf.config import load_config
     from crfiqa_tf.data.schema import read_dataset_info
-    from training.train_lib import run
+    from crfiqa_tf_apps.training.train_lib import train
 
     config_path = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
     extra, overrides = list(overrides or []), []
@@ -73,7 +71,7 @@ def train_stage(
     config = load_config(config_path, overrides + extra)
     _log(f"2/8 training synthetic_tiny for {steps} steps with MirroredStrategy on 2 logical CPUs → {run_dir}")
     start = time.perf_counter()
-    summary = run(config)
+    summary = train(config)
     history = summary["history"]
     return {
         "run_dir": run_dir,
@@ -91,14 +89,11 @@ def train_stage(
 
 
 def method_stage(run_dir: str, data_dir: str) -> dict:
-    import keras
-
-    import crfiqa_tf.models  # noqa: F401 — registers the classes load_model needs
     from crfiqa_tf.evaluation.method_check import method_check
+    from crfiqa_tf.model_io import load_keras_model
 
     _log("3/8 method check: quality against degradation (held-out identities) and against CR")
-    model = keras.saving.load_model(os.path.join(run_dir, "model.keras"))
-    return method_check(model, data_dir)
+    return method_check(load_keras_model(run_dir, prefer="training"), data_dir)
 
 
 def evaluation_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
@@ -120,9 +115,10 @@ def evaluation_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
 
 
 def calibration_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
+    from crfiqa_tf.data.samples import images_from_shards
     from crfiqa_tf.evaluation.calibration import fit_calibration, save_calibration
-    from crfiqa_tf.evaluation.evaluate import load_keras_model, model_outputs
-    from serving.export_lib import images_from_shards
+    from crfiqa_tf.inference.keras_model import model_outputs
+    from crfiqa_tf.model_io import load_keras_model
 
     _log("5/8 calibration: logistic 0–100 mapping fitted on training-set qualities")
     model = load_keras_model(run_dir)
@@ -134,7 +130,7 @@ def calibration_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
 
 
 def export_stage(out_dir: str, run_dir: str, data_dir: str, calibration_path: str) -> dict:
-    from serving.export_lib import export
+    from crfiqa_tf_apps.serving.export_lib import export
 
     _log("6/8 export: SavedModel (TF Serving layout), TFLite int8 and ONNX, with parity reports")
     result = export(
@@ -150,8 +146,8 @@ def export_stage(out_dir: str, run_dir: str, data_dir: str, calibration_path: st
 def beam_stage(out_dir: str, data_dir: str, saved_model: str, quick: bool) -> dict:
     from PIL import Image
 
-    from beam_jobs.score_gallery import run
     from crfiqa_tf.data.bin_sets import load_bin
+    from crfiqa_tf_apps.beam_jobs.score_gallery import run
 
     _log("7/8 Beam job (FnApiRunner) over a held-out gallery that includes broken files")
     gallery = os.path.join(out_dir, "gallery")
@@ -174,29 +170,12 @@ def beam_stage(out_dir: str, data_dir: str, saved_model: str, quick: bool) -> di
 
 def model_step_stage(quick: bool) -> dict:
     """Builds iResNet-50 (iResNet-18 at 32 px when quick), times one training step at batch 8."""
-    import keras
-
-    from crfiqa_tf.config import ModelConfig
-    from crfiqa_tf.models import build_crfiqa_model
+    from crfiqa_tf.models.step_timing import time_training_step
 
     depth, size = (18, 32) if quick else (50, 112)
     _log(f"8/8 iResNet-{depth} at {size}×{size}: parameters and one training step at batch 8")
-    model = build_crfiqa_model(
-        ModelConfig(depth=depth, image_size=size, synchronized_bn=False), 100, backbone_clip_norm=5.0, weight_decay=5e-4
-    )
-    model.compile(optimizer=keras.optimizers.SGD(0.1 / 512 * 8, momentum=0.9))
-    rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (8, size, size, 3)).astype(np.float32)
-    labels = rng.integers(0, 100, 8)
-    model.train_on_batch(images, labels)  # the first call traces the step
-    start = time.perf_counter()
-    model.train_on_batch(images, labels)
-    return {
-        "depth": depth,
-        "image_size": size,
-        "step_seconds": time.perf_counter() - start,
-        "parameters": model.backbone.count_params() + model.quality_head.count_params(),
-    }
+    timing = time_training_step(depth, size, batch=8, steps=1, num_classes=100)
+    return {"depth": depth, "image_size": size, "step_seconds": timing["seconds_per_step"], **timing}
 
 
 def write_summary(out_dir: str, f: dict) -> str:

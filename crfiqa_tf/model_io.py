@@ -1,0 +1,137 @@
+"""Every model a user can point at, opened from one place: `load_scorer` and the Keras loaders under it.
+
+Kinds, told apart by the path alone:
+
+- ``saved_model``: a folder exported by ``crfiqa-tf export`` — a SavedModel version folder, or the TF Serving base
+  folder holding numbered versions (the highest is used);
+- ``tflite`` / ``onnx``: a ``.tflite`` or ``.onnx`` file (its JSON sidecar, when present, carries the calibration);
+- ``keras``: a ``.keras`` file, a training run folder (``model.keras`` and ``inference.keras``) or the folder that
+  ``crfiqa-tf convert-torch`` wrote (``inference.keras``).
+
+Imports stay lazy: opening a ``.tflite`` file imports NumPy, Pillow and ai-edge-litert only.
+"""
+
+from __future__ import annotations
+
+from crfiqa_tf import paths
+
+KINDS = ("saved_model", "tflite", "onnx", "keras")
+TRAINING_FILE, INFERENCE_FILE = "model.keras", "inference.keras"
+SAVED_MODEL_FILE = "saved_model.pb"
+
+
+def _describe_kinds() -> str:
+    return (
+        "a SavedModel folder (crfiqa-tf export), a .tflite or .onnx file, a .keras file, a training run folder or a "
+        "convert-torch folder"
+    )
+
+
+def model_kind(path: str) -> str:
+    """The kind of model at `path` (one of `KINDS`); raises FileNotFoundError / ValueError naming the path."""
+    path = str(path)
+    for suffix in (".tflite", ".onnx", ".keras"):
+        if path.lower().endswith(suffix):
+            if not paths.exists(path):
+                raise FileNotFoundError(f"model not found: {path}")
+            return suffix[1:]
+    if not paths.isdir(path):
+        if paths.exists(path):
+            raise ValueError(f"model {path}: unknown kind; expected {_describe_kinds()}")
+        raise FileNotFoundError(f"model not found: {path}")
+    names = set(paths.listdir(path))
+    if SAVED_MODEL_FILE in names or any(name.isdigit() for name in names):
+        return "saved_model"
+    if TRAINING_FILE in names or INFERENCE_FILE in names:
+        return "keras"
+    raise ValueError(f"model {path}: a folder with neither {SAVED_MODEL_FILE}, numbered versions nor a .keras model")
+
+
+def resolve_saved_model_dir(path: str) -> str:
+    """The SavedModel version folder for `path` (itself, or its highest numbered version)."""
+    if paths.exists(paths.join(path, SAVED_MODEL_FILE)):
+        return path
+    versions = sorted((int(d) for d in paths.listdir(path) if d.isdigit()), reverse=True) if paths.isdir(path) else []
+    for version in versions:
+        candidate = paths.join(path, str(version))
+        if paths.exists(paths.join(candidate, SAVED_MODEL_FILE)):
+            return candidate
+    raise FileNotFoundError(f"no SavedModel at {path} (expected {SAVED_MODEL_FILE} or numbered version folders)")
+
+
+def resolve_keras_file(path: str, prefer: str = "inference") -> str:
+    """The ``.keras`` file for a file or folder; in a folder holding both, `prefer` ("inference" or "training")
+    decides between ``inference.keras`` and ``model.keras``."""
+    if str(path).lower().endswith(".keras"):
+        if not paths.exists(path):
+            raise FileNotFoundError(f"model not found: {path}")
+        return path
+    order = (INFERENCE_FILE, TRAINING_FILE) if prefer == "inference" else (TRAINING_FILE, INFERENCE_FILE)
+    for name in order:
+        candidate = paths.join(path, name)
+        if paths.exists(candidate):
+            return candidate
+    raise FileNotFoundError(
+        f"model not found: {path} (give a .keras file, a training run folder with {TRAINING_FILE} or a convert-torch "
+        f"folder with {INFERENCE_FILE})"
+    )
+
+
+def load_keras_model(path: str, prefer: str = "training"):
+    """A Keras model from a ``.keras`` file or a run / convert-torch folder (see `resolve_keras_file`). A training
+    model gives un-normalised embeddings (what the embedding-norm baseline needs), so evaluation prefers it."""
+    import keras
+
+    import crfiqa_tf.models  # noqa: F401 — registers the classes load_model needs
+
+    return keras.saving.load_model(resolve_keras_file(path, prefer))
+
+
+def is_training_model(model) -> bool:
+    from crfiqa_tf.models import CRFIQAModel
+
+    return isinstance(model, CRFIQAModel)
+
+
+def load_inference_model(path: str):
+    """The inference model (uint8 images → embedding, quality) from any Keras kind of path."""
+    model = load_keras_model(path, prefer="inference")
+    return model.inference_model() if is_training_model(model) else model
+
+
+def load_scorer(
+    path: str,
+    *,
+    precision: str = "float32",
+    threads: int | None = None,
+    providers: list[str] | None = None,
+):
+    """A `crfiqa_tf.inference.base.Scorer` for any kind of model path.
+
+    Args:
+        path: see the module docstring for the kinds accepted.
+        precision: ``"bfloat16"`` runs a SavedModel through oneDNN's bfloat16 rewrite; other kinds carry their own
+            precision and accept only ``"float32"``.
+        threads: CPU threads for LiteRT and ONNX Runtime (default: LiteRT 2, ONNX Runtime its own choice).
+        providers: ONNX Runtime execution providers, e.g. ``["CUDAExecutionProvider", "CPUExecutionProvider"]``.
+    """
+    kind = model_kind(path)
+    if precision != "float32" and kind != "saved_model":
+        raise ValueError(f"precision {precision!r}: only a SavedModel can run in another precision, {path} is {kind}")
+    if providers and kind != "onnx":
+        raise ValueError(f"providers apply to an .onnx model only, {path} is {kind}")
+    if kind == "saved_model":
+        from crfiqa_tf.inference.saved_model import SavedModelScorer
+
+        return SavedModelScorer(path, precision=precision)
+    if kind == "tflite":
+        from crfiqa_tf.inference.litert import LiteRTScorer
+
+        return LiteRTScorer(path, num_threads=threads or 2)
+    if kind == "onnx":
+        from crfiqa_tf.inference.onnx import OnnxScorer
+
+        return OnnxScorer(path, threads=threads or 0, providers=providers)
+    from crfiqa_tf.inference.keras_model import KerasScorer
+
+    return KerasScorer(load_inference_model(path), source=path)
