@@ -1,11 +1,15 @@
 """Score a gallery of face images with Apache Beam: locally (FnApiRunner) or on Dataflow, losing nothing.
 
-    python beam_jobs/score_gallery.py --input-glob 'gallery/**/*.jpg' --model export/saved_model/crfiqa/1 \\
-        --output out/scores --format parquet [--with-embeddings] [--align]
-    # on Dataflow: add --runner DataflowRunner --project P --region R --temp_location gs://B/tmp --setup_file ./setup.py
+    crfiqa-tf score-gallery --input-glob 'gs://b/gallery/**/*.jpg' --model gs://b/export/tflite/crfiqa_int8.tflite \\
+        --output gs://b/out/scores --format parquet [--with-embeddings] [--align]
+    # on Dataflow add: --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
+    #                  --sdk_container_image IMAGE  (beam_jobs/Dockerfile; README "Scoring at scale")
 
-Stages: ReadPaths → ReadAndDecode (dead letters: path, error class, message) → [Align] → RunInference (our typed
-ModelHandler over the SavedModel) → Format → Write. Failures go to ``PREFIX-failures-*.jsonl``. Counters
+Every path (globs, input list, TFRecords, model, calibration, outputs) goes through Beam's ``FileSystems``. The
+model (SavedModel, ``.tflite`` or ``.onnx``) is checked on the launcher, then copied once per worker into a local
+cache (beam_jobs/model_cache.py). Stages: ReadPaths → MatchFiles → Reshuffle (so that every worker decodes and
+scores, not the one that listed the files) → ReadAndDecode (dead letters: path, error class, message) → [Align] →
+RunInference (beam_jobs/model_handler.py) → Format → Write. Failures go to ``PREFIX-failures-*.jsonl``. Counters
 ``read``, ``scored``, ``failed_decode``, ``failed_align``, ``failed_inference`` are printed at the end, and a local
 run checks ``read = scored + failed``. Re-running with the same prefix replaces the outputs.
 """
@@ -15,13 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
@@ -29,38 +33,54 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image, resize_rgb
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image
+from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
 from crfiqa_tf_apps.beam_jobs.model_handler import CRFIQAModelHandler
 
 NAMESPACE = "crfiqa"
 COUNTERS = ("read", "scored", "failed_decode", "failed_align", "failed_inference")
+COLUMNS = ("path", "quality", "quality_score", "model")  # the same for every model kind; + embedding on request
 FAILED = "failed"
 
 
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--input-glob", help="files to score (any Beam filesystem: local, gs://)")
+    source.add_argument(
+        "--input-glob", action="append", help="files to score (any Beam filesystem); repeat for several globs"
+    )
     source.add_argument("--input-list", help="text/CSV file with one path per line (first column)")
     source.add_argument("--input-tfrecords", help="glob of TFRecord shards in the crfiqa-tf schema")
-    parser.add_argument("--model", required=True, help="SavedModel folder exported by crfiqa-tf export")
+    parser.add_argument("--model", required=True, help="exported SavedModel folder, .tflite or .onnx (any filesystem)")
+    parser.add_argument(
+        "--precision", choices=["float32", "bfloat16"], default="float32", help="SavedModel only: bfloat16 rewrite"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads per model (LiteRT, ONNX Runtime)")
+    parser.add_argument("--providers", help="ONNX Runtime providers, comma-separated (default: CPUExecutionProvider)")
+    parser.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate); overrides the model's own")
+    parser.add_argument("--model-cache-dir", help="local folder for the per-worker model copy (default: system temp)")
     parser.add_argument("--output", required=True, help="output prefix")
     parser.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
     parser.add_argument("--with-embeddings", action="store_true")
     parser.add_argument("--align", action="store_true", help="detect and align faces in raw photos (MTCNN)")
-    parser.add_argument("--image-size", type=int, default=112)
+    parser.add_argument("--image-size", type=int, default=112, help="side of aligned crops (--align)")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
     parser.add_argument("--min-batch-size", type=int, default=8)
     parser.add_argument("--max-batch-size", type=int, default=64)
-    parser.add_argument("--share-model-across-processes", action="store_true")
+    parser.add_argument(
+        "--share-model-across-processes",
+        action="store_true",
+        help="one model per machine shared by its worker processes (Beam's large_model)",
+    )
+    parser.add_argument("--model-copies", type=int, help="exactly N model copies per machine (Beam's model_copies)")
     return parser.parse_known_args(argv)
 
 
 class ReadAndDecode(beam.DoFn):
     """(path or source id, bytes or None) → (path, uint8 image); unreadable inputs to the ``failed`` output."""
 
-    def __init__(self, max_pixels: int, size: int | None):
-        self.max_pixels, self.size = max_pixels, size
+    def __init__(self, max_pixels: int):
+        self.max_pixels = max_pixels
         self.read = Metrics.counter(NAMESPACE, "read")
         self.failed = Metrics.counter(NAMESPACE, "failed_decode")
 
@@ -74,8 +94,7 @@ class ReadAndDecode(beam.DoFn):
                         data = handle.read()
                 except OSError as error:
                     raise ImageReadError(path, "unreadable", str(error)) from None
-            image = np.asarray(open_image(data, path, self.max_pixels), np.uint8)
-            yield path, resize_rgb(image, self.size) if self.size else image
+            yield path, np.asarray(open_image(data, path, self.max_pixels), np.uint8)
         except ImageReadError as error:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
@@ -115,9 +134,13 @@ class Format(beam.DoFn):
     def process(self, element):
         path, result = element
         outputs = result.inference
-        row = {"path": path, "quality": float(outputs[sig.OUTPUT_QUALITY])}
-        if sig.OUTPUT_QUALITY_SCORE in outputs:
-            row["quality_score"] = float(outputs[sig.OUTPUT_QUALITY_SCORE])
+        score = outputs.get(sig.OUTPUT_QUALITY_SCORE)
+        row = {
+            "path": path,
+            "quality": float(outputs[sig.OUTPUT_QUALITY]),
+            "quality_score": None if score is None else float(score),
+            "model": result.model_id,
+        }
         if self.with_embeddings:
             row["embedding"] = [float(v) for v in outputs[sig.OUTPUT_EMBEDDING]]
         self.scored.inc()
@@ -138,9 +161,10 @@ def read_paths(pipeline, args):
     if args.input_glob:
         return (
             pipeline
-            | "ReadPaths" >> beam.Create([args.input_glob])
+            | "ReadPaths" >> beam.Create(args.input_glob)
             | "MatchFiles" >> fileio.MatchAll()
             | "ToPath" >> beam.Map(lambda metadata: (metadata.path, None))
+            | "FanOut" >> beam.Reshuffle()
         )
     if args.input_list:
         return (
@@ -148,6 +172,7 @@ def read_paths(pipeline, args):
             | "ReadPaths" >> beam.io.ReadFromText(args.input_list)
             | "ToPath" >> beam.Map(lambda line: (line.split(",")[0].strip(), None))
             | "DropEmpty" >> beam.Filter(lambda item: bool(item[0]) and item[0] != "path")
+            | "FanOut" >> beam.Reshuffle()
         )
 
     from crfiqa_tf.data.schema import parse_example_bytes
@@ -161,9 +186,9 @@ def read_paths(pipeline, args):
 
 def build_pipeline(pipeline, args) -> dict:
     """Adds every stage to `pipeline`; returns the ``rows`` and ``failures`` PCollections."""
-    decoded = read_paths(pipeline, args) | "ReadAndDecode" >> beam.ParDo(
-        ReadAndDecode(args.max_pixels, None if args.align else args.image_size)
-    ).with_outputs(FAILED, main="ok")
+    decoded = read_paths(pipeline, args) | "ReadAndDecode" >> beam.ParDo(ReadAndDecode(args.max_pixels)).with_outputs(
+        FAILED, main="ok"
+    )
     images, failures = decoded.ok, [decoded[FAILED]]
     if args.align:
         aligned = images | "Align" >> beam.ParDo(Align(args.image_size)).with_outputs(FAILED, main="ok")
@@ -172,9 +197,15 @@ def build_pipeline(pipeline, args) -> dict:
     handler = KeyedModelHandler(
         CRFIQAModelHandler(
             args.model,
+            precision=args.precision,
+            threads=args.threads,
+            providers=args.providers.split(",") if args.providers else None,
+            calibration=read_calibration(args.calibration) if args.calibration else None,
+            cache_dir=args.model_cache_dir,
             min_batch_size=args.min_batch_size,
             max_batch_size=args.max_batch_size,
-            share_across_processes=args.share_model_across_processes,
+            large_model=args.share_model_across_processes,
+            model_copies=args.model_copies,
         )
     )
     scored, dead_letters = images | "RunInference" >> RunInference(handler).with_exception_handling()
@@ -184,12 +215,10 @@ def build_pipeline(pipeline, args) -> dict:
     return {"rows": rows, "failures": all_failures}
 
 
-def _parquet_schema(with_embeddings: bool, calibrated: bool):
+def _parquet_schema(with_embeddings: bool):
     import pyarrow as pa
 
-    fields = [("path", pa.string()), ("quality", pa.float32())]
-    if calibrated:
-        fields.append(("quality_score", pa.float32()))
+    fields = [("path", pa.string()), ("quality", pa.float32()), ("quality_score", pa.float32()), ("model", pa.string())]
     if with_embeddings:
         fields.append(("embedding", pa.list_(pa.float32())))
     return pa.schema(fields)
@@ -198,14 +227,11 @@ def _parquet_schema(with_embeddings: bool, calibrated: bool):
 def write_outputs(outputs: dict, args) -> None:
     rows, failures = outputs["rows"], outputs["failures"]
     if args.format == "parquet":
-        from crfiqa_tf.inference.saved_model import resolve_version_dir
-
-        calibrated = os.path.isfile(os.path.join(resolve_version_dir(args.model), "assets.extra", sig.CALIBRATION_FILE))
         rows | "Write" >> beam.io.WriteToParquet(
-            args.output, _parquet_schema(args.with_embeddings, calibrated), file_name_suffix=".parquet"
+            args.output, _parquet_schema(args.with_embeddings), file_name_suffix=".parquet"
         )
     elif args.format == "csv":
-        columns = ["path", "quality", "quality_score"] + (["embedding"] if args.with_embeddings else [])
+        columns = list(COLUMNS) + (["embedding"] if args.with_embeddings else [])
         (
             rows
             | "ToCsv" >> beam.Map(lambda r: ",".join(_csv_cell(r.get(c, "")) for c in columns))
@@ -221,10 +247,33 @@ def write_outputs(outputs: dict, args) -> None:
 
 
 def _csv_cell(value) -> str:
+    if value is None:
+        return ""
     if isinstance(value, list):
         return '"' + " ".join(f"{v:.6f}" for v in value) + '"'
     text = str(value)
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def read_calibration(path: str) -> dict:
+    """A calibration JSON from any filesystem; raises ValueError naming the path and the cause."""
+    from crfiqa_tf.evaluation.calibration import validate_calibration
+
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            calibration = json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--calibration {path}: cannot be read ({type(error).__name__}: {error})") from None
+    return validate_calibration(calibration, path)
+
+
+def check_inputs(args) -> None:
+    """Fails before any work when the model, the calibration or the input list cannot be used."""
+    describe_model(args.model)
+    if args.calibration:
+        read_calibration(args.calibration)
+    if args.input_list and not FileSystems.exists(args.input_list):
+        raise FileNotFoundError(f"--input-list {args.input_list}: no such file")
 
 
 def clear_previous_outputs(prefix: str) -> int:
@@ -245,6 +294,7 @@ def counters(result) -> dict[str, int]:
 def run(argv: Sequence[str] | None = None, test_pipeline=None) -> dict[str, int]:
     """Runs the job; returns the counters (and, locally, checks read = scored + failed)."""
     args, beam_args = parse_args(argv)
+    check_inputs(args)
     clear_previous_outputs(args.output)
     local = test_pipeline is not None or not any(a.startswith("--runner") for a in beam_args)
     if test_pipeline is not None:

@@ -11,6 +11,7 @@ from apache_beam.testing.util import assert_that
 from PIL import Image
 
 from crfiqa_tf.inference.saved_model import SavedModelScorer
+from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 from crfiqa_tf_apps.beam_jobs.score_gallery import build_pipeline, parse_args, run
 
 
@@ -99,7 +100,10 @@ def test_mixed_folder_every_file_accounted_parquet_schema_and_rerun(exported, tm
     assert counters["scored"] == layout["good"] + len(layout["converted"])
     assert counters["failed_decode"] == len(layout["bad"])
     table = pq.read_table(sorted((tmp_path / "out").glob("scores-*.parquet"))[0])
-    assert table.schema.names == ["path", "quality", "quality_score", "embedding"]
+    assert table.schema.names == ["path", "quality", "quality_score", "model", "embedding"]
+    _, info = localize(describe_model(exported["saved"]), str(tmp_path / "cache"))
+    assert set(table.column("model").to_pylist()) == {model_label(info)}
+    assert model_label(info).startswith("1 (saved_model, sha256:")
     assert table.num_rows == counters["scored"]
     assert len(table.column("embedding")[0].as_py()) == 16
     failures = [

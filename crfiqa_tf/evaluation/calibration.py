@@ -51,10 +51,21 @@ def save_calibration(calibration: dict, path: str) -> None:
         json.dump(calibration, handle, indent=2)
 
 
-def load_calibration(path: str) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        calibration = json.load(handle)
+def validate_calibration(calibration, source: str) -> dict:
+    """`calibration` if it is a usable calibration dict; ValueError naming `source` otherwise."""
+    if not isinstance(calibration, dict):
+        raise ValueError(f"{source}: not a calibration file (a JSON object is expected)")
     for key in ("type", "centre", "scale"):
         if key not in calibration:
-            raise ValueError(f"{path}: not a calibration file (missing {key!r})")
+            raise ValueError(f"{source}: not a calibration file (missing {key!r})")
+    if calibration["type"] != "logistic" or not float(calibration["scale"]) > 0:
+        raise ValueError(
+            f"{source}: unsupported calibration (type {calibration['type']!r}, scale {calibration['scale']})"
+        )
     return calibration
+
+
+def load_calibration(path: str) -> dict:
+    from crfiqa_tf import paths
+
+    return validate_calibration(json.loads(paths.read_text(path)), path)

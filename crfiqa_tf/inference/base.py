@@ -44,6 +44,7 @@ class Scorer(abc.ABC):
 
     image_size: int = 112
     calibration: dict | None = None
+    label: str = ""  # how output rows name the model (the Beam job sets file name, kind and content hash)
 
     @abc.abstractmethod
     def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
