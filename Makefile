@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean requirements
 
 setup: $(STAMP)
 
@@ -26,7 +26,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) -m benchmarks.run_all
+
+# Beam worker requirements (Dataflow --requirements_file, beam_jobs/Dockerfile*) from setup.py's extras.
+requirements:
+	$(PYTHON) -c "import runpy; spec = runpy.run_path('setup.py'); core, extras = spec['CORE'], spec['EXTRAS']; \
+	[open(f'beam_jobs/{name}', 'w').write(f'# Generated from setup.py (extra [{extra}]) by make requirements; do not edit.\n' \
+	+ ''.join(r + '\n' for r in core + extras[extra])) for name, extra in (('requirements.txt', 'beam'), ('requirements-gpu.txt', 'beam-gpu'))]"
 
 clean:
 	rm -rf demo_out runs .pytest_cache

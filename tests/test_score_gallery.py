@@ -121,3 +121,37 @@ def test_mixed_folder_every_file_accounted_parquet_schema_and_rerun(exported, tm
     run(argv)  # re-run: outputs replaced, no duplicate rows
     files = sorted((tmp_path / "out").glob("scores-*.parquet"))
     assert sum(pq.read_table(f).num_rows for f in files) == counters["scored"]
+
+
+def test_unusable_model_calibration_or_input_list_fail_before_any_work(exported, tmp_path):
+    output = str(tmp_path / "out" / "scores")
+    base = ["--input-glob", f"{tmp_path}/*.png", "--output", output]
+    with pytest.raises(ValueError, match=r"backbone\.pth: unknown model kind '\.pth'"):
+        run([*base, "--model", str(tmp_path / "backbone.pth")])
+    (tmp_path / "calibration.json").write_text("{not json")
+    with pytest.raises(ValueError, match=r"--calibration .*calibration\.json: cannot be read"):
+        run([*base, "--model", exported["saved"], "--calibration", str(tmp_path / "calibration.json")])
+    (tmp_path / "calibration.json").write_text('{"type": "logistic", "centre": 0.1}')
+    with pytest.raises(ValueError, match=r"calibration\.json: not a calibration file \(missing 'scale'\)"):
+        run([*base, "--model", exported["saved"], "--calibration", str(tmp_path / "calibration.json")])
+    missing_list = str(tmp_path / "list.csv")
+    with pytest.raises(FileNotFoundError, match=r"--input-list .*list\.csv: no such file"):
+        run(["--input-list", missing_list, "--output", output, "--model", exported["saved"]])
+    assert not (tmp_path / "out").exists()
+
+
+def test_several_globs_and_an_explicit_calibration_reach_every_row(exported, tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        _good_images(tmp_path / name, exported["images"][:2])
+    (tmp_path / "calibration.json").write_text('{"type": "logistic", "centre": 0.0, "scale": 1.0}')
+    output = str(tmp_path / "out" / "scores")
+    argv = ["--input-glob", f"{tmp_path}/a/*.png", "--input-glob", f"{tmp_path}/b/*.png", "--model", exported["saved"]]
+    counters = run(
+        [*argv, "--output", output, "--format", "jsonl", "--calibration", str(tmp_path / "calibration.json")]
+    )
+    assert counters["read"] == counters["scored"] == 4
+    rows = [json.loads(line) for f in (tmp_path / "out").glob("scores-0*.jsonl") for line in f.read_text().splitlines()]
+    assert len(rows) == 4
+    for row in rows:
+        assert row["quality_score"] == pytest.approx(100.0 / (1.0 + np.exp(-row["quality"])), rel=1e-5)
