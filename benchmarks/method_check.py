@@ -7,10 +7,14 @@ never sees: what the embedding allows."""
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 
 from benchmarks.common import report
-from crfiqa_tf_apps.demo.stages import method_stage, synth_stage, train_stage
+from crfiqa_tf.data.synthetic import make_synthetic_dataset
+from crfiqa_tf.evaluation.method_check import method_check
+from crfiqa_tf.model_io import load_keras_model
+from crfiqa_tf_apps.training.synthetic_run import PROTOCOLS, train_synthetic_tiny
 
 
 def main() -> dict:
@@ -23,10 +27,20 @@ def main() -> dict:
     args = parser.parse_args()
     steps = args.steps
     overrides = ([] if args.image_size is None else [f"model.image_size={args.image_size}"]) + args.set
+    identities, per_identity, demo_steps = PROTOCOLS["demo"]
+    identities, per_identity = args.identities or identities, args.per_identity or per_identity
     with tempfile.TemporaryDirectory() as out:
-        data = synth_stage(out, quick=False, identities=args.identities, per_identity=args.per_identity)
-        train = train_stage(out, data["data_dir"], quick=False, steps=steps, overrides=overrides)
-        method = method_stage(train["run_dir"], data["data_dir"])
+        data_dir = os.path.join(out, "synthetic", "train")
+        info = make_synthetic_dataset(data_dir, identities, per_identity, seed=0, shards=4, val_pairs=400)
+        data = {"identities": identities, "images": info["num_images"]}
+        train = train_synthetic_tiny(
+            data_dir,
+            os.path.join(out, "run"),
+            steps or demo_steps,
+            rescale_schedule=steps is not None,
+            overrides=overrides,
+        )
+        method = method_check(load_keras_model(train["run_dir"], prefer="training"), data_dir)
     rows = [
         {
             "what": "Spearman(quality, -degradation), held-out identities",

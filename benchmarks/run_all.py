@@ -13,6 +13,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCHMARKS = ["input_pipeline", "train_throughput", "method_check", "inference", "prelu_int8", "beam_scoring"]
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
+COST_START, COST_END = "<!-- BEAM_COST -->", "<!-- /BEAM_COST -->"
 
 
 def _value(row: dict) -> str:
@@ -37,6 +38,8 @@ def table() -> str:
                 extra = f"{row['gflop_per_s']:.0f} GFLOP/s, {row['of_roofline']:.2f} of the fp32 matmul roofline"
             if "overhead_vs_plain" in row:
                 extra = f"{row['overhead_vs_plain']:.2f}× the plain loop's time, peak RSS {row['peak_rss_mib']:.0f} MiB"
+                if "spearman_vs_fp32" in row:
+                    extra += f"; Spearman vs fp32 {row['spearman_vs_fp32']:.4f}"
             elif "peak_rss_mib" in row:
                 extra = f"peak RSS {row['peak_rss_mib']:.0f} MiB"
             if "held_out_cr" in row:  # method check: the same ranking by CR against held-out identity centres
@@ -58,15 +61,53 @@ def table() -> str:
     return "\n".join(lines + ["", END])
 
 
+def beam_cost_table() -> str:
+    """The README's cost table per model format, from benchmarks/results/beam_scoring.json."""
+    with open(os.path.join(ROOT, "benchmarks", "results", "beam_scoring.json"), encoding="utf-8") as handle:
+        result = json.load(handle)
+    formats = [row for row in result["rows"] if "vcpu_hours_per_10m" in row]
+    lines = [
+        COST_START,
+        "",
+        f"`python -m benchmarks.beam_scoring`, {result['machine']}, {result['date']}: a trained iResNet-50, "
+        f"{formats[0]['images']} aligned 112×112 PNGs, the Beam job on FnApiRunner with one worker process. "
+        f"vCPU-hours per 10 M images = 10 M ÷ (Beam images/s) ÷ 3600 × {result['vcpus']} vCPUs.",
+        "",
+        "| format | Beam images/s | plain loop images/s | Beam ÷ plain time | Spearman vs fp32 "
+        "| embedding cosine vs fp32 | vCPU-hours per 10 M images |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in formats:
+        lines.append(
+            f"| {row['what']} | {row['images_per_s']:.1f} | {row['plain_images_per_s']:.1f} | "
+            f"{row['overhead_vs_plain']:.2f}× | {row['spearman_vs_fp32']:.4f} | {row['cosine_vs_fp32']:.4f} | "
+            f"{row['vcpu_hours_per_10m']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Cheapest format that keeps Spearman ≥ 0.99 with the fp32 SavedModel: {result['best_format']}, "
+        f"{result['best_vcpu_hours_per_10m']:.0f} vCPU-hours per 10 M images (goal ≤ 50); int8 in Beam runs "
+        f"{result['ratio_int8_vs_fp32_beam']:.1f}× the fp32 SavedModel (goal ≥ 4×). Peak memory of the int8 job: "
+        f"{result['memory_ratio_10000_vs_1000']:.2f}× from 1,000 to 10,000 images (goal ≤ 1.1×).",
+    ]
+    return "\n".join(lines + ["", COST_END])
+
+
+def _replace_block(text: str, start: str, end: str, block: str) -> str:
+    if start not in text:
+        raise SystemExit(f"README.md has no {start} marker")
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else rest
+    return head + block + tail
+
+
 def rewrite_readme() -> None:
     path = os.path.join(ROOT, "README.md")
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    if START not in text:
-        raise SystemExit(f"README.md has no {START} marker")
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1] if END in rest else rest
-    text = head + table() + tail  # built before the file is opened, so a failure cannot truncate README.md
+    # every block is built before the file is opened, so a failure cannot truncate README.md
+    text = _replace_block(text, START, END, table())
+    text = _replace_block(text, COST_START, COST_END, beam_cost_table())
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
 

@@ -10,82 +10,34 @@ with parity reports) → the Beam job over a held-out gallery with broken files 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import time
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SIZES = {  # identities, images per identity, training steps
-    "full": (60, 40, 240),
-    "quick": (8, 6, 4),
-}
 
 
 def _log(message: str) -> None:
     print(f"[demo] {message}", flush=True)
 
 
-def synth_stage(out_dir: str, quick: bool, identities: int | None = None, per_identity: int | None = None) -> dict:
-    """Writes the synthetic set: the demo's size, or `identities` × `per_identity` where given."""
+def synth_stage(out_dir: str, quick: bool) -> dict:
+    """Writes the synthetic set at the demo's size (or the quick one)."""
     from crfiqa_tf.data.synthetic import make_synthetic_dataset
+    from crfiqa_tf_apps.training.synthetic_run import PROTOCOLS
 
-    default_identities, default_per_identity, _ = SIZES["quick" if quick else "full"]
-    identities = identities or default_identities
-    per_identity = per_identity or default_per_identity
+    identities, per_identity, _ = PROTOCOLS["quick" if quick else "demo"]
     data_dir = os.path.join(out_dir, "synthetic", "train")
     _log(f"1/8 synthetic identity set: {identities} identities × {per_identity} images → {data_dir}")
     info = make_synthetic_dataset(data_dir, identities, per_identity, seed=0, shards=4, val_pairs=40 if quick else 400)
     return {"data_dir": data_dir, "identities": identities, "images": info["num_images"]}
 
 
-def train_stage(
-    out_dir: str, data_dir: str, quick: bool, steps: int | None = None, overrides: list[str] | None = None
-) -> dict:
-    """Trains synthetic_tiny for the demo's steps, or for `steps` with the config's lr decays moved to the same
-    fractions of the run; `overrides` (``key=value``) are applied last."""
-    from crfiqa_tf.config import load_config
-    from crfiqa_tf.data.schema import read_dataset_info
-    from crfiqa_tf_apps.training.train_lib import train
+def train_stage(out_dir: str, data_dir: str, quick: bool) -> dict:
+    from crfiqa_tf_apps.training.synthetic_run import PROTOCOLS, train_synthetic_tiny
 
-    config_path = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
-    extra, overrides = list(overrides or []), []
-    if steps is not None:
-        base = load_config(config_path, [f"data.train_dir={data_dir}"])
-        global_batch = base.data.per_replica_batch * max(base.train.logical_cpus, 1)
-        epochs = steps / (read_dataset_info(data_dir)["num_images"] // global_batch)
-        decays = ",".join(f"{e / base.train.epochs * epochs:.0f}" for e in base.train.lr_decay_epochs)
-        overrides += [f"train.epochs={math.ceil(epochs)}", f"train.lr_decay_epochs=[{decays}]"]
-    steps = steps or SIZES["quick" if quick else "full"][2]
+    steps = PROTOCOLS["quick" if quick else "demo"][2]
     run_dir = os.path.join(out_dir, "run")
-    overrides += [
-        f"data.train_dir={data_dir}",
-        f"train.run_dir={run_dir}",
-        f"train.max_steps={steps}",
-        f"data.verification_bins={os.path.join(data_dir, 'verification.bin')}",
-        f"train.verify_every={max(steps // 4, 1)}",
-        f"train.checkpoint_every={max(steps // 2, 1)}",
-    ]
-    if quick:
-        overrides += ["model.image_size=32", "model.embedding_dim=16", "data.per_replica_batch=4"]
-    config = load_config(config_path, overrides + extra)
     _log(f"2/8 training synthetic_tiny for {steps} steps with MirroredStrategy on 2 logical CPUs → {run_dir}")
-    start = time.perf_counter()
-    summary = train(config)
-    history = summary["history"]
-    return {
-        "run_dir": run_dir,
-        "steps": summary["steps"],
-        "replicas": summary["replicas"],
-        "global_batch": summary["global_batch"],
-        "minutes": (time.perf_counter() - start) / 60,
-        "images_per_second": summary["images_per_second"],
-        "first_loss": history[0]["loss"],
-        "last_loss": history[-1]["loss"],
-        "first_accuracy": history[0]["accuracy"],
-        "last_accuracy": history[-1]["accuracy"],
-        "verification": summary["verification"],
-    }
+    return train_synthetic_tiny(data_dir, run_dir, steps, quick=quick)
 
 
 def method_stage(run_dir: str, data_dir: str) -> dict:

@@ -1,0 +1,53 @@
+"""The house rules that keep the layers apart: the library never imports the applications (its cli aside),
+training never imports the cli, demo and benchmarks never import each other, and the light entry points stay
+TensorFlow-free."""
+
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APPLICATIONS = ("crfiqa_tf_apps", "training", "serving", "beam_jobs", "demo", "benchmarks")
+
+
+def _imports(folder):
+    """(file, imported module) for every import statement under `folder`."""
+    for directory, _, files in os.walk(os.path.join(ROOT, folder)):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                tree = ast.parse(open(path, encoding="utf-8").read())
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Import):
+                        yield from ((os.path.relpath(path, ROOT), alias.name) for alias in node.names)
+                    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                        yield os.path.relpath(path, ROOT), node.module
+
+
+def test_library_imports_no_application_except_its_cli():
+    found = [(p, m) for p, m in _imports("crfiqa_tf") if p != "crfiqa_tf/cli.py" and m.split(".")[0] in APPLICATIONS]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "folder, forbidden",
+    [
+        ("training", ("crfiqa_tf.cli",)),
+        ("demo", ("benchmarks", "crfiqa_tf.cli")),
+        ("benchmarks", ("crfiqa_tf_apps.demo", "crfiqa_tf.cli")),
+        ("serving", ("crfiqa_tf.evaluation.evaluate", "crfiqa_tf_apps.training", "crfiqa_tf_apps.beam_jobs")),
+        ("beam_jobs", ("crfiqa_tf_apps.serving", "crfiqa_tf_apps.training", "crfiqa_tf.cli")),
+    ],
+)
+def test_applications_import_only_downwards(folder, forbidden):
+    assert [(p, m) for p, m in _imports(folder) if m.startswith(forbidden)] == []
+
+
+@pytest.mark.parametrize("module", ["crfiqa_tf.config", "crfiqa_tf.inference.litert", "crfiqa_tf.model_io"])
+def test_light_modules_leave_tensorflow_unimported(module):
+    code = f"import sys, {module}; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["False", "False"], out.stderr[-2000:]

@@ -1,0 +1,58 @@
+"""The scorer interface every backend shares: one record per input in order, errors as records, batching,
+calibration, sidecars."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from scorer_doubles import MeanPixelScorer
+
+from crfiqa_tf.evaluation.calibration import apply_calibration
+from crfiqa_tf.inference.base import load_sidecar
+
+
+def _grey(value, size=8):
+    return np.full((size, size, 3), value, np.uint8)
+
+
+def test_records_keep_input_order_with_errors_in_place_and_batches_bounded(tmp_path):
+    Image.fromarray(_grey(51, 16)).save(tmp_path / "a.png")  # 16 px: resized to the scorer's 8
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    inputs = [_grey(0), str(tmp_path / "a.png"), np.zeros((8, 8), np.uint8), str(tmp_path / "broken.jpg")]
+    inputs += [_grey(255), np.zeros((8, 8, 3), np.float32), _grey(102)]
+    scorer = MeanPixelScorer()
+    records = scorer.score(inputs, batch_size=2, with_embeddings=True)
+    assert [r.source for r in records] == [
+        "array[0]",
+        str(tmp_path / "a.png"),
+        "array[2]",
+        str(tmp_path / "broken.jpg"),
+        "array[4]",
+        "array[5]",
+        "array[6]",
+    ]
+    assert [r.quality for r in records] == pytest.approx([0.0, 0.2, None, None, 1.0, None, 0.4], abs=1e-6)
+    assert records[2].error.startswith("bad_shape") and records[5].error.startswith("bad_dtype")
+    assert records[3].error.startswith("not_an_image")
+    assert all(r.quality_score is None for r in records)
+    np.testing.assert_allclose(records[4].embedding, np.full(3, 3**-0.5), rtol=1e-6)
+    assert scorer.batches == [2, 2]  # the four readable inputs, in batches of at most 2
+
+
+def test_calibration_gives_the_0_to_100_score_when_the_model_has_none():
+    calibration = {"type": "logistic", "centre": 0.5, "scale": 0.1}
+    records = MeanPixelScorer(calibration=calibration).score([_grey(0), _grey(128), _grey(255)])
+    expected = apply_calibration([0.0, 128 / 255, 1.0], calibration)
+    assert [r.quality_score for r in records] == pytest.approx(list(expected), rel=1e-6)
+    assert records[0].quality_score < records[1].quality_score < records[2].quality_score
+
+
+def test_sidecar_absent_present_and_broken(tmp_path):
+    model = str(tmp_path / "m.tflite")
+    assert load_sidecar(model) == {}
+    (tmp_path / "m.tflite.json").write_text(json.dumps({"calibration": {"type": "logistic"}}))
+    assert load_sidecar(model)["calibration"] == {"type": "logistic"}
+    (tmp_path / "m.tflite.json").write_text("{broken")
+    with pytest.raises(ValueError, match=r"m\.tflite\.json: not a JSON sidecar"):
+        load_sidecar(model)
