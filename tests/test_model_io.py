@@ -72,3 +72,16 @@ def test_every_kind_of_the_same_model_scores_alike(exported):
         )
     int8 = load_scorer(exported["files"]["crfiqa_int8.tflite"]["path"], threads=1).predict(images)
     assert np.corrcoef(int8[sig.OUTPUT_QUALITY], reference[sig.OUTPUT_QUALITY])[0, 1] > 0.95
+
+
+def test_litert_scorer_is_safe_to_share_between_threads(exported):
+    """Beam shares one model between the threads of a worker process; the interpreter must not run twice at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scorer = load_scorer(exported["files"]["crfiqa_int8.tflite"]["path"], threads=1)
+    batches = [exported["images"][i : i + 4] for i in range(0, 24, 4)] * 4
+    expected = [scorer.predict(batch)[sig.OUTPUT_QUALITY] for batch in batches]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda batch: scorer.predict(batch)[sig.OUTPUT_QUALITY], batches))
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a, b)
