@@ -25,10 +25,13 @@ def _prepare(args: argparse.Namespace) -> int:
 
     if bool(args.from_rec) == bool(args.from_folder):
         raise SystemExit("crfiqa-tf prepare: give exactly one of --from-rec DIR or --from-folder DIR")
-    if args.from_rec:
-        info = prepare_from_rec(args.from_rec, args.out, shards=args.shards, name=args.rec_name)
-    else:
-        info = prepare_from_folder(args.from_folder, args.out, shards=args.shards)
+    try:
+        if args.from_rec:
+            info = prepare_from_rec(args.from_rec, args.out, shards=args.shards, name=args.rec_name)
+        else:
+            info = prepare_from_folder(args.from_folder, args.out, shards=args.shards)
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"crfiqa-tf prepare: {error}") from None
     print(
         f"{info['num_images']} images of {info['num_classes']} identities in {len(info['shards'])} shards "
         f"at {args.out}; {len(info['skipped'])} inputs skipped (listed in dataset_info.json)"
@@ -56,9 +59,23 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from crfiqa_tf.config import ConfigError
     from crfiqa_tf_apps.training.train import train_from_args
 
-    train_from_args(args)
+    try:
+        train_from_args(args)
+    except (ConfigError, OSError) as error:  # bad config, data or run directory: named, before any step
+        raise SystemExit(f"crfiqa-tf train: {error}") from None
+    return 0
+
+
+def _tf_config(args: argparse.Namespace) -> int:
+    from crfiqa_tf_apps.training.tf_config import build_tf_config
+
+    try:
+        print(build_tf_config([h for h in args.hosts.split(",") if h], args.index))
+    except ValueError as error:
+        raise SystemExit(f"crfiqa-tf tf-config: {error}") from None
     return 0
 
 
@@ -188,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train CR-FIQA from a config (see training/configs/)")
     add_arguments(train)
     train.set_defaults(handler=_train)
+
+    tf_config = commands.add_parser("tf-config", help="TF_CONFIG for multi-host training (print, then export it)")
+    tf_config.add_argument("--hosts", required=True, help="host:port of every worker, comma-separated, chief first")
+    tf_config.add_argument("--index", type=int, required=True, help="this host's position in --hosts")
+    tf_config.set_defaults(handler=_tf_config)
 
     evaluate = commands.add_parser("evaluate", help="EDC/pAUC with baselines, ERC, verification on a pair set")
     evaluate.add_argument("--model", required=True, help="training run or convert-torch folder, or a .keras file")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from crfiqa_tf import paths
+
 CR_MODES = ("code", "paper")  # the certainty-ratio definitions (crfiqa_tf/losses.py explains both)
 
 
@@ -67,9 +69,9 @@ class DataConfig:
         )
         _check(self.shuffle_buffer >= 0, "data.shuffle_buffer", f"must be >= 0, got {self.shuffle_buffer}")
         if self.train_dir:
-            _check(os.path.isdir(self.train_dir), "data.train_dir", f"directory not found: {self.train_dir}")
+            _check(paths.isdir(self.train_dir), "data.train_dir", f"directory not found: {self.train_dir}")
         for path in self.verification_bins:
-            _check(os.path.isfile(path), "data.verification_bins", f"file not found: {path}")
+            _check(paths.isfile(path), "data.verification_bins", f"file not found: {path}")
 
 
 @dataclass(frozen=True)
@@ -232,14 +234,13 @@ def load_config(path: str | os.PathLike | None = None, overrides: typing.Sequenc
     """Loads a YAML experiment file (or the defaults when `path` is None), applies ``key=value`` overrides."""
     values = {}
     if path is not None:
-        if not os.path.isfile(path):
+        path = os.fspath(path)
+        if not paths.isfile(path):
             raise ConfigError(f"config file not found: {path}")
-        with open(path, encoding="utf-8") as handle:
-            values = yaml.safe_load(handle) or {}
+        values = yaml.safe_load(paths.read_text(path)) or {}
     return config_from_dict(values, overrides)
 
 
 def save_config(config: ExperimentConfig, path: str | os.PathLike) -> None:
     """Writes the resolved config as YAML (loadable again with `load_config`)."""
-    with open(path, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(config.to_dict(), handle, sort_keys=False)
+    paths.write_text(os.fspath(path), yaml.safe_dump(config.to_dict(), sort_keys=False))

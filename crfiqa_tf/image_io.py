@@ -62,11 +62,17 @@ def open_image(data: bytes, source: str, max_pixels: int = DEFAULT_MAX_PIXELS) -
 
 
 def read_bytes(path: str) -> bytes:
+    """The bytes of a local or remote (gs://, ...) file; `ImageReadError` ("unreadable") when they cannot be had."""
+    from crfiqa_tf import paths
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return paths.read_bytes(path)
     except OSError as error:
-        raise ImageReadError(path, "unreadable", error.strerror or str(error)) from None
+        raise ImageReadError(path, "unreadable", getattr(error, "strerror", None) or str(error)) from None
+    except Exception as error:  # tf.errors.OpError (not an OSError) from a remote filesystem
+        if type(error).__module__.startswith("tensorflow"):
+            raise ImageReadError(path, "unreadable", getattr(error, "message", str(error))) from None
+        raise
 
 
 def read_image(

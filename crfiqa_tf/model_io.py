@@ -13,6 +13,9 @@ Imports stay lazy: opening a ``.tflite`` file imports NumPy, Pillow and ai-edge-
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from crfiqa_tf import paths
 
 KINDS = ("saved_model", "tflite", "onnx", "keras")
@@ -78,13 +81,31 @@ def resolve_keras_file(path: str, prefer: str = "inference") -> str:
 
 
 def load_keras_model(path: str, prefer: str = "training"):
-    """A Keras model from a ``.keras`` file or a run / convert-torch folder (see `resolve_keras_file`). A training
-    model gives un-normalised embeddings (what the embedding-norm baseline needs), so evaluation prefers it."""
+    """A Keras model from a ``.keras`` file or a run / convert-torch folder (see `resolve_keras_file`), local or
+    remote (a remote file is copied to a local temporary file first). A training model gives un-normalised
+    embeddings (what the embedding-norm baseline needs), so evaluation prefers it."""
     import keras
 
     import crfiqa_tf.models  # noqa: F401 — registers the classes load_model needs
 
-    return keras.saving.load_model(resolve_keras_file(path, prefer))
+    source = resolve_keras_file(path, prefer)
+    if not paths.is_remote(source):
+        return keras.saving.load_model(source)
+    with tempfile.TemporaryDirectory() as local:
+        copy = os.path.join(local, paths.basename(source))
+        paths.copy(source, copy)
+        return keras.saving.load_model(copy)
+
+
+def save_keras_model(model, path: str) -> None:
+    """``model.save`` to a local or remote path (Keras writes a local temporary file, then it is copied)."""
+    if not paths.is_remote(path):
+        model.save(path)
+        return
+    with tempfile.TemporaryDirectory() as local:
+        copy = os.path.join(local, paths.basename(path))
+        model.save(copy)
+        paths.copy(copy, path)
 
 
 def is_training_model(model) -> bool:

@@ -1,31 +1,66 @@
-"""User-given paths, local or remote (gs://, s3://, ram://, ...), for the library's readers of small files.
+"""User-given paths, local or remote (gs://, s3://, ram://, ...): the one place the library opens, lists, writes
+and moves them.
 
-A path with a scheme goes through TensorFlow's `tf.io.gfile`, which reads every filesystem TensorFlow has a plugin
-for; a plain local path goes through the standard library, so that the TensorFlow-free edge path (`[edge]` extra)
-can read its model's sidecar and calibration without importing TensorFlow. Beam-side code uses Beam's
-``FileSystems`` instead (beam_jobs/).
+A path with a scheme goes through TensorFlow's `tf.io.gfile`, which reaches every filesystem TensorFlow has a
+plugin for (gs:// natively; ``ram://`` is its in-memory filesystem, the offline stand-in in the tests); a plain
+local path goes through the standard library, so that the TensorFlow-free edge path (`[edge]` extra) can read its
+model's sidecar and calibration without importing TensorFlow. Beam-side code uses Beam's ``FileSystems`` instead
+(beam_jobs/).
 """
 
 from __future__ import annotations
 
+import glob as _glob
 import os
 import posixpath
+import shutil
 
 
-def is_remote(path: str) -> bool:
+def is_remote(path) -> bool:
     return "://" in str(path)
 
 
-def _gfile(path: str):
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise OSError(f"{path}: reading a non-local path needs TensorFlow (pip install 'crfiqa-tf[tf]')") from None
-    return tf.io.gfile
+class _Gfile:
+    """`tf.io.gfile` whose errors become OSError naming the path (an unknown scheme, a bucket that cannot be
+    reached), so that callers handle local and remote failures alike."""
+
+    def __init__(self, path: str):
+        try:
+            import tensorflow as tf
+        except ImportError:
+            raise OSError(f"{path}: a non-local path needs TensorFlow (pip install 'crfiqa-tf[tf]')") from None
+        self._gfile, self._errors, self._path = tf.io.gfile, tf.errors, path
+
+    def __getattr__(self, name):
+        function = getattr(self._gfile, name)
+        if name == "GFile":
+            return function
+
+        def call(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except self._errors.NotFoundError as error:
+                raise FileNotFoundError(f"{self._path}: {error.message}") from None
+            except self._errors.OpError as error:
+                raise OSError(f"{self._path}: {error.message}") from None
+
+        return call
+
+
+def _gfile(path: str) -> _Gfile:
+    return _Gfile(path)
 
 
 def join(path: str, *parts: str) -> str:
-    return posixpath.join(path, *parts) if is_remote(path) else os.path.join(path, *parts)
+    return posixpath.join(str(path), *parts) if is_remote(path) else os.path.join(path, *parts)
+
+
+def dirname(path: str) -> str:
+    return posixpath.dirname(str(path).rstrip("/")) if is_remote(path) else os.path.dirname(path)
+
+
+def basename(path: str) -> str:
+    return posixpath.basename(str(path).rstrip("/")) if is_remote(path) else os.path.basename(os.path.normpath(path))
 
 
 def exists(path: str) -> bool:
@@ -36,19 +71,92 @@ def isdir(path: str) -> bool:
     return _gfile(path).isdir(path) if is_remote(path) else os.path.isdir(path)
 
 
+def isfile(path: str) -> bool:
+    return exists(path) and not isdir(path)
+
+
 def listdir(path: str) -> list[str]:
     """Entry names (no trailing slashes), sorted."""
     names = _gfile(path).listdir(path) if is_remote(path) else os.listdir(path)
     return sorted(name.rstrip("/") for name in names)
 
 
-def read_bytes(path: str) -> bytes:
+def glob(pattern: str) -> list[str]:
+    return sorted(_gfile(pattern).glob(pattern) if is_remote(pattern) else _glob.glob(pattern))
+
+
+def size(path: str) -> int:
+    return _gfile(path).stat(path).length if is_remote(path) else os.path.getsize(path)
+
+
+def makedirs(path: str) -> None:
     if is_remote(path):
-        with _gfile(path).GFile(path, "rb") as handle:
-            return handle.read()
-    with open(path, "rb") as handle:
+        _gfile(path).makedirs(path)
+    else:
+        os.makedirs(path, exist_ok=True)
+
+
+def remove_tree(path: str) -> None:
+    """Deletes a folder and everything under it; nothing if it does not exist."""
+    if is_remote(path):
+        if _gfile(path).exists(path):
+            _gfile(path).rmtree(path)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def replace_tree(source: str, target: str) -> None:
+    """Moves folder `source` to `target`, replacing what was there. Local: one rename. Remote filesystems rename
+    files, not folders: each file is moved, then `source` is removed."""
+    if not is_remote(target):
+        if os.path.isdir(target):
+            shutil.rmtree(target)
+        os.replace(source, target)
+        return
+    gfile = _gfile(target)
+    remove_tree(target)
+    for folder, _, files in gfile.walk(source):
+        relative = folder[len(source.rstrip("/")) :].lstrip("/")
+        gfile.makedirs(join(target, relative) if relative else target)
+        for name in files:
+            gfile.rename(join(folder, name), join(target, relative, name) if relative else join(target, name))
+    remove_tree(source)
+
+
+def copy(source: str, target: str) -> None:
+    """Copies one file, either side local or remote, replacing `target`."""
+    if is_remote(source) or is_remote(target):
+        _gfile(target if is_remote(target) else source).copy(source, target, overwrite=True)
+    else:
+        shutil.copyfile(source, target)
+
+
+def open_file(path: str, mode: str = "rb"):
+    """A file object (``with`` it) for reading or writing; ``"a"`` only on local paths (object stores cannot
+    append)."""
+    if is_remote(path):
+        if "r" in mode and not exists(path):
+            raise FileNotFoundError(f"{path}: no such file")
+        return _gfile(path).GFile(path, mode)
+    return open(path, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""}))
+
+
+def read_bytes(path: str) -> bytes:
+    with open_file(path, "rb") as handle:
         return handle.read()
 
 
 def read_text(path: str) -> str:
     return read_bytes(path).decode("utf-8")
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Writes `data` as the whole content of `path`."""
+    if is_remote(path) and exists(path):
+        _gfile(path).remove(path)  # TensorFlow's ram:// appends when a file is opened for writing again
+    with open_file(path, "wb") as handle:
+        handle.write(data)
+
+
+def write_text(path: str, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import tensorflow as tf
 
 from crfiqa_tf.config import TrainConfig
+from crfiqa_tf_apps.training.tf_config import check_tf_config
 
 
 def split_cpu(count: int) -> list[str]:
@@ -22,6 +25,7 @@ def make_strategy(config: TrainConfig) -> tf.distribute.Strategy:
     """``mirrored``: all local GPUs, else ``logical_cpus`` logical CPUs (≥ 2) or the one CPU;
     ``multi_worker``: MultiWorkerMirroredStrategy from ``TF_CONFIG``; ``one_device``: the first GPU or the CPU."""
     if config.strategy == "multi_worker":
+        check_tf_config(os.environ.get("TF_CONFIG"))
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_physical_devices("GPU")  # listing logical devices would freeze the CPU split
     if config.strategy == "one_device":

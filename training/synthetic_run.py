@@ -7,6 +7,8 @@ import math
 import os
 import time
 
+from crfiqa_tf import paths
+
 CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "synthetic_tiny.yaml")
 PROTOCOLS = {  # identities, images per identity, training steps
     "demo": (60, 40, 240),
@@ -42,7 +44,7 @@ def train_synthetic_tiny(
         f"data.train_dir={data_dir}",
         f"train.run_dir={run_dir}",
         f"train.max_steps={steps}",
-        f"data.verification_bins={os.path.join(data_dir, 'verification.bin')}",
+        f"data.verification_bins={paths.join(data_dir, 'verification.bin')}",
         f"train.verify_every={max(steps // 4, 1)}",
         f"train.checkpoint_every={max(steps // 2, 1)}",
     ]

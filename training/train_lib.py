@@ -13,23 +13,26 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from crfiqa_tf import paths
 from crfiqa_tf.config import ExperimentConfig, save_config
 from crfiqa_tf.data.bin_sets import load_bin
 from crfiqa_tf.data.pipeline import CorruptRecordCounter, make_distributed_dataset, shard_files
 from crfiqa_tf.data.schema import read_dataset_info
 from crfiqa_tf.evaluation.verification import cosine_scores, ten_fold_accuracy
 from crfiqa_tf.lr_schedule import WarmupPiecewiseConstant
+from crfiqa_tf.model_io import save_keras_model
 from crfiqa_tf.models import build_crfiqa_model
 from crfiqa_tf.preprocess import preprocess_images_np
 from crfiqa_tf_apps.training.run_logging import RunLogger
 from crfiqa_tf_apps.training.strategy import make_strategy
+
+FINISHED_FILE = "summary.json"
 
 
 class NonFiniteLossError(RuntimeError):
@@ -59,14 +62,14 @@ def _worker_dir(run_dir: str, strategy) -> str:
     if _is_chief(strategy):
         return run_dir
     resolver = strategy.cluster_resolver
-    return os.path.join(run_dir, "_workers", f"{resolver.task_type}{resolver.task_id}")
+    return paths.join(run_dir, "_workers", f"{resolver.task_type}{resolver.task_id}")
 
 
 class VerificationSets:
     """insightface `.bin` sets evaluated with the backbone (embedding of the image plus its mirror)."""
 
-    def __init__(self, paths, image_size: int):
-        self.sets = {os.path.splitext(os.path.basename(p))[0]: load_bin(p, image_size) for p in paths}
+    def __init__(self, bin_paths, image_size: int):
+        self.sets = {paths.basename(p).rsplit(".", 1)[0]: load_bin(p, image_size) for p in bin_paths}
 
     def evaluate(self, backbone, batch_size: int = 64) -> dict[str, float]:
         results = {}
@@ -100,11 +103,15 @@ def train(config: ExperimentConfig, resume: bool = False) -> dict:
     base_lr, schedule = learning_rate_schedule(config, global_batch, steps_per_epoch)
 
     run_dir = _worker_dir(train.run_dir, strategy)
-    if os.path.isdir(os.path.join(run_dir, "checkpoints")) and not resume and _is_chief(strategy):
+    checkpoints = paths.join(run_dir, "checkpoints")
+    if paths.isdir(checkpoints) and not resume and _is_chief(strategy):
         raise FileExistsError(f"{run_dir} already holds a run: pass --resume to continue it or choose another run_dir")
-    os.makedirs(run_dir, exist_ok=True)
-    if _is_chief(strategy):
-        save_config(config, os.path.join(run_dir, "config.yaml"))
+    try:
+        paths.makedirs(run_dir)
+        if _is_chief(strategy):
+            save_config(config, paths.join(run_dir, "config.yaml"))
+    except (OSError, tf.errors.OpError) as error:
+        raise OSError(f"train.run_dir {run_dir}: cannot be written ({type(error).__name__}: {error})") from None
 
     with strategy.scope():
         model = build_crfiqa_model(
@@ -117,10 +124,10 @@ def train(config: ExperimentConfig, resume: bool = False) -> dict:
         model.compile(optimizer=optimizer, jit_compile=train.xla)
         optimizer.build(model.trainable_variables)
     checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
-    manager = tf.train.CheckpointManager(checkpoint, os.path.join(run_dir, "checkpoints"), train.keep_checkpoints)
+    manager = tf.train.CheckpointManager(checkpoint, checkpoints, train.keep_checkpoints)
     if resume:
         if manager.latest_checkpoint is None:
-            raise FileNotFoundError(f"--resume: no checkpoint in {os.path.join(run_dir, 'checkpoints')}")
+            raise FileNotFoundError(f"--resume: no checkpoint in {checkpoints}")
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
     step = int(model.optimizer.iterations.numpy())
 
@@ -187,15 +194,15 @@ def train(config: ExperimentConfig, resume: bool = False) -> dict:
         "verification": verification_log,
         "run_dir": run_dir,
     }
-    model.save(os.path.join(run_dir, "model.keras"))
-    model.inference_model().save(os.path.join(run_dir, "inference.keras"))
+    save_keras_model(model, paths.join(run_dir, "model.keras"))
+    save_keras_model(model.inference_model(), paths.join(run_dir, "inference.keras"))
     if chief:
         if verification_log:
-            with open(os.path.join(run_dir, "verification.csv"), "w", encoding="utf-8") as handle:
-                names = sorted(verification.sets)
-                handle.write(",".join(["step", *names]) + "\n")
-                for row in verification_log:
-                    handle.write(",".join([str(row["step"]), *(f"{row[n]:.4f}" for n in names)]) + "\n")
-        with open(os.path.join(run_dir, "summary.json"), "w", encoding="utf-8") as handle:
-            json.dump({k: v for k, v in summary.items() if k != "history"}, handle, indent=2)
+            names = sorted(verification.sets)
+            lines = [",".join(["step", *names])]
+            lines += [",".join([str(row["step"]), *(f"{row[n]:.4f}" for n in names)]) for row in verification_log]
+            paths.write_text(paths.join(run_dir, "verification.csv"), "\n".join(lines) + "\n")
+        # summary.json is written last: a run directory without it is unfinished (killed, or still running)
+        finished = {k: v for k, v in summary.items() if k != "history"}
+        paths.write_text(paths.join(run_dir, FINISHED_FILE), json.dumps(finished, indent=2))
     return summary

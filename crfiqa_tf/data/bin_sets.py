@@ -8,10 +8,12 @@ protocol 2) — so a pickle that would import anything else is refused before an
 
 from __future__ import annotations
 
+import io
 import pickle
 
 import numpy as np
 
+from crfiqa_tf import paths
 from crfiqa_tf.image_io import ImageReadError, read_image
 
 _ALLOWED_GLOBALS = {
@@ -43,7 +45,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 def load_bin_raw(path: str) -> tuple[list[bytes], np.ndarray]:
     """``(encoded images, issame [pairs] bool)`` from a .bin, checked for consistency."""
-    with open(path, "rb") as handle:
+    with io.BytesIO(paths.read_bytes(path)) as handle:
         try:
             loaded = _RestrictedUnpickler(handle, path).load()
         except UnsafeBinError:
@@ -82,5 +84,4 @@ def write_bin(path: str, bins: list[bytes], issame: list[bool]) -> None:
     """Writes a ``.bin`` readable by insightface's loaders and by `load_bin`."""
     if len(bins) != 2 * len(issame):
         raise ValueError(f"{len(bins)} images for {len(issame)} pairs (expected two images per pair)")
-    with open(path, "wb") as handle:
-        pickle.dump((list(bins), [bool(x) for x in issame]), handle, protocol=4)
+    paths.write_bytes(path, pickle.dumps((list(bins), [bool(x) for x in issame]), protocol=4))

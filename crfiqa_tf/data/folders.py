@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 
+from crfiqa_tf import paths
 from crfiqa_tf.data.schema import image_format
 from crfiqa_tf.data.writer import Sample
 from crfiqa_tf.image_io import ImageReadError, open_image, read_bytes
 
 
 def list_identities(root: str) -> list[str]:
-    if not os.path.isdir(root):
+    if not paths.isdir(root):
         raise FileNotFoundError(f"image folder not found: {root}")
-    names = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)) and not d.startswith("."))
+    names = [d for d in paths.listdir(root) if not d.startswith(".") and paths.isdir(paths.join(root, d))]
     if not names:
         raise ValueError(f"{root}: no identity sub-folders found (expected ROOT/<identity>/<image files>)")
     return names
@@ -27,12 +27,12 @@ def iter_folder_samples(root: str, skipped: list[dict]) -> Iterator[Sample]:
     as PNG, losslessly, so the training decoder sees only JPEG and PNG.
     """
     for label, name in enumerate(list_identities(root)):
-        folder = os.path.join(root, name)
-        for filename in sorted(os.listdir(folder)):
-            path = os.path.join(folder, filename)
-            if not os.path.isfile(path):
+        folder = paths.join(root, name)
+        for filename in paths.listdir(folder):
+            path = paths.join(folder, filename)
+            if paths.isdir(path):
                 continue
-            relative = os.path.relpath(path, root)
+            relative = f"{name}/{filename}"
             try:
                 data = read_bytes(path)
                 image = open_image(data, relative)

@@ -12,12 +12,11 @@ batch.
 
 from __future__ import annotations
 
-import glob
-import os
 import sys
 
 import tensorflow as tf
 
+from crfiqa_tf import paths
 from crfiqa_tf.data import schema
 from crfiqa_tf.preprocess import preprocess_images
 
@@ -39,7 +38,9 @@ class CorruptRecordCounter:
 
 
 def shard_files(data_dir: str) -> list[str]:
-    files = sorted(glob.glob(os.path.join(data_dir, schema.SHARD_PATTERN)))
+    if not paths.isdir(data_dir):
+        raise FileNotFoundError(f"data directory not found: {data_dir}")
+    files = paths.glob(paths.join(data_dir, schema.SHARD_PATTERN))
     if not files:
         raise FileNotFoundError(f"no TFRecord shards ({schema.SHARD_PATTERN}) in {data_dir}")
     return files

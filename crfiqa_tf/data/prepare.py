@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from crfiqa_tf import paths
 from crfiqa_tf.data.folders import iter_folder_samples, list_identities
 from crfiqa_tf.data.recordio import RecordIOError, RecordIOReader, read_property
 from crfiqa_tf.data.schema import image_format
@@ -17,7 +18,7 @@ def prepare_from_rec(rec_dir: str, out_dir: str, shards: int = 16, name: str = "
     Labels are made contiguous (0..C−1, in increasing order of the source labels); the map is kept in
     ``dataset_info.json``. Records that cannot be read or whose payload is not a JPEG/PNG are skipped and listed.
     """
-    rec, idx = os.path.join(rec_dir, f"{name}.rec"), os.path.join(rec_dir, f"{name}.idx")
+    rec, idx = paths.join(rec_dir, f"{name}.rec"), paths.join(rec_dir, f"{name}.idx")
     skipped: list[dict] = []
     with RecordIOReader(idx, rec) as reader:
         keys = reader.image_keys()
@@ -41,12 +42,12 @@ def prepare_from_rec(rec_dir: str, out_dir: str, shards: int = 16, name: str = "
 
         info = {
             "num_classes": len(label_map),
-            "source": os.path.abspath(rec),
+            "source": rec if paths.is_remote(rec) else os.path.abspath(rec),
             "label_map": {str(k): v for k, v in label_map.items()},
             "skipped": skipped,
         }
-        prop = os.path.join(rec_dir, "property")
-        if os.path.isfile(prop):
+        prop = paths.join(rec_dir, "property")
+        if paths.exists(prop):
             declared, height, width = read_property(prop)
             info.update({"declared_num_classes": declared, "image_size": [height, width]})
         return write_shards(samples(), out_dir, shards, info, total=len(labels), description=f"converting {name}.rec")
@@ -58,7 +59,7 @@ def prepare_from_folder(root: str, out_dir: str, shards: int = 16) -> dict:
     skipped: list[dict] = []
     info = {
         "num_classes": len(names),
-        "source": os.path.abspath(root),
+        "source": root if paths.is_remote(root) else os.path.abspath(root),
         "label_map": {name: index for index, name in enumerate(names)},
         "skipped": skipped,
     }

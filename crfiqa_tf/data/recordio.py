@@ -12,10 +12,11 @@ im2rec or shuffled have no such header, and then every key of the index is an im
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterator
 from typing import NamedTuple
+
+from crfiqa_tf import paths
 
 MAGIC = 0xCED7230A
 _MAGIC_BYTES = struct.pack("<I", MAGIC)
@@ -45,19 +46,18 @@ class RecordIOReader:
     def __init__(self, idx_path: str, rec_path: str):
         self.idx_path, self.rec_path = idx_path, rec_path
         for path in (idx_path, rec_path):
-            if not os.path.isfile(path):
+            if not paths.exists(path):
                 raise FileNotFoundError(f"RecordIO file not found: {path}")
         self.index: dict[int, int] = {}
-        with open(idx_path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                parts = line.split("\t")
-                if len(parts) != 2:
-                    raise RecordIOError(f"{idx_path}:{number}: expected 'key<TAB>offset', got {line.strip()!r}")
-                self.index[int(parts[0])] = int(parts[1])
-        self._file = open(rec_path, "rb")
-        self._size = os.path.getsize(rec_path)
+        for number, line in enumerate(paths.read_text(idx_path).splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2:
+                raise RecordIOError(f"{idx_path}:{number}: expected 'key<TAB>offset', got {line.strip()!r}")
+            self.index[int(parts[0])] = int(parts[1])
+        self._file = paths.open_file(rec_path, "rb")
+        self._size = paths.size(rec_path)
 
     def close(self) -> None:
         self._file.close()
@@ -127,8 +127,7 @@ class RecordIOReader:
 
 def read_property(path: str) -> tuple[int, int, int]:
     """``num_classes, height, width`` from an insightface ``property`` file."""
-    with open(path, encoding="utf-8") as handle:
-        fields = handle.read().strip().split(",")
+    fields = paths.read_text(path).strip().split(",")
     if len(fields) != 3:
         raise RecordIOError(f"{path}: expected 'num_classes,h,w', got {','.join(fields)!r}")
     return int(fields[0]), int(fields[1]), int(fields[2])

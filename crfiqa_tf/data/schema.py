@@ -7,7 +7,8 @@ class label, and the key it came from, so a bad sample can always be traced back
 from __future__ import annotations
 
 import json
-import os
+
+from crfiqa_tf import paths
 
 SCHEMA_VERSION = 1
 DATASET_INFO = "dataset_info.json"
@@ -65,18 +66,16 @@ def feature_spec() -> dict:
 
 def write_dataset_info(out_dir: str, info: dict) -> str:
     info = {"schema_version": SCHEMA_VERSION, **info}
-    path = os.path.join(out_dir, DATASET_INFO)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(info, handle, indent=2)
+    path = paths.join(out_dir, DATASET_INFO)
+    paths.write_text(path, json.dumps(info, indent=2))
     return path
 
 
 def read_dataset_info(data_dir: str) -> dict:
-    path = os.path.join(data_dir, DATASET_INFO)
-    if not os.path.isfile(path):
+    path = paths.join(data_dir, DATASET_INFO)
+    if not paths.exists(path):
         raise FileNotFoundError(f"{path} not found: is {data_dir} a folder written by `crfiqa-tf prepare`/`synth`?")
-    with open(path, encoding="utf-8") as handle:
-        info = json.load(handle)
+    info = json.loads(paths.read_text(path))
     if info.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path}: schema_version {info.get('schema_version')} is not {SCHEMA_VERSION}")
     return info

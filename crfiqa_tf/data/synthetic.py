@@ -25,12 +25,12 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 from collections.abc import Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
+from crfiqa_tf import paths
 from crfiqa_tf.data.writer import Sample, write_shards
 
 SIZE = 112
@@ -252,7 +252,7 @@ def make_synthetic_dataset(
         description="synthesising",
     )
     bins, issame, meta = make_verification_pairs(val_identities, val_pairs, seed, first_identity=identities)
-    write_bin(os.path.join(out_dir, "verification.bin"), bins, issame)
-    with open(os.path.join(out_dir, "verification_meta.json"), "w", encoding="utf-8") as handle:
-        json.dump({"held_out_identities": val_identities, "images": meta}, handle)
+    write_bin(paths.join(out_dir, "verification.bin"), bins, issame)
+    meta = {"held_out_identities": val_identities, "images": meta}
+    paths.write_text(paths.join(out_dir, "verification_meta.json"), json.dumps(meta))
     return info

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from tqdm import tqdm
 
+from crfiqa_tf import paths
 from crfiqa_tf.data import schema
 
 
@@ -37,12 +36,15 @@ def write_shards(
 
     if num_shards < 1:
         raise ValueError(f"num_shards must be >= 1, got {num_shards}")
-    out_dir = os.path.abspath(out_dir)
-    staging = out_dir.rstrip("/") + ".partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    os.makedirs(staging)
+    # a hidden sibling, not a name that extends out_dir: object stores (and ram://) match names by prefix
+    staging = paths.join(paths.dirname(out_dir.rstrip("/")), f".{paths.basename(out_dir)}.partial")
+    paths.remove_tree(staging)
+    try:
+        paths.makedirs(staging)
+    except (OSError, tf.errors.OpError) as error:
+        raise OSError(f"{out_dir}: cannot write there ({type(error).__name__}: {error})") from None
     names = [schema.shard_name(i, num_shards) for i in range(num_shards)]
-    writers = [tf.io.TFRecordWriter(os.path.join(staging, name)) for name in names]
+    writers = [tf.io.TFRecordWriter(paths.join(staging, name)) for name in names]
     count = 0
     try:
         for sample in tqdm(samples, total=total, desc=description, unit="img", mininterval=1.0):
@@ -55,7 +57,5 @@ def write_shards(
             writer.close()
     info = {**info, "num_images": count, "shards": names}
     schema.write_dataset_info(staging, info)
-    if os.path.isdir(out_dir):
-        shutil.rmtree(out_dir)
-    os.replace(staging, out_dir)
+    paths.replace_tree(staging, out_dir)
     return info
