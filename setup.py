@@ -25,6 +25,8 @@ EDGE = ["ai-edge-litert>=2.3,<3"]
 BEAM = TF + EDGE + ["apache-beam[gcp]>=2.77,<3", "pyarrow>=15,<26", ONNXRUNTIME]
 EXTRAS = {
     "tf": TF,
+    # training on NVIDIA GPUs: TensorFlow with its CUDA wheels (CUDA runtime, cuDNN, NCCL from pip)
+    "gpu": ["tensorflow[and-cuda]>=2.21,<2.22", *TF[1:]],
     "edge": EDGE,
     "beam": BEAM,
     # Beam workers with an NVIDIA GPU: TensorFlow with its CUDA wheels, ONNX Runtime's CUDA build.
@@ -36,7 +38,7 @@ EXTRAS = {
     "align": TF + ["mtcnn>=1.0,<2", "lz4>=4"],
     "torch": ["torch>=2.4"],
 }
-EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name != "beam-gpu" for req in reqs})
+EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("gpu", "beam-gpu") for req in reqs})
 EXTRAS["dev"] = ["pytest>=8", "ruff>=0.6", "scikit-image>=0.24", "scipy>=1.11", "gcp-storage-emulator>=2024.8"]
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ def table() -> str:
         )
         for row in result["rows"]:
             extra = f"vs PyTorch {row['vs_torch']:.2f}×" if "vs_torch" in row else row.get("goal", "")
+            if "baseline" in row:
+                extra = f"{row['vs_torch']:.2f}× {row['baseline']}"
             if "of_roofline" in row:
                 extra = f"{row['gflop_per_s']:.0f} GFLOP/s, {row['of_roofline']:.2f} of the fp32 matmul roofline"
             if "overhead_vs_plain" in row:

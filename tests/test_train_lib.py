@@ -130,10 +130,11 @@ def _free_ports(count):
 @pytest.mark.slow
 def test_two_local_workers_end_with_the_same_weights(tiny_data, tmp_path):
     ports = _free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    hosts = ",".join(f"127.0.0.1:{p}" for p in ports)
     processes = []
-    for index in range(2):
-        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+    for index in range(2):  # TF_CONFIG as the README's recipe builds it
+        command = [sys.executable, "-m", "crfiqa_tf.cli", "tf-config", "--hosts", hosts, "--index", str(index)]
+        tf_config = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
         run_dir = str(tmp_path / f"worker{index}")
         overrides = tiny_overrides(
             tiny_data, run_dir, **{"train.strategy": "multi_worker", "train.max_steps": 3, "train.checkpoint_every": 0}

@@ -16,10 +16,12 @@ def time_training_step(
     warmup_steps: int = 1,
     num_classes: int = 1000,
     dropout: float = 0.4,
+    jit_compile: bool = False,
 ) -> dict:
     """Builds iResNet-`depth` with the official recipe's optimizer settings (SGD momentum 0.9, coupled weight decay
     5e-4, backbone clip norm 5) under the current Keras dtype policy and times `steps` calls of ``train_on_batch`` on
-    random preprocessed images after `warmup_steps` untimed ones (the first traces the step).
+    random preprocessed images after `warmup_steps` untimed ones (the first traces the step); ``jit_compile``
+    compiles the step with XLA.
 
     Returns ``{"seconds_per_step", "images_per_second", "parameters"}`` (parameters of backbone + quality head)."""
     import keras
@@ -33,7 +35,7 @@ def time_training_step(
         backbone_clip_norm=5.0,
         weight_decay=5e-4,
     )
-    model.compile(optimizer=keras.optimizers.SGD(0.1 / 512 * batch, momentum=0.9))
+    model.compile(optimizer=keras.optimizers.SGD(0.1 / 512 * batch, momentum=0.9), jit_compile=jit_compile)
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (batch, image_size, image_size, 3)).astype(np.float32)
     labels = rng.integers(0, num_classes, batch)
