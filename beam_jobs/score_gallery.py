@@ -57,7 +57,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
     )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads per model (LiteRT, ONNX Runtime)")
     parser.add_argument("--providers", help="ONNX Runtime providers, comma-separated (default: CPUExecutionProvider)")
-    parser.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate); overrides the model's own")
+    parser.add_argument("--calibration", help="calibration JSON (0-100 mapping); overrides the model's own")
     parser.add_argument("--model-cache-dir", help="local folder for the per-worker model copy (default: system temp)")
     parser.add_argument("--output", required=True, help="output prefix")
     parser.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")

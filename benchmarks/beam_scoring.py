@@ -10,6 +10,10 @@ what 10 M images cost, without the job's fixed start-up (process, pipeline, mode
 reported apart). Peak memory is the job process's own high-water mark (VmHWM; ru_maxrss would carry over the
 launching process's peak across exec).
 
+The int8 model is measured twice: in one process with 2 threads, and as Dataflow runs it, one SDK process per
+vCPU with one thread each (the plain loop it is compared with is the 2-thread one). Peak memory of the
+multi-process row is the launcher's only.
+
 Goals: Beam int8 ≥ 4× Beam fp32 SavedModel with Spearman ≥ 0.99; Beam/plain ≤ 1.25× for every format; peak RSS
 flat (≤ 1.1×) from 1k to 10k images; 10 M images ≤ 50 vCPU-hours with the best format that keeps ρ ≥ 0.99."""
 
@@ -29,6 +33,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEN_MILLION = 10_000_000
 INT8 = "TFLite int8 (LiteRT, XNNPACK, 2 threads)"
+# Dataflow's layout: one SDK process per vCPU, each with its own model on one thread (small batches suit one core)
+INT8_PER_CORE = "TFLite int8, one worker process per vCPU × 1 thread, batch 8"
+PER_CORE_FLAGS = ["--threads", "1", "--max-batch-size", "8", "--direct_num_workers", "2"]
+PER_CORE_FLAGS += ["--direct_running_mode", "multi_processing"]
 
 
 def _exported_r50(work: str, steps: int) -> dict:
@@ -152,6 +160,7 @@ def main() -> dict:
                 ["--precision", "bfloat16"],
             ),
             INT8: (files["crfiqa_int8.tflite"], {"threads": 2}, ["--threads", "2"]),
+            INT8_PER_CORE: (files["crfiqa_int8.tflite"], {"threads": 2}, PER_CORE_FLAGS),
             "ONNX Runtime fp32": (files["crfiqa.onnx"], {}, []),
         }
         images = synthetic_images(min(args.images, 2000), 112, seed=7)
@@ -165,7 +174,7 @@ def main() -> dict:
             if reference is None:
                 reference = (quality, _unit(embedding))
             output = os.path.join(tmp, f"out{index}", "scores")
-            flags = ["--min-batch-size", "64", *flags]
+            flags = ["--min-batch-size", "8" if name == INT8_PER_CORE else "64", *flags]
             small_seconds, _ = _beam_job(small, model, os.path.join(tmp, f"small{index}", "scores"), flags)
             beam_seconds, peak = _beam_job(gallery, model, output, flags)
             beam = _beam_qualities(output)
@@ -205,7 +214,8 @@ def main() -> dict:
                 }
             )
     by_name = {row["what"]: row for row in rows}
-    fp32, int8_row = by_name["SavedModel fp32"], by_name[INT8]
+    fp32 = by_name["SavedModel fp32"]
+    int8_row = max((by_name[INT8], by_name[INT8_PER_CORE]), key=lambda row: row["images_per_s"])
     faithful = [row for row in rows[: len(formats)] if row["spearman_vs_fp32"] >= 0.99]
     best = min(faithful, key=lambda row: row["vcpu_hours_per_10m"])
     return report(

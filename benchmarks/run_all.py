@@ -72,8 +72,11 @@ def beam_cost_table() -> str:
         COST_START,
         "",
         f"`python -m benchmarks.beam_scoring`, {result['machine']}, {result['date']}: a trained iResNet-50, "
-        f"{formats[0]['images']} aligned 112×112 PNGs, the Beam job on FnApiRunner with one worker process. "
-        f"vCPU-hours per 10 M images = 10 M ÷ (Beam images/s) ÷ 3600 × {result['vcpus']} vCPUs.",
+        f"{formats[0]['images']} aligned 112×112 PNGs, the Beam job on FnApiRunner (one worker process unless the "
+        "row says otherwise). Beam images/s is the marginal rate, without the job's fixed start-up "
+        f"({min(r['fixed_seconds'] for r in formats):.0f}–{max(r['fixed_seconds'] for r in formats):.0f} s, "
+        f"`fixed_seconds` in the JSON); vCPU-hours per 10 M images = 10 M ÷ (Beam images/s) ÷ 3600 × "
+        f"{result['vcpus']} vCPUs.",
         "",
         "| format | Beam images/s | plain loop images/s | Beam ÷ plain time | Spearman vs fp32 "
         "| embedding cosine vs fp32 | vCPU-hours per 10 M images |",

@@ -46,8 +46,11 @@ def test_applications_import_only_downwards(folder, forbidden):
     assert [(p, m) for p, m in _imports(folder) if m.startswith(forbidden)] == []
 
 
-@pytest.mark.parametrize("module", ["crfiqa_tf.config", "crfiqa_tf.inference.litert", "crfiqa_tf.model_io"])
+@pytest.mark.parametrize(
+    "module", ["crfiqa_tf.config", "crfiqa_tf.inference.litert", "crfiqa_tf.model_io", "crfiqa_tf.load_scorer"]
+)
 def test_light_modules_leave_tensorflow_unimported(module):
-    code = f"import sys, {module}; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    statement = "import crfiqa_tf; crfiqa_tf.load_scorer" if module == "crfiqa_tf.load_scorer" else f"import {module}"
+    code = f"import sys; {statement}; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "False"], out.stderr[-2000:]
