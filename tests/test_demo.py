@@ -10,9 +10,11 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # ~80 s: all eight stages (training, export in three formats, a Beam job) in one process
 def test_quick_demo_writes_every_artefact(tmp_path):
     out = tmp_path / "demo_out"
+    (out / "export").mkdir(parents=True)  # an earlier run's folder: replaced, not mixed with the new one
+    (out / "export" / "stale.tflite").write_bytes(b"from an earlier run")
     command = [sys.executable, "-m", "crfiqa_tf.cli", "demo", "--quick", "--out", str(out)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -40,5 +42,4 @@ def test_quick_demo_writes_every_artefact(tmp_path):
         "run/config.yaml",
     ):
         assert (out / artefact).exists(), artefact
-    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]  # re-running over the same folder is safe
+    assert not (out / "export" / "stale.tflite").exists()

@@ -235,7 +235,7 @@ def test_score_command_on_a_mixed_folder_with_each_backend(exported, tmp_path):
     assert max(qualities) - min(qualities) <= 1e-4
     with pytest.raises(SystemExit, match="expected a SavedModel folder"):
         main(["score", str(folder), "--model", str(folder / "blank.png")])
-    with pytest.raises(SystemExit, match="only a SavedModel folder can run in another precision"):
+    with pytest.raises(SystemExit, match="only a SavedModel can run in another precision"):
         main(["score", str(folder), "--model", files["crfiqa.onnx"]["path"], "--precision", "bfloat16"])
     out = tmp_path / "bf16.csv"
     assert main(["score", str(folder), "--model", exported["saved"], "--precision", "bfloat16", "--out", str(out)]) == 0

@@ -58,7 +58,7 @@ def _final_weights(run_dir):
     return [np.asarray(w) for w in model.weights]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # ~40 s: 30 real training steps in a subprocess (the CPU split must precede TensorFlow's start)
 def test_mirrored_training_loss_falls_accuracy_rises(tiny_data, tmp_path):
     # A subprocess: collective keys of MirroredStrategy instances made by earlier tests would clash in-process.
     run_dir = str(tmp_path / "run")
@@ -89,7 +89,7 @@ def test_mirrored_training_loss_falls_accuracy_rises(tiny_data, tmp_path):
     assert inference(np.zeros((1, 32, 32, 3), np.uint8))["quality"].shape == (1,)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # ~80 s: three training processes (uninterrupted, killed, resumed) compared weight by weight
 def test_sigkill_then_resume_equals_uninterrupted_run(tiny_data, tmp_path):
     steps = 4
     full = str(tmp_path / "full")
@@ -127,7 +127,7 @@ def _free_ports(count):
     return ports
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # ~30 s: two worker processes meeting over gRPC on 127.0.0.1
 def test_two_local_workers_end_with_the_same_weights(tiny_data, tmp_path):
     ports = _free_ports(2)
     hosts = ",".join(f"127.0.0.1:{p}" for p in ports)

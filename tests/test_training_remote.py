@@ -87,7 +87,7 @@ def _overrides(data_dir, run_dir, steps):
     ]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # ~30 s: two training runs (train, resume) and an export, all in this process (ram:// is)
 def test_train_resume_and_export_with_data_and_run_on_ram(tmp_path):
     make_synthetic_dataset("ram://bucket/synth", identities=6, per_identity=6, seed=0, shards=2, val_pairs=20)
     run_dir = "ram://bucket/runs/r1"
