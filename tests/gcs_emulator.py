@@ -10,8 +10,20 @@ import pathlib
 from gcp_storage_emulator.server import create_server
 
 
+def _connect_anonymously() -> None:
+    """The emulator takes anonymous requests. Beam looks for Google credentials first, with retries and back-off
+    (~20 s offline), then connects anonymously and caches that per process: settle it at once, where Beam's
+    cache is where this Beam version keeps it (otherwise Beam just takes its 20 s)."""
+    from apache_beam.internal.gcp import auth
+
+    cache = getattr(auth, "_Credentials", None)
+    if cache is not None and hasattr(cache, "_credentials_init") and not cache._credentials_init:
+        cache._credentials, cache._credentials_init = None, True
+
+
 @contextlib.contextmanager
 def gcs_emulator(bucket: str):
+    _connect_anonymously()
     server = create_server("127.0.0.1", 0, in_memory=True, default_bucket=bucket)  # port 0: the OS picks a free one
     server.start()
     before = os.environ.get("STORAGE_EMULATOR_HOST")
