@@ -51,7 +51,8 @@ def _exists(path: str) -> bool:
 def describe_model(path: str) -> ModelSource:
     """The model at `path`: a ``.tflite`` / ``.onnx`` file (and its JSON sidecar), or an exported SavedModel (a
     version folder, or a base folder whose highest numbered version is taken). Raises FileNotFoundError or
-    ValueError naming the path and the cause; meant to run on the launcher before the pipeline starts."""
+    ValueError naming the path and the cause (missing, unreadable, empty, not the kind its name says); meant to run
+    on the launcher before the pipeline starts."""
     path = path.rstrip("/")
     suffix = os.path.splitext(path)[1].lower()
     if suffix in KINDS:
@@ -59,6 +60,7 @@ def describe_model(path: str) -> ModelSource:
         if not found:
             raise FileNotFoundError(f"--model {path}: no such file")
         files = {path: (found[0].size_in_bytes, found[0].last_updated_in_seconds)}
+        _check_readable(path, KINDS[suffix])
         sidecar = _match(path + SIDECAR_SUFFIX)
         if sidecar:
             files[path + SIDECAR_SUFFIX] = (sidecar[0].size_in_bytes, sidecar[0].last_updated_in_seconds)
@@ -81,8 +83,25 @@ def describe_model(path: str) -> ModelSource:
                 "and not a .tflite or .onnx file"
             )
         version_dir = max(versions)[1]
+    _check_readable(posixpath.join(version_dir, SAVED_MODEL_FILE), "saved_model")
     files = {m.path: (m.size_in_bytes, m.last_updated_in_seconds) for m in _match(posixpath.join(version_dir, "**"))}
     return ModelSource(version_dir, "saved_model", files)
+
+
+def _check_readable(path: str, kind: str) -> None:
+    """Reads the head of the model's main file, so that a model that cannot be read, or is not what its name says,
+    fails on the launcher rather than on every worker."""
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            head = handle.read(16)
+    except Exception as error:  # each filesystem raises its own errors
+        raise ValueError(f"--model {path}: cannot be read ({type(error).__name__}: {error})") from None
+    if not head:
+        raise ValueError(f"--model {path}: the file is empty")
+    if kind == "tflite" and head[4:8] != b"TFL3":
+        raise ValueError(f"--model {path}: not a TFLite model (no TFL3 identifier)")
+    if kind == "onnx" and head[0] != 0x08:  # an ONNX ModelProto opens with field 1, ir_version (a varint)
+        raise ValueError(f"--model {path}: not an ONNX model")
 
 
 def _cache_key(source: ModelSource) -> str:

@@ -8,6 +8,8 @@ import pytest
 from crfiqa_tf_apps.beam_jobs import model_cache
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 
+TFLITE_HEAD = b"\x1c\x00\x00\x00TFL3"  # a FlatBuffer's root offset, then the TFLite file identifier
+
 
 def _write(path, data: bytes):
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -17,33 +19,37 @@ def _write(path, data: bytes):
 
 def test_file_model_and_sidecar_copied_once_with_content_hash(tmp_path):
     model = str(tmp_path / "src" / "m_int8.tflite")
-    _write(model, b"tflite bytes")
+    _write(model, TFLITE_HEAD + b"tflite bytes")
     _write(model + ".json", b'{"calibration": null}')
     source = describe_model(model)
     assert source.kind == "tflite" and source.name == "m_int8.tflite" and len(source.files) == 2
     cache = str(tmp_path / "cache")
     local, info = localize(source, cache)
-    assert open(local, "rb").read() == b"tflite bytes"
+    assert open(local, "rb").read() == TFLITE_HEAD + b"tflite bytes"
     assert open(local + ".json", "rb").read() == b'{"calibration": null}'
     expected = hashlib.sha256()
-    for relative, data in (("m_int8.tflite", b"tflite bytes"), ("m_int8.tflite.json", b'{"calibration": null}')):
+    for relative, data in (
+        ("m_int8.tflite", TFLITE_HEAD + b"tflite bytes"),
+        ("m_int8.tflite.json", b'{"calibration": null}'),
+    ):
         expected.update(relative.encode() + b"\0" + data)
     assert info["sha256"] == expected.hexdigest()
     assert model_label(info) == f"m_int8.tflite (tflite, sha256:{expected.hexdigest()[:12]})"
 
     opened = []
     real_open = model_cache.FileSystems.open
+    unchanged = describe_model(model)
     model_cache.FileSystems.open = lambda *a, **k: opened.append(a[0]) or real_open(*a, **k)
     try:
-        again, _ = localize(describe_model(model), cache)  # same path, size and mtime: no copy
+        again, _ = localize(unchanged, cache)  # same path, size and mtime: no copy
     finally:
         model_cache.FileSystems.open = real_open
     assert again == local and opened == []
 
-    _write(model, b"replaced, longer tflite bytes")  # new content at the same path: a new cache entry
+    _write(model, TFLITE_HEAD + b"replaced, longer tflite bytes")  # new content at the same path: a new cache entry
     replaced, info2 = localize(describe_model(model), cache)
     assert replaced != local and info2["sha256"] != info["sha256"]
-    assert open(replaced, "rb").read() == b"replaced, longer tflite bytes"
+    assert open(replaced, "rb").read() == TFLITE_HEAD + b"replaced, longer tflite bytes"
     assert not [d for d in os.listdir(cache) if d.startswith(".partial-")]
 
 
@@ -70,3 +76,12 @@ def test_bad_model_paths_name_the_path_and_the_cause(tmp_path):
         describe_model(str(tmp_path / "empty"))
     with pytest.raises(ValueError, match=r"unknown model kind '\.pth'; accepted: .*SavedModel.*\.tflite.*\.onnx"):
         describe_model(str(tmp_path / "backbone.pth"))
+    _write(str(tmp_path / "renamed.tflite"), b"\x08\x07 an onnx file renamed")
+    with pytest.raises(ValueError, match=r"renamed\.tflite: not a TFLite model"):
+        describe_model(str(tmp_path / "renamed.tflite"))
+    _write(str(tmp_path / "empty.onnx"), b"")
+    with pytest.raises(ValueError, match=r"empty\.onnx: the file is empty"):
+        describe_model(str(tmp_path / "empty.onnx"))
+    _write(str(tmp_path / "photo.onnx"), b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ValueError, match=r"photo\.onnx: not an ONNX model"):
+        describe_model(str(tmp_path / "photo.onnx"))
