@@ -21,9 +21,10 @@ import tempfile
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from crfiqa_tf.model_io import SAVED_MODEL_FILE
+from crfiqa_tf.signatures import SIDECAR_SUFFIX
+
 KINDS = {".tflite": "tflite", ".onnx": "onnx"}
-SAVED_MODEL_FILE = "saved_model.pb"
-SIDECAR_SUFFIX = ".json"
 _INFO_FILE = ".crfiqa_model.json"
 
 

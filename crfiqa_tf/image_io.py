@@ -69,10 +69,6 @@ def read_bytes(path: str) -> bytes:
         return paths.read_bytes(path)
     except OSError as error:
         raise ImageReadError(path, "unreadable", getattr(error, "strerror", None) or str(error)) from None
-    except Exception as error:  # tf.errors.OpError (not an OSError) from a remote filesystem
-        if type(error).__module__.startswith("tensorflow"):
-            raise ImageReadError(path, "unreadable", getattr(error, "message", str(error))) from None
-        raise
 
 
 def read_image(

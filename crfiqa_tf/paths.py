@@ -10,6 +10,7 @@ model's sidecar and calibration without importing TensorFlow. Beam-side code use
 
 from __future__ import annotations
 
+import contextlib
 import glob as _glob
 import os
 import posixpath
@@ -20,29 +21,37 @@ def is_remote(path) -> bool:
     return "://" in str(path)
 
 
+@contextlib.contextmanager
+def _translated(path: str):
+    """TensorFlow's filesystem errors (not OSErrors) as FileNotFoundError / OSError naming the path (an unknown
+    scheme, a bucket that cannot be reached), so that callers handle local and remote failures alike."""
+    try:
+        yield
+    except Exception as error:
+        if not type(error).__module__.startswith("tensorflow"):
+            raise
+        message = getattr(error, "message", None) or str(error)
+        if type(error).__name__ == "NotFoundError":
+            raise FileNotFoundError(f"{path}: {message}") from None
+        raise OSError(f"{path}: {message}") from None
+
+
 class _Gfile:
-    """`tf.io.gfile` whose errors become OSError naming the path (an unknown scheme, a bucket that cannot be
-    reached), so that callers handle local and remote failures alike."""
+    """`tf.io.gfile` with its errors translated (`_translated`)."""
 
     def __init__(self, path: str):
         try:
             import tensorflow as tf
         except ImportError:
             raise OSError(f"{path}: a non-local path needs TensorFlow (pip install 'crfiqa-tf[tf]')") from None
-        self._gfile, self._errors, self._path = tf.io.gfile, tf.errors, path
+        self._gfile, self._path = tf.io.gfile, path
 
     def __getattr__(self, name):
         function = getattr(self._gfile, name)
-        if name == "GFile":
-            return function
 
         def call(*args, **kwargs):
-            try:
+            with _translated(self._path):
                 return function(*args, **kwargs)
-            except self._errors.NotFoundError as error:
-                raise FileNotFoundError(f"{self._path}: {error.message}") from None
-            except self._errors.OpError as error:
-                raise OSError(f"{self._path}: {error.message}") from None
 
         return call
 
@@ -133,7 +142,7 @@ def copy(source: str, target: str) -> None:
 
 def open_file(path: str, mode: str = "rb"):
     """A file object (``with`` it) for reading or writing; ``"a"`` only on local paths (object stores cannot
-    append)."""
+    append). A remote file reports errors as it is read or written: `read_bytes` / `write_bytes` translate them."""
     if is_remote(path):
         if "r" in mode and not exists(path):
             raise FileNotFoundError(f"{path}: no such file")
@@ -142,7 +151,7 @@ def open_file(path: str, mode: str = "rb"):
 
 
 def read_bytes(path: str) -> bytes:
-    with open_file(path, "rb") as handle:
+    with _translated(path), open_file(path, "rb") as handle:
         return handle.read()
 
 
@@ -154,7 +163,7 @@ def write_bytes(path: str, data: bytes) -> None:
     """Writes `data` as the whole content of `path`."""
     if is_remote(path) and exists(path):
         _gfile(path).remove(path)  # TensorFlow's ram:// appends when a file is opened for writing again
-    with open_file(path, "wb") as handle:
+    with _translated(path), open_file(path, "wb") as handle:
         handle.write(data)
 
 

@@ -127,7 +127,7 @@ def model_step_stage(quick: bool) -> dict:
     depth, size = (18, 32) if quick else (50, 112)
     _log(f"8/8 iResNet-{depth} at {size}×{size}: parameters and one training step at batch 8")
     timing = time_training_step(depth, size, batch=8, steps=1, num_classes=100)
-    return {"depth": depth, "image_size": size, "step_seconds": timing["seconds_per_step"], **timing}
+    return {"depth": depth, "image_size": size, **timing}
 
 
 def write_summary(out_dir: str, f: dict) -> str:
@@ -194,7 +194,7 @@ def write_summary(out_dir: str, f: dict) -> str:
         "## Model core",
         f"- iResNet-{step['depth']} at {step['image_size']}×{step['image_size']}: {step['parameters']:,} parameters "
         "(backbone + quality head)",
-        f"- one training step at batch 8: {step['step_seconds']:.2f} s",
+        f"- one training step at batch 8: {step['seconds_per_step']:.2f} s",
         "",
     ]
     path = os.path.join(out_dir, "SUMMARY.md")

@@ -110,7 +110,7 @@ def train(config: ExperimentConfig, resume: bool = False) -> dict:
         paths.makedirs(run_dir)
         if _is_chief(strategy):
             save_config(config, paths.join(run_dir, "config.yaml"))
-    except (OSError, tf.errors.OpError) as error:
+    except OSError as error:
         raise OSError(f"train.run_dir {run_dir}: cannot be written ({type(error).__name__}: {error})") from None
 
     with strategy.scope():

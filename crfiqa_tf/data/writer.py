@@ -41,7 +41,7 @@ def write_shards(
     paths.remove_tree(staging)
     try:
         paths.makedirs(staging)
-    except (OSError, tf.errors.OpError) as error:
+    except OSError as error:
         raise OSError(f"{out_dir}: cannot write there ({type(error).__name__}: {error})") from None
     names = [schema.shard_name(i, num_shards) for i in range(num_shards)]
     writers = [tf.io.TFRecordWriter(paths.join(staging, name)) for name in names]
