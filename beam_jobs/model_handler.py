@@ -19,9 +19,10 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.evaluation.calibration import apply_calibration
 from crfiqa_tf.image_io import resize_rgb
-from crfiqa_tf.inference.base import Scorer
+from crfiqa_tf.inference.base import Scorer, size_warning
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 
+WARNING = "warning"  # per-result note beside the model outputs (an input stretched to the model's size)
 ALIGNED_BYTES = 112 * 112 * 3  # one aligned face: the unit in which batch sizes are counted
 
 
@@ -93,7 +94,9 @@ class CRFIQAModelHandler(ModelHandler[np.ndarray, PredictionResult, Scorer]):
             quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32).reshape(-1)
             outputs[sig.OUTPUT_QUALITY_SCORE] = apply_calibration(quality, calibration).astype(np.float32)
         for row, image in enumerate(batch):
-            yield PredictionResult(image, {name: value[row] for name, value in outputs.items()}, model_id=model.label)
+            values = {name: value[row] for name, value in outputs.items()}
+            values[WARNING] = size_warning(image.shape, model.image_size)
+            yield PredictionResult(image, values, model_id=model.label)
 
     def get_num_bytes(self, batch: Sequence[np.ndarray]) -> int:
         return sum(image.nbytes for image in batch)

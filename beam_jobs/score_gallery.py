@@ -33,13 +33,17 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image
+from crfiqa_tf.inference.score_files import BOX_COLUMNS
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
-from crfiqa_tf_apps.beam_jobs.model_handler import CRFIQAModelHandler
+from crfiqa_tf_apps.beam_jobs.model_handler import WARNING, CRFIQAModelHandler
 
 NAMESPACE = "crfiqa"
 COUNTERS = ("read", "scored", "failed_decode", "failed_align", "failed_inference")
-COLUMNS = ("path", "quality", "quality_score", "model")  # the same for every model kind; + embedding on request
+# The same for every model kind; + ALIGN_COLUMNS with --align, + embedding on request.
+COLUMNS = ("path", "quality", "quality_score", "model", "warning")
+ALIGN_COLUMNS = ("face_index", "detection_score", *BOX_COLUMNS, "landmarks")
 FAILED = "failed"
 
 
@@ -62,7 +66,9 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
     parser.add_argument("--output", required=True, help="output prefix")
     parser.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
     parser.add_argument("--with-embeddings", action="store_true")
-    parser.add_argument("--align", action="store_true", help="detect and align faces in raw photos (MTCNN)")
+    parser.add_argument("--align", action="store_true", help="detect and align faces in raw photos")
+    parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector (--align)")
+    parser.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces kept per photo (--align)")
     parser.add_argument("--image-size", type=int, default=112, help="side of aligned crops (--align)")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
     parser.add_argument("--min-batch-size", type=int, default=8)
@@ -94,7 +100,7 @@ class ReadAndDecode(beam.DoFn):
                         data = handle.read()
                 except OSError as error:
                     raise ImageReadError(path, "unreadable", str(error)) from None
-            yield path, np.asarray(open_image(data, path, self.max_pixels), np.uint8)
+            yield {"path": path}, np.asarray(open_image(data, path, self.max_pixels), np.uint8)
         except ImageReadError as error:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
@@ -103,27 +109,35 @@ class ReadAndDecode(beam.DoFn):
 
 
 class Align(beam.DoFn):
-    """Raw photo → aligned crops (largest face), ``path#i`` keys; no face goes to ``failed``."""
+    """(path, raw photo) → (face key, aligned crop) for each face kept (largest, or all); no face goes to
+    ``failed``. The key carries the face's index, detection score, box and landmarks to its output row."""
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, size: int, detector: str, faces: str):
+        self.size, self.detector_name, self.faces = size, detector, faces
         self.failed = Metrics.counter(NAMESPACE, "failed_align")
 
     def setup(self):
-        from crfiqa_tf.align.detector import FaceAligner
+        from crfiqa_tf.align.aligner import FaceAligner
 
-        self.aligner = FaceAligner(size=self.size)
+        self.aligner = FaceAligner(self.detector_name, policy=self.faces, size=self.size)
 
     def process(self, element):
-        path, image = element
+        key, image = element
         faces = self.aligner.align(image)
         if not faces:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
-                FAILED, {"path": path, "stage": "align", "error": "no_face", "message": "no face detected"}
+                FAILED, {"path": key["path"], "stage": "align", "error": "no_face", "message": "no face detected"}
             )
             return
-        yield path, faces[0].crop
+        for index, face in enumerate(faces):
+            detection = face.detection
+            box = dict(zip(BOX_COLUMNS, (float(v) for v in detection.box)))
+            landmarks = [float(v) for v in detection.landmarks.reshape(-1)]
+            yield (
+                {**key, "face_index": index, "detection_score": detection.score, **box, "landmarks": landmarks},
+                face.crop,
+            )
 
 
 class Format(beam.DoFn):
@@ -132,14 +146,15 @@ class Format(beam.DoFn):
         self.scored = Metrics.counter(NAMESPACE, "scored")
 
     def process(self, element):
-        path, result = element
+        key, result = element
         outputs = result.inference
         score = outputs.get(sig.OUTPUT_QUALITY_SCORE)
         row = {
-            "path": path,
+            **key,
             "quality": float(outputs[sig.OUTPUT_QUALITY]),
             "quality_score": None if score is None else float(score),
             "model": result.model_id,
+            "warning": outputs.get(WARNING),
         }
         if self.with_embeddings:
             row["embedding"] = [float(v) for v in outputs[sig.OUTPUT_EMBEDDING]]
@@ -153,7 +168,7 @@ def _inference_failures(element):
     counter = Metrics.counter(NAMESPACE, "failed_inference")
     for item in batch:
         counter.inc()
-        path = item[0] if isinstance(item, tuple) else "?"
+        path = item[0]["path"] if isinstance(item, tuple) else "?"
         yield {"path": str(path), "stage": "inference", "error": type(error).__name__, "message": str(error)}
 
 
@@ -191,7 +206,9 @@ def build_pipeline(pipeline, args) -> dict:
     )
     images, failures = decoded.ok, [decoded[FAILED]]
     if args.align:
-        aligned = images | "Align" >> beam.ParDo(Align(args.image_size)).with_outputs(FAILED, main="ok")
+        aligned = images | "Align" >> beam.ParDo(Align(args.image_size, args.detector, args.faces)).with_outputs(
+            FAILED, main="ok"
+        )
         images = aligned.ok
         failures.append(aligned[FAILED])
     handler = KeyedModelHandler(
@@ -215,23 +232,24 @@ def build_pipeline(pipeline, args) -> dict:
     return {"rows": rows, "failures": all_failures}
 
 
-def _parquet_schema(with_embeddings: bool):
+def output_columns(args) -> list[str]:
+    return list(COLUMNS) + (list(ALIGN_COLUMNS) if args.align else []) + (["embedding"] if args.with_embeddings else [])
+
+
+def _parquet_schema(columns: list[str]):
     import pyarrow as pa
 
-    fields = [("path", pa.string()), ("quality", pa.float32()), ("quality_score", pa.float32()), ("model", pa.string())]
-    if with_embeddings:
-        fields.append(("embedding", pa.list_(pa.float32())))
-    return pa.schema(fields)
+    types = {"path": pa.string(), "model": pa.string(), "warning": pa.string(), "face_index": pa.int32()}
+    types.update({name: pa.list_(pa.float32()) for name in ("landmarks", "embedding")})
+    return pa.schema([(name, types.get(name, pa.float32())) for name in columns])
 
 
 def write_outputs(outputs: dict, args) -> None:
     rows, failures = outputs["rows"], outputs["failures"]
+    columns = output_columns(args)
     if args.format == "parquet":
-        rows | "Write" >> beam.io.WriteToParquet(
-            args.output, _parquet_schema(args.with_embeddings), file_name_suffix=".parquet"
-        )
+        rows | "Write" >> beam.io.WriteToParquet(args.output, _parquet_schema(columns), file_name_suffix=".parquet")
     elif args.format == "csv":
-        columns = list(COLUMNS) + (["embedding"] if args.with_embeddings else [])
         (
             rows
             | "ToCsv" >> beam.Map(lambda r: ",".join(_csv_cell(r.get(c, "")) for c in columns))

@@ -46,7 +46,7 @@ def _exported_r50(work: str, steps: int) -> dict:
     report_path = os.path.join(work, "export", "export_report.json")
     if not os.path.exists(report_path):
         keras_path, data = _train_r50(work, steps)
-        export(keras_path, os.path.join(work, "export"), quantize=("int8",), representative_dir=data)
+        export(keras_path, os.path.join(work, "export"), quantize=("int8",), representative=data)
     with open(report_path, encoding="utf-8") as handle:
         exported = json.load(handle)
     return {

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -108,9 +109,9 @@ def _export(args: argparse.Namespace) -> int:
             version=args.version,
             model_name=args.name,
             calibration_path=args.calibration,
-            representative_dir=args.representative,
+            representative=args.representative,
         )
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf export: {error}") from None
     print(f"SavedModel: {result['saved_model']}")
     for item in result["files"]:
@@ -152,17 +153,59 @@ def _score(args: argparse.Namespace) -> int:
     from crfiqa_tf.model_io import load_scorer
 
     try:
-        scorer = load_scorer(args.model, precision=args.precision)
-    except (ValueError, FileNotFoundError) as error:
+        scorer = load_scorer(args.model, precision=args.precision, calibration=args.calibration)
+    except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
-    rows = score_files(args.paths, scorer, align=args.align, batch_size=args.batch_size, policy=args.faces)
+    rows = score_files(
+        args.paths,
+        scorer,
+        align=args.align,
+        batch_size=args.batch_size,
+        policy=args.faces,
+        detector=args.detector,
+    )
     if args.out:
         with open(args.out, "w", newline="", encoding="utf-8") as handle:
             write_rows(rows, handle)
         failed = sum(1 for r in rows if r["error"])
-        print(f"{len(rows)} rows ({failed} with an error) written to {args.out}")
+        warned = sum(1 for r in rows if r["warning"])
+        print(f"{len(rows)} rows ({failed} with an error, {warned} with a warning) written to {args.out}")
     else:
         write_rows(rows, sys.stdout)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from crfiqa_tf.data.samples import sample_images
+    from crfiqa_tf.evaluation.calibration import (
+        apply_calibration,
+        fit_calibration,
+        rejection_thresholds,
+        save_calibration,
+    )
+    from crfiqa_tf.model_io import load_scorer
+
+    kind, source = next(
+        (k, v) for k, v in (("images", args.images), ("bin", args.bin), ("tfrecords", args.tfrecords)) if v
+    )
+    try:
+        scorer = load_scorer(args.model)
+        sample = sample_images(source, args.count, scorer.image_size, kind=kind)
+        quality = [record.quality for record in scorer.score(list(sample.images), args.batch_size)]
+        calibration = fit_calibration(quality, reference=f"{len(quality)} images of {source} ({kind})")
+    except (ValueError, OSError) as error:
+        raise SystemExit(f"crfiqa-tf calibrate: {error}") from None
+    calibration["rejection_thresholds"] = [
+        {**t, "quality_score": float(apply_calibration(t["quality"], calibration))}
+        for t in rejection_thresholds(quality)
+    ]
+    save_calibration(calibration, args.out)
+    print(f"calibration fitted on {len(quality)} images of {source} ({sample.skipped} unreadable) → {args.out}")
+    print("reject below            raw quality   quality_score")
+    for row in calibration["rejection_thresholds"]:
+        print(
+            f"{row['reject_fraction']:>5.0%} of this set      {row['quality']:>11.4f}   {row['quality_score']:>13.1f}"
+        )
     return 0
 
 
@@ -232,7 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", type=int, default=1)
     export.add_argument("--name", default=sig.DEFAULT_MODEL_NAME, help="model name in TF Serving")
     export.add_argument("--calibration", help="calibration JSON (adds the quality_score output)")
-    export.add_argument("--representative", help="training shards for int8 calibration (default: synthetic faces)")
+    export.add_argument(
+        "--representative",
+        metavar="SOURCE",
+        help="faces like those to be scored, for int8 ranges and parity: a folder of aligned images, TFRecord shards "
+        "(folder or glob) or a .bin set (default: synthetic faces, for models trained on them only)",
+    )
     export.set_defaults(handler=_export)
 
     client = commands.add_parser("client", help="score images with a model served by TF Serving (CSV to stdout)")
@@ -254,8 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--model", required=True, help="SavedModel folder, .tflite, .onnx, .keras, training run or convert-torch folder"
     )
-    score.add_argument("--align", action="store_true", help="detect (MTCNN) and align faces first")
-    score.add_argument("--faces", choices=["largest", "all"], default="largest")
+    score.add_argument("--align", action="store_true", help="detect and align faces first (raw photos)")
+    score.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
+    score.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
+    score.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
     score.add_argument("--batch-size", type=int, default=32)
     score.add_argument(
         "--precision",
@@ -265,6 +315,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--out", help="CSV file (default: stdout)")
     score.set_defaults(handler=_score)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="fit the 0-100 quality_score on a reference set; print rejection thresholds"
+    )
+    calibrate.add_argument("--model", required=True, help="any model path that score accepts")
+    reference = calibrate.add_mutually_exclusive_group(required=True)
+    reference.add_argument("--images", help="folder of aligned face images")
+    reference.add_argument("--bin", help="insightface .bin set")
+    reference.add_argument("--tfrecords", help="TFRecord shards: a data folder or a glob")
+    calibrate.add_argument("--count", type=int, default=2000, help="images sampled from the reference set")
+    calibrate.add_argument("--batch-size", type=int, default=32)
+    calibrate.add_argument("--out", required=True, help="calibration JSON to write")
+    calibrate.set_defaults(handler=_calibrate)
 
     gallery = commands.add_parser(
         "score-gallery", add_help=False, help="Apache Beam job over a whole gallery (flags: beam_jobs/score_gallery.py)"

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 DEFAULT_MAX_PIXELS = 40_000_000
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
 class ImageReadError(ValueError):
@@ -90,3 +91,17 @@ def resize_rgb(image: np.ndarray, size: int) -> np.ndarray:
     if image.shape[:2] == (size, size):
         return image
     return np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR), dtype=np.uint8)
+
+
+def list_images(inputs) -> list[str]:
+    """Files as given; folders (local or remote) walked for files with an image suffix, in sorted order."""
+    from crfiqa_tf import paths
+
+    found = []
+    for item in inputs:
+        item = os.fspath(item)
+        if paths.isdir(item):
+            found += [path for path in paths.walk_files(item) if path.lower().endswith(IMAGE_SUFFIXES)]
+        else:
+            found.append(item)
+    return found

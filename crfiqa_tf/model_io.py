@@ -126,6 +126,7 @@ def load_scorer(
     precision: str = "float32",
     threads: int | None = None,
     providers: list[str] | None = None,
+    calibration: dict | str | None = None,
 ):
     """A `crfiqa_tf.inference.base.Scorer` for any kind of model path.
 
@@ -135,7 +136,22 @@ def load_scorer(
             precision and accept only ``"float32"``.
         threads: CPU threads for LiteRT and ONNX Runtime (default: LiteRT 2, ONNX Runtime its own choice).
         providers: ONNX Runtime execution providers, e.g. ``["CUDAExecutionProvider", "CPUExecutionProvider"]``.
+        calibration: a calibration (dict, or the path of its JSON from ``crfiqa-tf calibrate``) for the 0–100
+            ``quality_score``; it replaces the one the model carries.
     """
+    scorer = _open_scorer(path, precision, threads, providers)
+    if calibration is not None:
+        from crfiqa_tf.evaluation.calibration import load_calibration, validate_calibration
+
+        scorer.calibration = (
+            validate_calibration(calibration, "calibration")
+            if isinstance(calibration, dict)
+            else load_calibration(calibration)
+        )
+    return scorer
+
+
+def _open_scorer(path: str, precision: str, threads: int | None, providers: list[str] | None):
     kind = model_kind(path)
     if precision != "float32" and kind != "saved_model":
         raise ValueError(f"precision {precision!r}: only a SavedModel can run in another precision, {path} is {kind}")
@@ -156,3 +172,22 @@ def load_scorer(
     from crfiqa_tf.inference.keras_model import KerasScorer
 
     return KerasScorer(load_inference_model(path), source=path)
+
+
+def training_data_info(path: str) -> dict | None:
+    """The ``dataset_info.json`` of the data a model was trained on, found through its training run's resolved
+    ``config.yaml`` (`path` is a run folder or a ``.keras`` file in one); None when that cannot be known — a
+    converted or bare model, or data no longer where the run found it."""
+    import yaml
+
+    from crfiqa_tf.data.schema import read_dataset_info
+
+    run_dir = paths.dirname(path) if str(path).lower().endswith(".keras") else path
+    config_path = paths.join(run_dir, "config.yaml")
+    if not paths.exists(config_path):
+        return None
+    train_dir = ((yaml.safe_load(paths.read_text(config_path)) or {}).get("data") or {}).get("train_dir")
+    try:
+        return read_dataset_info(train_dir) if train_dir else None
+    except (OSError, ValueError):
+        return None

@@ -90,6 +90,16 @@ def listdir(path: str) -> list[str]:
     return sorted(name.rstrip("/") for name in names)
 
 
+def walk_files(path: str) -> list[str]:
+    """Every file under the folder `path`, recursively, as full paths in sorted order."""
+    if not is_remote(path):
+        return sorted(os.path.join(folder, name) for folder, _, names in os.walk(path) for name in names)
+    found = []
+    for folder, _, names in _gfile(path).walk(path):
+        found += [join(folder, name) for name in names]
+    return sorted(found)
+
+
 def glob(pattern: str) -> list[str]:
     return sorted(_gfile(pattern).glob(pattern) if is_remote(pattern) else _glob.glob(pattern))
 

@@ -90,7 +90,7 @@ def export_stage(out_dir: str, run_dir: str, data_dir: str, calibration_path: st
         os.path.join(out_dir, "export"),
         quantize=("int8",),
         calibration_path=calibration_path,
-        representative_dir=data_dir,
+        representative=data_dir,
     )
     return {"saved_model": result["saved_model"], "files": result["files"]}
 

@@ -1,17 +1,49 @@
 """`crfiqa-tf export`: a trained model → SavedModel (TF Serving layout), TFLite (fp32 / dynamic / int8) and ONNX,
-each non-SavedModel file with a JSON sidecar and a parity report against the SavedModel on held-out images."""
+each non-SavedModel file with a JSON sidecar and a parity report against the SavedModel on held-out images.
+
+int8 ranges are fitted on `representative` images (a folder of aligned faces, TFRecord shards or a ``.bin`` set)
+and parity is measured on other images of the same source. Without one, the synthetic set serves only a model
+trained on it (known from its run's config); any other model's int8 export is refused, since ranges fitted on
+synthetic faces say nothing about real ones. The sidecars and ``export_report.json`` name the images used.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 
+from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.data.samples import images_from_shards, synthetic_images
+from crfiqa_tf.data.samples import ImageSample, sample_images, synthetic_images
 from crfiqa_tf.inference.saved_model import SavedModelScorer
-from crfiqa_tf.model_io import load_inference_model
+from crfiqa_tf.model_io import load_inference_model, training_data_info
 from crfiqa_tf_apps.serving.export_saved_model import export_saved_model
 from crfiqa_tf_apps.serving.parity import parity_report, write_sidecar
+
+REPRESENTATIVE_COUNT, HELD_OUT_COUNT = 64, 32
+
+
+def sample_sets(model_path: str, size: int, representative: str | None, int8: bool) -> tuple[ImageSample, ImageSample]:
+    """(images for int8 ranges, held-out images for parity), disjoint and from one source."""
+    if representative:
+        sample = sample_images(representative, REPRESENTATIVE_COUNT + HELD_OUT_COUNT, size, seed=0)
+        if len(sample.images) < 12:
+            raise ValueError(f"--representative {representative}: {len(sample.images)} readable images; need >= 12")
+        first = min(REPRESENTATIVE_COUNT, len(sample.images) * 2 // 3)
+        return sample.split(first)
+    info = training_data_info(model_path)
+    if int8 and not (info and "synthetic" in info):
+        raise ValueError(
+            f"int8 export of {model_path} needs --representative: a folder of aligned face images, TFRecord shards or "
+            "a .bin set like the faces it will score (nothing on record shows it was trained on the synthetic set, so "
+            "synthetic faces would fit its int8 ranges to the wrong images); or leave int8 out with --quantize "
+            "fp32,dynamic"
+        )
+    name = "synthetic faces (fresh identities)"
+    return (
+        ImageSample(synthetic_images(REPRESENTATIVE_COUNT, size, seed=11), name, "synthetic"),
+        ImageSample(synthetic_images(HELD_OUT_COUNT, size, seed=23), name, "synthetic"),
+    )
 
 
 def export(
@@ -22,7 +54,7 @@ def export(
     version: int = 1,
     model_name: str = sig.DEFAULT_MODEL_NAME,
     calibration_path: str | None = None,
-    representative_dir: str | None = None,
+    representative: str | None = None,
 ) -> dict:
     for what, given, known in (("formats", formats, sig.EXPORT_FORMATS), ("quantize", quantize, sig.TFLITE_MODES)):
         unknown = sorted(set(given) - set(known))
@@ -35,30 +67,31 @@ def export(
         from crfiqa_tf.evaluation.calibration import load_calibration
 
         calibration = load_calibration(calibration_path)
-    representative = (
-        images_from_shards(representative_dir, 64, size) if representative_dir else synthetic_images(64, size, seed=11)
-    )
-    held_out = synthetic_images(32, size, seed=23)
-    saved = export_saved_model(inference, out_dir, model_name, version, calibration, warmup_images=held_out[:4])
-    result = {"saved_model": saved, "files": []}
-    reference = SavedModelScorer(saved).predict(held_out)
+    fitting, held_out = sample_sets(model_path, size, representative, "tflite" in formats and "int8" in quantize)
+    images_used = {"int8_representative": fitting.describe(), "parity_held_out": held_out.describe()}
+    saved = export_saved_model(inference, out_dir, model_name, version, calibration, warmup_images=held_out.images[:4])
+    result = {"saved_model": saved, "images": images_used, "files": []}
+    reference = SavedModelScorer(saved).predict(held_out.images)
     if "tflite" in formats:
         from crfiqa_tf.inference.litert import LiteRTScorer
         from crfiqa_tf_apps.serving.export_tflite import export_tflite
 
         for mode in quantize:
-            path = export_tflite(saved, os.path.join(out_dir, "tflite"), mode, representative, model_name)
-            parity = parity_report(reference, LiteRTScorer(path).predict(held_out), path)
-            write_sidecar(path, size, mode, saved, parity, calibration, {"runtime": "ai-edge-litert (XNNPACK)"})
+            path = export_tflite(saved, os.path.join(out_dir, "tflite"), mode, fitting.images, model_name)
+            parity = parity_report(reference, LiteRTScorer(path).predict(held_out.images), path)
+            extra = {"runtime": "ai-edge-litert (XNNPACK)", "parity_images": images_used["parity_held_out"]}
+            if mode == "int8":
+                extra["int8_representative"] = images_used["int8_representative"]
+            write_sidecar(path, size, mode, saved, parity, calibration, extra)
             result["files"].append({"path": path, "parity": parity})
     if "onnx" in formats:
         from crfiqa_tf.inference.onnx import OnnxScorer
         from crfiqa_tf_apps.serving.export_onnx import OPSET, export_onnx
 
         path = export_onnx(saved, os.path.join(out_dir, "onnx"), model_name)
-        parity = parity_report(reference, OnnxScorer(path).predict(held_out), path)
-        write_sidecar(path, size, "fp32", saved, parity, calibration, {"opset": OPSET, "runtime": "onnxruntime"})
+        parity = parity_report(reference, OnnxScorer(path).predict(held_out.images), path)
+        extra = {"opset": OPSET, "runtime": "onnxruntime", "parity_images": images_used["parity_held_out"]}
+        write_sidecar(path, size, "fp32", saved, parity, calibration, extra)
         result["files"].append({"path": path, "parity": parity})
-    with open(os.path.join(out_dir, "export_report.json"), "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
+    paths.write_text(os.path.join(out_dir, "export_report.json"), json.dumps(result, indent=2))
     return result

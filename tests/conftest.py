@@ -57,7 +57,7 @@ def exported(tmp_path_factory):
         str(tmp / "model.keras"),
         str(tmp / "out"),
         calibration_path=str(tmp / "calibration.json"),
-        representative_dir=str(tmp / "data"),
+        representative=str(tmp / "data"),
     )
     files = {os.path.basename(f["path"]): f for f in result["files"]}
     return {

@@ -100,6 +100,10 @@ def test_tflite_and_onnx_parity(exported):
     sidecar = json.loads(open(files["crfiqa_int8.tflite"]["path"] + ".json").read())
     assert sidecar["quantization"] == "int8" and sidecar["input"]["dtype"] == "uint8"
     assert sidecar["parity_vs_saved_model"]["images"] == 32
+    # the fixture exported with --representative = its training shards: both sets named, drawn from them
+    data = str(exported["tmp"] / "data")
+    assert sidecar["int8_representative"] == {"source": data, "kind": "tfrecords", "count": 64, "skipped": 0}
+    assert sidecar["parity_images"] == {"source": data, "kind": "tfrecords", "count": 32, "skipped": 0}
     from ai_edge_litert.interpreter import Interpreter
 
     ops = {op["op_name"] for op in Interpreter(files["crfiqa_int8.tflite"]["path"])._get_ops_details()}
@@ -208,31 +212,43 @@ def test_client_timeout_and_refused_connection(exported, transport):
         )
 
 
-def test_score_command_on_a_mixed_folder_with_each_backend(exported, tmp_path):
+def test_score_command_on_real_photos_with_each_backend(exported, tmp_path):
     import csv
 
-    from skimage import data as skimage_data
-
     from crfiqa_tf.cli import main
+    from crfiqa_tf.data.sample_photos import photo
 
     folder = tmp_path / "photos"
     folder.mkdir()
-    Image.fromarray(skimage_data.astronaut()).save(folder / "astronaut.png")
+    Image.fromarray(photo("astronaut")).save(folder / "astronaut.png")
+    Image.fromarray(photo("group_of_six")).save(folder / "group.jpg")
     Image.fromarray(np.full((160, 160, 3), 127, np.uint8)).save(folder / "blank.png")
     (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     files = exported["files"]
     qualities = []
     for model in (exported["saved"], files["crfiqa_fp32.tflite"]["path"], files["crfiqa.onnx"]["path"]):
         out = tmp_path / "scores.csv"
-        assert main(["score", str(folder), "--model", model, "--align", "--out", str(out)]) == 0
-        rows = {r["path"].rsplit("/", 1)[1]: r for r in csv.DictReader(open(out))}
-        assert set(rows) == {"astronaut.png", "blank.png", "corrupt.jpg"}
-        assert rows["blank.png"]["error"].startswith("no_face")
-        assert rows["corrupt.jpg"]["error"].startswith(("corrupt", "not_an_image"))
-        assert rows["astronaut.png"]["error"] == "" and float(rows["astronaut.png"]["detection_score"]) > 0.9
-        assert rows["astronaut.png"]["quality_score"] != ""
-        qualities.append(float(rows["astronaut.png"]["quality"]))
-    assert max(qualities) - min(qualities) <= 1e-4
+        assert main(["score", str(folder), "--model", model, "--align", "--faces", "all", "--out", str(out)]) == 0
+        rows = list(csv.DictReader(open(out)))
+        by_file = {}
+        for row in rows:
+            by_file.setdefault(row["path"].rsplit("/", 1)[1], []).append(row)
+        assert {name: len(found) for name, found in by_file.items()} == {
+            "astronaut.png": 1,
+            "group.jpg": 6,
+            "blank.png": 1,
+            "corrupt.jpg": 1,
+        }
+        assert by_file["blank.png"][0]["error"].startswith("no_face")
+        assert by_file["corrupt.jpg"][0]["error"].startswith(("corrupt", "not_an_image"))
+        for row in by_file["astronaut.png"] + by_file["group.jpg"]:
+            assert row["error"] == "" and row["warning"] == "" and row["quality_score"] != ""
+            box = [float(row[c]) for c in ("box_x0", "box_y0", "box_x1", "box_y1")]
+            points = np.array(row["landmarks"].split(), float).reshape(5, 2)
+            assert ((points >= box[:2]) & (points <= box[2:])).all()
+        assert sorted(int(r["face_index"]) for r in by_file["group.jpg"]) == list(range(6))
+        qualities.append([float(r["quality"]) for r in rows if r["quality"]])
+    assert np.max(np.abs(np.array(qualities) - qualities[0])) <= 1e-4
     with pytest.raises(SystemExit, match="expected a SavedModel folder"):
         main(["score", str(folder), "--model", str(folder / "blank.png")])
     with pytest.raises(SystemExit, match="only a SavedModel can run in another precision"):
@@ -240,4 +256,30 @@ def test_score_command_on_a_mixed_folder_with_each_backend(exported, tmp_path):
     out = tmp_path / "bf16.csv"
     assert main(["score", str(folder), "--model", exported["saved"], "--precision", "bfloat16", "--out", str(out)]) == 0
     rows = {r["path"].rsplit("/", 1)[1]: r for r in csv.DictReader(open(out))}
-    assert set(rows) == {"astronaut.png", "blank.png", "corrupt.jpg"} and rows["blank.png"]["error"] == ""
+    assert set(rows) == {"astronaut.png", "group.jpg", "blank.png", "corrupt.jpg"} and rows["blank.png"]["error"] == ""
+    # scored without --align, a photo that is not the model's size is stretched, and its row says so
+    assert rows["astronaut.png"]["warning"].startswith(f"input is 512x512, not the model's {SIZE}x{SIZE}")
+
+
+def test_int8_export_fitted_on_a_folder_of_faces_names_it(exported, tmp_path):
+    from crfiqa_tf.data.samples import synthetic_images
+    from crfiqa_tf_apps.serving.export_lib import export
+
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    for i, image in enumerate(synthetic_images(30, SIZE, seed=41)):
+        Image.fromarray(image).save(faces / f"{i:02d}.png")
+    (faces / "broken.png").write_bytes(b"not an image")
+    result = export(
+        str(exported["tmp"] / "model.keras"),
+        str(tmp_path / "out"),
+        formats=["tflite"],
+        quantize=["int8"],
+        representative=str(faces),
+    )
+    report = json.loads((tmp_path / "out" / "export_report.json").read_text())
+    representative, held_out = report["images"]["int8_representative"], report["images"]["parity_held_out"]
+    assert representative["source"] == held_out["source"] == str(faces) and representative["kind"] == "images"
+    assert representative["count"] + held_out["count"] == 30 and representative["skipped"] == 1
+    assert held_out["count"] == result["files"][0]["parity"]["images"] == 10
+    assert result["files"][0]["parity"]["spearman_quality"] >= 0.9

@@ -47,7 +47,15 @@ def test_applications_import_only_downwards(folder, forbidden):
 
 
 @pytest.mark.parametrize(
-    "module", ["crfiqa_tf.config", "crfiqa_tf.inference.litert", "crfiqa_tf.model_io", "crfiqa_tf.load_scorer"]
+    "module",
+    [
+        "crfiqa_tf.config",
+        "crfiqa_tf.inference.litert",
+        "crfiqa_tf.model_io",
+        "crfiqa_tf.load_scorer",
+        "crfiqa_tf.align.aligner",
+        "crfiqa_tf.align.blazeface",
+    ],
 )
 def test_light_modules_leave_tensorflow_unimported(module):
     statement = "import crfiqa_tf; crfiqa_tf.load_scorer" if module == "crfiqa_tf.load_scorer" else f"import {module}"

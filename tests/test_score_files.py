@@ -1,13 +1,18 @@
-"""`crfiqa-tf score`'s file handling: folders walked for images, one CSV row per input, failures as rows."""
+"""`crfiqa-tf score`'s rows: folders (local or ram://) walked for images, one row per input or per face, the
+detection's box and landmarks on aligned rows, a warning on stretched ones, failures as rows."""
 
 import csv
 import io
 
 import numpy as np
+import pytest
+import tensorflow as tf
 from PIL import Image
 from scorer_doubles import MeanPixelScorer
 
-from crfiqa_tf.inference.score_files import COLUMNS, expand_inputs, score_files, write_rows
+from crfiqa_tf.data.sample_photos import photo_path
+from crfiqa_tf.image_io import list_images
+from crfiqa_tf.inference.score_files import COLUMNS, score_files, write_rows
 
 
 def test_folders_are_walked_sorted_for_image_files_and_files_kept_as_given(tmp_path):
@@ -15,7 +20,7 @@ def test_folders_are_walked_sorted_for_image_files_and_files_kept_as_given(tmp_p
     for name in ("g/b.PNG", "g/a.jpg", "g/sub/c.webp", "g/notes.txt"):
         (tmp_path / name).write_bytes(b"x")
     single = str(tmp_path / "elsewhere.bin")
-    assert expand_inputs([str(tmp_path / "g"), single]) == [
+    assert list_images([str(tmp_path / "g"), single]) == [
         str(tmp_path / "g" / "a.jpg"),
         str(tmp_path / "g" / "b.PNG"),
         str(tmp_path / "g" / "sub" / "c.webp"),
@@ -23,16 +28,50 @@ def test_folders_are_walked_sorted_for_image_files_and_files_kept_as_given(tmp_p
     ]
 
 
-def test_rows_for_scored_and_failed_files_and_the_csv_columns(tmp_path):
-    Image.fromarray(np.full((8, 8, 3), 51, np.uint8)).save(tmp_path / "a.png")
+def test_a_remote_folder_is_walked_and_scored():
+    root = "ram://score_files/gallery"
+    for name in ("a.png", "sub/b.png", "sub/readme.txt"):
+        buffer = io.BytesIO()
+        Image.fromarray(np.full((8, 8, 3), 102, np.uint8)).save(buffer, "PNG")  # the double's own size
+        tf.io.gfile.makedirs(root + "/sub")
+        with tf.io.gfile.GFile(f"{root}/{name}", "wb") as handle:
+            handle.write(buffer.getvalue())
+    rows = score_files([root], MeanPixelScorer(), progress=False)
+    assert [(r["path"], r["quality"], r["warning"]) for r in rows] == [
+        (f"{root}/a.png", "0.400000", ""),
+        (f"{root}/sub/b.png", "0.400000", ""),
+    ]
+
+
+def test_rows_for_scored_and_failed_files_the_size_warning_and_the_csv_columns(tmp_path):
+    Image.fromarray(np.full((12, 20, 3), 51, np.uint8)).save(tmp_path / "a.png")
     (tmp_path / "b.png").write_bytes(b"")
     rows = score_files([str(tmp_path)], MeanPixelScorer(), batch_size=1, progress=False)
     assert [(r["path"].rsplit("/", 1)[1], r["face_index"], r["quality"]) for r in rows] == [
         ("a.png", 0, "0.200000"),
         ("b.png", "", ""),
     ]
-    assert rows[1]["error"].startswith("empty")
+    assert rows[0]["warning"] == (
+        "input is 20x12, not the model's 8x8: resized as if it were an aligned face; use --align (align=True) for "
+        "raw photos"
+    )
+    assert rows[1]["error"].startswith("empty") and rows[0]["box_x0"] == rows[0]["landmarks"] == ""
     buffer = io.StringIO()
     write_rows(rows, buffer)
     parsed = list(csv.DictReader(io.StringIO(buffer.getvalue())))
     assert tuple(parsed[0]) == COLUMNS and len(parsed) == 2 and parsed[0]["error"] == ""
+
+
+@pytest.mark.parametrize("faces, expected", [("all", 6), ("largest", 1)])
+def test_aligned_rows_of_a_group_photo_carry_box_and_landmarks_inside_it(faces, expected):
+    rows = score_files(
+        [photo_path("group_of_six"), photo_path("cat")], MeanPixelScorer(), align=True, policy=faces, progress=False
+    )
+    group, cat = rows[:-1], rows[-1]
+    assert len(group) == expected and [r["face_index"] for r in group] == list(range(expected))
+    assert cat["error"] == "no_face: no face detected" and cat["quality"] == ""
+    for row in group:
+        x0, y0, x1, y1 = (float(row[c]) for c in ("box_x0", "box_y0", "box_x1", "box_y1"))
+        points = np.array(row["landmarks"].split(), float).reshape(5, 2)
+        assert x1 - x0 > 50 and ((points >= [x0, y0]) & (points <= [x1, y1])).all()
+        assert 0.5 <= float(row["detection_score"]) <= 1 and row["quality"] != "" and row["warning"] == ""

@@ -85,3 +85,33 @@ def test_convert_writes_a_model_export_takes(tmp_path):
 
     model = load_inference_model(out)
     assert model(np.zeros((1, 112, 112, 3), np.uint8))["quality"].shape == (1,)
+
+
+def test_a_convert_folder_is_accepted_by_evaluate_and_export_refuses_int8_without_representative_faces(tmp_path):
+    """The folder `convert-torch --out` writes is a model path for `evaluate` and `export`; a converted model has no
+    training data on record, so int8 export without --representative stops before any work, saying what to pass."""
+    import io as _io
+
+    from PIL import Image
+
+    from crfiqa_tf.cli import main
+    from crfiqa_tf.data.bin_sets import write_bin
+    from crfiqa_tf.data.samples import synthetic_images
+
+    path = tmp_path / "r18.pth"
+    torch.save(_randomised(18).state_dict(), path)
+    convert_checkpoint(str(path), "iresnet18", str(tmp_path / "converted"))
+    folder = str(tmp_path / "converted")
+    bins = []
+    for image in synthetic_images(20, 112, seed=3):
+        buffer = _io.BytesIO()
+        Image.fromarray(image).save(buffer, "PNG")
+        bins.append(buffer.getvalue())
+    write_bin(str(tmp_path / "pairs.bin"), bins, [True, False] * 5)  # 10 pairs: the 10 verification folds
+    assert (
+        main(["evaluate", "--model", folder, "--bin", str(tmp_path / "pairs.bin"), "--out", str(tmp_path / "ev")]) == 0
+    )
+    assert os.path.exists(tmp_path / "ev" / "pauc.md")
+    with pytest.raises(SystemExit, match="int8 export of .*converted needs --representative: a folder of aligned"):
+        main(["export", "--model", folder, "--out", str(tmp_path / "export"), "--formats", "tflite"])
+    assert not os.path.exists(tmp_path / "export")

@@ -1,12 +1,39 @@
-"""Small batches of sample face images for int8 calibration, parity checks, calibration fitting and benchmarks:
-fresh synthetic identities, or the first records of a set of TFRecord shards."""
+"""Sample face images for int8 calibration, parity checks, quality calibration and benchmarks: fresh synthetic
+identities, or a sample of the user's own faces — a folder of aligned images, TFRecord shards (crfiqa-tf schema)
+or an insightface ``.bin`` set — on any filesystem.
+
+A sample is drawn across the whole source (every shard, every part of a folder), not from its head, and says what
+it was drawn from (`ImageSample.describe`), so that an export's sidecar can name the images its ranges were fitted
+on.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from crfiqa_tf import paths
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
-from crfiqa_tf.image_io import read_image
+from crfiqa_tf.image_io import ImageReadError, list_images, read_image
+
+SOURCE_KINDS = ("images", "tfrecords", "bin", "synthetic")
+
+
+@dataclass
+class ImageSample:
+    images: np.ndarray  # [n, size, size, 3] uint8 RGB
+    source: str
+    kind: str  # one of SOURCE_KINDS
+    skipped: int = 0  # unreadable entries passed over
+
+    def describe(self) -> dict:
+        return {"source": self.source, "kind": self.kind, "count": int(len(self.images)), "skipped": self.skipped}
+
+    def split(self, first: int) -> tuple[ImageSample, ImageSample]:
+        """The first `first` images and the rest, as two samples of the same source (disjoint)."""
+        head, tail = self.images[:first], self.images[first:]
+        return ImageSample(head, self.source, self.kind, self.skipped), ImageSample(tail, self.source, self.kind, 0)
 
 
 def synthetic_images(count: int, size: int, seed: int) -> np.ndarray:
@@ -18,17 +45,80 @@ def synthetic_images(count: int, size: int, seed: int) -> np.ndarray:
     return np.stack(images)
 
 
-def images_from_shards(data_dir: str, count: int, size: int) -> np.ndarray:
-    """The first ``count`` images of the shards in `data_dir` (the crfiqa-tf schema), decoded and resized."""
+def images_from_shards(data: str, count: int, size: int) -> np.ndarray:
+    """Up to ``count`` images from TFRecord shards (a data folder or a glob), taken in turn from every shard."""
+    return sample_images(data, count, size, kind="tfrecords").images
+
+
+def source_kind(source: str) -> str:
+    """``bin`` for a ``.bin`` file, ``tfrecords`` for a shard glob or a folder holding shards, else ``images``."""
+    from crfiqa_tf.data import schema
+
+    if str(source).lower().endswith(".bin"):
+        return "bin"
+    if any(c in str(source) for c in "*?[") or ".tfrecord" in str(source):
+        return "tfrecords"
+    if paths.isdir(source) and paths.glob(paths.join(source, schema.SHARD_PATTERN)):
+        return "tfrecords"
+    return "images"
+
+
+def _decoded(encoded, source: str, count: int, size: int, kind: str) -> ImageSample:
+    """Decodes ``(name, bytes or path)`` items until `count` images are had; unreadable ones are counted."""
+    images, skipped = [], 0
+    for name, item in encoded:
+        if len(images) == count:
+            break
+        try:
+            images.append(read_image(item, source=name, size=size))
+        except ImageReadError:
+            skipped += 1
+    if not images:
+        raise ValueError(f"{source}: no readable face image ({skipped} unreadable)")
+    return ImageSample(np.stack(images), source, kind, skipped)
+
+
+def _shard_records(source: str):
     import tensorflow as tf
 
     from crfiqa_tf.data import schema
     from crfiqa_tf.data.pipeline import shard_files
 
-    images = []
-    for raw in tf.data.TFRecordDataset(shard_files(data_dir)).take(count):
+    files = paths.glob(source) if any(c in source for c in "*?[") else shard_files(source)
+    if not files:
+        raise FileNotFoundError(f"{source}: no TFRecord shards match")
+    # One record from each shard in turn: the sample spans every shard, not the first one's head.
+    records = tf.data.Dataset.from_tensor_slices(files).interleave(
+        tf.data.TFRecordDataset, cycle_length=len(files), block_length=1
+    )
+    for index, raw in enumerate(records):
         record = tf.io.parse_single_example(raw, schema.feature_spec())
-        images.append(read_image(record[schema.IMAGE_ENCODED].numpy(), size=size))
-    if not images:
-        raise ValueError(f"{data_dir}: no records in its shards")
-    return np.stack(images)
+        yield f"{source}[{index}]", record[schema.IMAGE_ENCODED].numpy()
+
+
+def sample_images(source: str, count: int, size: int, seed: int = 0, kind: str | None = None) -> ImageSample:
+    """Up to `count` aligned face images from `source` (kind: see `source_kind`), resized to ``size``.
+
+    Folders and ``.bin`` sets are sampled in a seeded random order over the whole source; shards are read in turn.
+    Raises FileNotFoundError / ValueError naming the source when nothing usable is there."""
+    kind = kind or source_kind(source)
+    if kind not in SOURCE_KINDS[:3]:
+        raise ValueError(f"unknown image source kind {kind!r}; choose from {', '.join(SOURCE_KINDS[:3])}")
+    rng = np.random.default_rng(seed)
+    if kind == "tfrecords":
+        return _decoded(_shard_records(source), source, count, size, kind)
+    if kind == "bin":
+        from crfiqa_tf.data.bin_sets import load_bin_raw
+
+        if not paths.exists(source):
+            raise FileNotFoundError(f"{source}: no such .bin file")
+        bins, _ = load_bin_raw(source)
+        order = rng.permutation(len(bins))
+        return _decoded(((f"{source}[{i}]", bins[i]) for i in order), source, count, size, kind)
+    if not paths.isdir(source):
+        raise FileNotFoundError(f"{source}: not a folder of face images")
+    files = list_images([source])
+    if not files:
+        raise ValueError(f"{source}: no image files (by suffix) in this folder")
+    order = rng.permutation(len(files))
+    return _decoded(((files[i], files[i]) for i in order), source, count, size, kind)

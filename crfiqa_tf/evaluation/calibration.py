@@ -47,8 +47,16 @@ def apply_calibration(quality, calibration: dict) -> np.ndarray:
 
 
 def save_calibration(calibration: dict, path: str) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(calibration, handle, indent=2)
+    from crfiqa_tf import paths
+
+    paths.write_text(path, json.dumps(calibration, indent=2))
+
+
+def rejection_thresholds(reference_quality, fractions=(0.05, 0.10, 0.20)) -> list[dict]:
+    """For each fraction, the raw quality below which that fraction of the reference set lies (rejecting below it
+    rejects that share of images like the reference ones), with the quality_score it maps to, once fitted."""
+    quality = np.sort(np.asarray(reference_quality, np.float64).reshape(-1))
+    return [{"reject_fraction": f, "quality": float(np.quantile(quality, f))} for f in fractions]
 
 
 def validate_calibration(calibration, source: str) -> dict:
@@ -68,4 +76,8 @@ def validate_calibration(calibration, source: str) -> dict:
 def load_calibration(path: str) -> dict:
     from crfiqa_tf import paths
 
-    return validate_calibration(json.loads(paths.read_text(path)), path)
+    try:
+        calibration = json.loads(paths.read_text(path))
+    except ValueError as error:
+        raise ValueError(f"{path}: not a calibration file (not JSON: {error})") from None
+    return validate_calibration(calibration, path)

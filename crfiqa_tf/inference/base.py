@@ -15,17 +15,41 @@ import numpy as np
 
 from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.align.detection import DEFAULT_DETECTOR
 from crfiqa_tf.evaluation.calibration import apply_calibration
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, resize_rgb
 
 
 @dataclass
 class ScoreRecord:
+    """One scored face (or one input that could not be scored: `error` set, scores None).
+
+    With ``align=True`` an input gives one record per face kept, numbered by `face_index` (largest face 0), with
+    the detection score, the face box ``(x0, y0, x1, y1)`` and the five alignment points (``[5, 2]``, template
+    order) in source pixels. Without it, `warning` says when the input was not the model's size and was stretched.
+    """
+
     source: str
     quality: float | None = None
     quality_score: float | None = None
     embedding: np.ndarray | None = None
     error: str | None = None
+    face_index: int | None = None
+    detection_score: float | None = None
+    box: tuple[float, float, float, float] | None = None
+    landmarks: np.ndarray | None = None
+    warning: str | None = None
+
+
+def size_warning(shape, size: int) -> str | None:
+    """The row warning for an input that is not ``size × size`` and is scored without alignment."""
+    height, width = shape[:2]
+    if (height, width) == (size, size):
+        return None
+    return (
+        f"input is {width}x{height}, not the model's {size}x{size}: resized as if it were an aligned face; "
+        "use --align (align=True) for raw photos"
+    )
 
 
 def load_sidecar(model_path: str) -> dict:
@@ -51,31 +75,71 @@ class Scorer(abc.ABC):
         """Raw outputs by name (`crfiqa_tf.signatures`) for a uint8 RGB batch."""
 
     def _load(self, item, index: int) -> tuple[str, np.ndarray]:
+        """The input's name and its RGB uint8 pixels at their own size."""
         if isinstance(item, np.ndarray):
             source = f"array[{index}]"
             if item.ndim != 3 or item.shape[-1] != 3:
                 raise ImageReadError(source, "bad_shape", f"expected [H, W, 3], got {item.shape}")
             if item.dtype != np.uint8:
                 raise ImageReadError(source, "bad_dtype", f"expected uint8 pixels, got {item.dtype}")
-            return source, resize_rgb(item, self.image_size)
+            return source, item
         source = os.fspath(item)
-        return source, read_image(source, max_pixels=DEFAULT_MAX_PIXELS, size=self.image_size)
+        return source, read_image(source, max_pixels=DEFAULT_MAX_PIXELS)
 
-    def score(self, inputs: Sequence, batch_size: int = 32, with_embeddings: bool = False) -> list[ScoreRecord]:
-        """One record per input, in order; an unreadable input gives a record with `error` set, never an exception."""
+    def aligner(self, faces: str = "largest", detector: str = DEFAULT_DETECTOR):
+        """The `FaceAligner` used by ``score(..., align=True)``, made once per (detector, faces) and kept."""
+        from crfiqa_tf.align.aligner import FaceAligner
+
+        cache = self.__dict__.setdefault("_aligners", {})
+        if (detector, faces) not in cache:
+            cache[detector, faces] = FaceAligner(detector, policy=faces, size=self.image_size)
+        return cache[detector, faces]
+
+    def _faces(self, source: str, image: np.ndarray, aligner) -> list[tuple[ScoreRecord, np.ndarray]]:
+        if aligner is None:
+            warning = size_warning(image.shape, self.image_size)
+            return [(ScoreRecord(source, warning=warning), resize_rgb(image, self.image_size))]
+        return [
+            (
+                ScoreRecord(
+                    source,
+                    face_index=index,
+                    detection_score=face.detection.score,
+                    box=face.detection.box,
+                    landmarks=face.detection.landmarks,
+                ),
+                face.crop,
+            )
+            for index, face in enumerate(aligner.align(image))
+        ]
+
+    def score(
+        self,
+        inputs: Sequence,
+        batch_size: int = 32,
+        with_embeddings: bool = False,
+        align: bool = False,
+        faces: str = "largest",
+        detector: str = DEFAULT_DETECTOR,
+    ) -> list[ScoreRecord]:
+        """Records in input order: one per input, or with `align` one per face found (``faces="largest"`` or
+        ``"all"``) by `detector` (`crfiqa_tf.align.detection.DETECTORS`). An unreadable input, or one with no face,
+        gives a record with `error` set, never an exception."""
+        aligner = self.aligner(faces, detector) if align else None
         records: list[ScoreRecord] = []
-        pending: list[tuple[int, np.ndarray]] = []
+        pending: list[tuple[ScoreRecord, np.ndarray]] = []
 
         def flush():
             if not pending:
                 return
             outputs = self.predict(np.stack([image for _, image in pending]))
             quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32).reshape(-1)
+            # Where the calibration is known the score is recomputed from the raw quality: it may override the one
+            # built into the model, and a full-int8 model's own score output is quantized in steps of 100/255.
             scores = outputs.get(sig.OUTPUT_QUALITY_SCORE)
-            if scores is None and self.calibration is not None:
+            if self.calibration is not None:
                 scores = apply_calibration(quality, self.calibration)
-            for row, (position, _) in enumerate(pending):
-                record = records[position]
+            for row, (record, _) in enumerate(pending):
                 record.quality = float(quality[row])
                 record.quality_score = None if scores is None else float(np.asarray(scores).reshape(-1)[row])
                 if with_embeddings:
@@ -88,9 +152,13 @@ class Scorer(abc.ABC):
             except ImageReadError as error:
                 records.append(ScoreRecord(error.source, error=f"{error.cause}: {error.detail}"))
                 continue
-            records.append(ScoreRecord(source))
-            pending.append((len(records) - 1, image))
-            if len(pending) >= batch_size:
-                flush()
+            found = self._faces(source, image, aligner)
+            if not found:
+                records.append(ScoreRecord(source, error="no_face: no face detected"))
+            for record, crop in found:
+                records.append(record)
+                pending.append((record, crop))
+                if len(pending) >= batch_size:
+                    flush()
         flush()
         return records

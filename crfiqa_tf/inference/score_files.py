@@ -1,45 +1,54 @@
-"""`crfiqa-tf score`: images or folders → one CSV row per face (or per input), with any `Scorer`
-(`crfiqa_tf.model_io.load_scorer` picks one by the model path) and optional MTCNN alignment of raw photos."""
+"""`crfiqa-tf score`: images or folders (local or remote) → one CSV row per face, or per input without `align`,
+from any `Scorer` (`crfiqa_tf.load_scorer` picks one by the model path).
+
+Rows have the same columns whatever the options: with ``--align`` the face's index, detection score, box and five
+landmarks are filled; without it `warning` says when an input was not the model's size and was stretched.
+"""
 
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable
 
 from tqdm import tqdm
 
-from crfiqa_tf.image_io import ImageReadError, read_image
-from crfiqa_tf.inference.base import Scorer
+from crfiqa_tf.align.detection import DEFAULT_DETECTOR
+from crfiqa_tf.image_io import list_images
+from crfiqa_tf.inference.base import Scorer, ScoreRecord
 
-COLUMNS = ("path", "face_index", "quality", "quality_score", "detection_score", "error")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
+COLUMNS = (
+    "path",
+    "face_index",
+    "quality",
+    "quality_score",
+    "detection_score",
+    *BOX_COLUMNS,
+    "landmarks",
+    "warning",
+    "error",
+)
 
 
-def expand_inputs(inputs: Iterable[str]) -> list[str]:
-    """Files as given; folders walked (sorted) for files with an image suffix."""
-    paths = []
-    for item in inputs:
-        if os.path.isdir(item):
-            for folder, _, files in sorted(os.walk(item)):
-                paths += [os.path.join(folder, f) for f in sorted(files) if f.lower().endswith(IMAGE_SUFFIXES)]
-        else:
-            paths.append(item)
-    return paths
+def record_row(record: ScoreRecord) -> dict:
+    """A CSV row: numbers as text, absent values empty; landmarks as ten space-separated numbers ``x y`` in
+    template order (image-left eye, image-right eye, nose tip, image-left mouth corner, image-right mouth corner)."""
 
+    def number(value, digits):
+        return "" if value is None else f"{value:.{digits}f}"
 
-def _row(path, face_index="", record=None, detection="", error=""):
-    quality = "" if record is None or record.quality is None else f"{record.quality:.6f}"
-    score = "" if record is None or record.quality_score is None else f"{record.quality_score:.2f}"
-    error = error or (record.error if record is not None and record.error else "")
-    return {
-        "path": path,
-        "face_index": face_index,
-        "quality": quality,
-        "quality_score": score,
-        "detection_score": detection,
-        "error": error,
+    row = {
+        "path": record.source,
+        "face_index": "" if record.error else (record.face_index or 0),
+        "quality": number(record.quality, 6),
+        "quality_score": number(record.quality_score, 2),
+        "detection_score": number(record.detection_score, 4),
+        "landmarks": "" if record.landmarks is None else " ".join(f"{v:.1f}" for v in record.landmarks.reshape(-1)),
+        "warning": record.warning or "",
+        "error": record.error or "",
     }
+    row.update({name: number(None if record.box is None else record.box[i], 1) for i, name in enumerate(BOX_COLUMNS)})
+    return row
 
 
 def score_files(
@@ -48,30 +57,16 @@ def score_files(
     align: bool = False,
     batch_size: int = 32,
     policy: str = "largest",
+    detector: str = DEFAULT_DETECTOR,
     progress: bool = True,
 ) -> list[dict]:
-    paths = expand_inputs(inputs)
-    if not align:
-        rows = []
-        for start in tqdm(range(0, len(paths), batch_size), desc="scoring", unit="batch", disable=not progress):
-            for record in scorer.score(paths[start : start + batch_size], batch_size):
-                rows.append(_row(record.source, 0 if record.error is None else "", record))
-        return rows
-    from crfiqa_tf.align.detector import FaceAligner
-
-    aligner = FaceAligner(policy=policy)
+    paths = list_images(inputs)
     rows = []
-    for path in tqdm(paths, desc="aligning and scoring", unit="img", disable=not progress):
-        try:
-            faces = aligner.align(read_image(path))
-        except ImageReadError as error:
-            rows.append(_row(path, error=f"{error.cause}: {error.detail}"))
-            continue
-        if not faces:
-            rows.append(_row(path, error="no_face: no face detected"))
-            continue
-        records = scorer.score([face.crop for face in faces], batch_size)
-        rows += [_row(path, i, r, f"{f.detection_score:.4f}") for i, (f, r) in enumerate(zip(faces, records))]
+    description = "aligning and scoring" if align else "scoring"
+    for start in tqdm(range(0, len(paths), batch_size), desc=description, unit="batch", disable=not progress):
+        chunk = paths[start : start + batch_size]
+        records = scorer.score(chunk, batch_size, align=align, faces=policy, detector=detector)
+        rows += [record_row(record) for record in records]
     return rows
 
 

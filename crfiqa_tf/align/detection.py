@@ -1,0 +1,40 @@
+"""What every face detector returns, and the registry of detectors `--detector` chooses from.
+
+A `Detection` carries the box and the five points the insightface template is defined on (image-left eye,
+image-right eye, nose tip, image-left mouth corner, image-right mouth corner), all in source pixels, whatever the
+detector computes internally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DETECTORS = ("blazeface", "mtcnn")
+FACE_POLICIES = ("largest", "all")  # which faces of a photo are kept
+DEFAULT_DETECTOR = "blazeface"  # chosen on benchmarks/detectors.py's figures (docs/BENCHMARKS.md)
+
+
+@dataclass
+class Detection:
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in source pixels
+    score: float
+    landmarks: np.ndarray  # [5, 2] x, y in source pixels, in the template's order
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
+
+
+def make_detector(name: str = DEFAULT_DETECTOR, min_confidence: float | None = None):
+    """A detector object with ``detect(image) -> list[Detection]`` (best score first)."""
+    if name == "blazeface":
+        from crfiqa_tf.align.blazeface import BlazeFaceDetector
+
+        return BlazeFaceDetector() if min_confidence is None else BlazeFaceDetector(min_confidence=min_confidence)
+    if name == "mtcnn":
+        from crfiqa_tf.align.mtcnn_detector import MTCNNDetector
+
+        return MTCNNDetector() if min_confidence is None else MTCNNDetector(min_confidence=min_confidence)
+    raise ValueError(f"unknown face detector {name!r}; choose from {', '.join(DETECTORS)}")

@@ -1,0 +1,49 @@
+"""`crfiqa-tf calibrate` fits the 0–100 mapping on a reference set; `score --calibration` applies it."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from crfiqa_tf.cli import main
+from crfiqa_tf.data.samples import synthetic_images
+from crfiqa_tf.evaluation.calibration import apply_calibration
+
+
+def test_calibrate_then_score_with_it(exported, tmp_path, capsys):
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    for i, image in enumerate(synthetic_images(40, 32, seed=51)):
+        Image.fromarray(image).save(reference / f"{i:02d}.png")
+    out = tmp_path / "calibration.json"
+    assert main(["calibrate", "--model", exported["saved"], "--images", str(reference), "--out", str(out)]) == 0
+    calibration = json.loads(out.read_text())
+    assert calibration["reference_size"] == 40 and str(reference) in calibration["reference"]
+    thresholds = calibration["rejection_thresholds"]
+    assert [t["reject_fraction"] for t in thresholds] == [0.05, 0.10, 0.20]
+    assert thresholds[0]["quality"] <= thresholds[1]["quality"] <= thresholds[2]["quality"]
+    assert thresholds[0]["quality_score"] == pytest.approx(5.0, abs=1.0)  # the 5th percentile maps to ~5
+    printed = capsys.readouterr().out
+    assert "20% of this set" in printed
+
+    scores = tmp_path / "scores.csv"
+    argv = ["score", str(reference), "--model", exported["files"]["crfiqa_int8.tflite"]["path"]]
+    assert main([*argv, "--calibration", str(out), "--out", str(scores)]) == 0
+    rows = list(csv.DictReader(open(scores)))
+    quality = np.array([float(r["quality"]) for r in rows])
+    score = np.array([float(r["quality_score"]) for r in rows])
+    np.testing.assert_allclose(score, apply_calibration(quality, calibration), atol=0.006)  # CSV keeps 2 decimals
+    order = np.argsort(quality)
+    assert np.all(np.diff(score[order]) >= 0) and 0 <= score.min() and score.max() <= 100
+
+
+def test_calibrate_names_a_bad_reference_or_calibration(exported, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SystemExit, match=f"calibrate: {empty}: no image files"):
+        main(["calibrate", "--model", exported["saved"], "--images", str(empty), "--out", str(tmp_path / "c.json")])
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(SystemExit, match="bad.json: not a calibration file"):
+        main(["score", str(empty), "--model", exported["saved"], "--calibration", str(tmp_path / "bad.json")])
