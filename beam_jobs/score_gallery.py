@@ -11,7 +11,8 @@ cache (beam_jobs/model_cache.py). Stages: ReadPaths → MatchFiles → Reshuffle
 scores, not the one that listed the files) → ReadAndDecode (dead letters: path, error class, message) → [Align] →
 RunInference (beam_jobs/model_handler.py) → Format → Write. Failures go to ``PREFIX-failures-*.jsonl``. Counters
 ``read``, ``scored``, ``failed_decode``, ``failed_align``, ``failed_inference`` are printed at the end, and a local
-run checks ``read = scored + failed``. Re-running with the same prefix replaces the outputs.
+run checks ``read + extra_faces = scored + failed`` (``extra_faces``: faces past a photo's first with ``--faces
+all``). Re-running with the same prefix replaces the outputs.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
 from crfiqa_tf_apps.beam_jobs.model_handler import WARNING, CRFIQAModelHandler
 
 NAMESPACE = "crfiqa"
-COUNTERS = ("read", "scored", "failed_decode", "failed_align", "failed_inference")
+# read = photos in; extra_faces = faces past the first of a photo (--faces all), each then scored or failed on its
+# own; so read + extra_faces = scored + failed, always.
+COUNTERS = ("read", "extra_faces", "scored", "failed_decode", "failed_align", "failed_inference")
 # The same for every model kind; + ALIGN_COLUMNS with --align, + embedding on request.
 COLUMNS = ("path", "quality", "quality_score", "model", "warning")
 ALIGN_COLUMNS = ("face_index", "detection_score", *BOX_COLUMNS, "landmarks")
@@ -115,6 +118,7 @@ class Align(beam.DoFn):
     def __init__(self, size: int, detector: str, faces: str):
         self.size, self.detector_name, self.faces = size, detector, faces
         self.failed = Metrics.counter(NAMESPACE, "failed_align")
+        self.extra_faces = Metrics.counter(NAMESPACE, "extra_faces")
 
     def setup(self):
         from crfiqa_tf.align.aligner import FaceAligner
@@ -130,6 +134,7 @@ class Align(beam.DoFn):
                 FAILED, {"path": key["path"], "stage": "align", "error": "no_face", "message": "no face detected"}
             )
             return
+        self.extra_faces.inc(len(faces) - 1)
         for index, face in enumerate(faces):
             detection = face.detection
             box = dict(zip(BOX_COLUMNS, (float(v) for v in detection.box)))
@@ -310,7 +315,7 @@ def counters(result) -> dict[str, int]:
 
 
 def run(argv: Sequence[str] | None = None, test_pipeline=None) -> dict[str, int]:
-    """Runs the job; returns the counters (and, locally, checks read = scored + failed)."""
+    """Runs the job; returns the counters (and, locally, checks read + extra_faces = scored + failed)."""
     args, beam_args = parse_args(argv)
     check_inputs(args)
     clear_previous_outputs(args.output)
@@ -330,14 +335,18 @@ def run(argv: Sequence[str] | None = None, test_pipeline=None) -> dict[str, int]
     result.wait_until_finish()
     values = counters(result)
     failed = values["failed_decode"] + values["failed_align"] + values["failed_inference"]
+    extra = f" (+{values['extra_faces']} more faces)" if values["extra_faces"] else ""
     print(
-        f"read {values['read']}, scored {values['scored']}, failed {failed} "
+        f"read {values['read']}{extra}, scored {values['scored']}, failed {failed} "
         f"(decode {values['failed_decode']}, align {values['failed_align']}, "
         f"inference {values['failed_inference']})",
         flush=True,
     )
-    if local and values["read"] != values["scored"] + failed:
-        raise RuntimeError(f"accounting broken: read {values['read']} != scored {values['scored']} + failed {failed}")
+    if local and values["read"] + values["extra_faces"] != values["scored"] + failed:
+        raise RuntimeError(
+            f"accounting broken: read {values['read']} + extra faces {values['extra_faces']} != scored "
+            f"{values['scored']} + failed {failed}"
+        )
     return values
 
 

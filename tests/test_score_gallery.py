@@ -100,7 +100,8 @@ def test_mixed_folder_every_file_accounted_parquet_schema_and_rerun(exported, tm
     assert counters["scored"] == layout["good"] + len(layout["converted"])
     assert counters["failed_decode"] == len(layout["bad"])
     table = pq.read_table(sorted((tmp_path / "out").glob("scores-*.parquet"))[0])
-    assert table.schema.names == ["path", "quality", "quality_score", "model", "embedding"]
+    assert table.schema.names == ["path", "quality", "quality_score", "model", "warning", "embedding"]
+    assert set(table.column("warning").to_pylist()) == {None}  # every image is the model's 32×32
     _, info = localize(describe_model(exported["saved"]), str(tmp_path / "cache"))
     assert set(table.column("model").to_pylist()) == {model_label(info)}
     assert model_label(info).startswith("1 (saved_model, sha256:")
@@ -155,3 +156,32 @@ def test_several_globs_and_an_explicit_calibration_reach_every_row(exported, tmp
     assert len(rows) == 4
     for row in rows:
         assert row["quality_score"] == pytest.approx(100.0 / (1.0 + np.exp(-row["quality"])), rel=1e-5)
+
+
+def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_flagged(exported, tmp_path):
+    import csv
+
+    from crfiqa_tf.data.sample_photos import photo
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("group_of_six", "astronaut", "cat"):
+        Image.fromarray(photo(name)).save(folder / f"{name}.png")
+    base = ["--input-glob", f"{folder}/*.png", "--model", exported["saved"], "--image-size", "32"]
+    counters = run([*base, "--align", "--faces", "all", "--output", str(tmp_path / "a" / "s"), "--format", "csv"])
+    assert (counters["read"], counters["extra_faces"], counters["scored"], counters["failed_align"]) == (3, 5, 7, 1)
+    rows = [r for f in (tmp_path / "a").glob("s-0*.csv") for r in csv.DictReader(open(f))]
+    assert len(rows) == 7 and list(rows[0])[:5] == ["path", "quality", "quality_score", "model", "warning"]
+    faces = {}
+    for row in rows:
+        faces.setdefault(row["path"].rsplit("/", 1)[1], []).append(int(row["face_index"]))
+        box = [float(row[c]) for c in ("box_x0", "box_y0", "box_x1", "box_y1")]
+        points = np.array(row["landmarks"].split(), float).reshape(5, 2)
+        assert ((points >= box[:2]) & (points <= box[2:])).all() and 0.5 <= float(row["detection_score"]) <= 1
+        assert row["warning"] == ""
+    assert {k: sorted(v) for k, v in faces.items()} == {"group_of_six.png": list(range(6)), "astronaut.png": [0]}
+
+    run([*base, "--output", str(tmp_path / "b" / "s"), "--format", "jsonl"])  # no --align: photos are stretched
+    rows = [json.loads(line) for f in (tmp_path / "b").glob("s-0*.jsonl") for line in f.read_text().splitlines()]
+    assert len(rows) == 3 and "face_index" not in rows[0]
+    assert all(r["warning"].startswith("input is ") and "not the model's 32x32" in r["warning"] for r in rows)
