@@ -120,13 +120,14 @@ def detectors_table() -> str:
     """The detector comparison, from benchmarks/results/detectors.json."""
     with open(os.path.join(ROOT, "benchmarks", "results", "detectors.json"), encoding="utf-8") as handle:
         result = json.load(handle)
+    faceless = sum(v.endswith("/0") for v in result["rows"][0]["per_photo"].values())
     lines = [
         DETECTORS_START,
         "",
         f"`python -m benchmarks.detectors`, {result['machine']}, {result['date']}: the sample photos of "
         f"`crfiqa_tf/data/sample_photos.py` ({len(result['photos'])} photos, "
         f"{result['rows'][0]['faces_expected']} faces, "
-        f"{sum(v.endswith('/0') for v in result['rows'][0]['per_photo'].values())} photos without any), scikit-image's LFW subset (100 faces, "
+        f"{faceless} photos without any), scikit-image's LFW subset (100 faces, "
         "100 non-faces; 25×25 grey, upscaled 4×) and the landmark error on insightface's own aligned portrait against "
         "the template, as a fraction of the inter-ocular distance.",
         "",
