@@ -10,6 +10,7 @@ from PIL import Image
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.samples import synthetic_images
 from crfiqa_tf.evaluation.calibration import apply_calibration
+from crfiqa_tf.model_io import load_scorer
 
 
 def test_calibrate_then_score_with_it(exported, tmp_path, capsys):
@@ -23,8 +24,12 @@ def test_calibrate_then_score_with_it(exported, tmp_path, capsys):
     assert calibration["reference_size"] == 40 and str(reference) in calibration["reference"]
     thresholds = calibration["rejection_thresholds"]
     assert [t["reject_fraction"] for t in thresholds] == [0.05, 0.10, 0.20]
-    assert thresholds[0]["quality"] <= thresholds[1]["quality"] <= thresholds[2]["quality"]
-    assert thresholds[0]["quality_score"] == pytest.approx(5.0, abs=1.0)  # the 5th percentile maps to ~5
+    # known answer: the reference set's own qualities, scored here, and their quantiles
+    own = [r.quality for r in load_scorer(exported["saved"]).score(sorted(str(p) for p in reference.iterdir()))]
+    for threshold, fraction in zip(thresholds, (0.05, 0.10, 0.20)):
+        assert threshold["quality"] == pytest.approx(float(np.quantile(own, fraction)), abs=1e-5)
+        assert threshold["quality_score"] == pytest.approx(float(apply_calibration(threshold["quality"], calibration)))
+    assert calibration["centre"] == pytest.approx(float(np.median(own)), abs=1e-5)
     printed = capsys.readouterr().out
     assert "20% of this set" in printed
 

@@ -120,3 +120,56 @@ def test_invalid_model_arguments():
         tiny_model(cr_mode="nope")
     with pytest.raises(ValueError, match="backbone_clip_norm"):
         tiny_model(backbone_clip_norm=-1.0)
+
+
+def _one_step(weight_decay, weights, images, labels, strategy=None):
+    strategy = strategy or tf.distribute.OneDeviceStrategy("/cpu:0")
+    with strategy.scope():
+        model = tiny_model(sync=True, weight_decay=weight_decay)
+        model.set_weights(weights)
+        model.compile(optimizer=keras.optimizers.SGD(0.5, momentum=0.9))
+    model.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(len(labels)), epochs=1, verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_coupled_weight_decay_known_answer(replicas, two_cpu_strategy):
+    """torch.optim.SGD(lr, momentum, weight_decay=wd) on its first step: p ← p − lr·(g + wd·p) (the momentum buffer
+    starts as that gradient). So the same step with and without decay differs by exactly −lr·wd·p for every
+    trainable weight — on one device and, unchanged, on two replicas (no division by the replica count). wd = 0.1
+    makes the difference 5 % of each weight, far above float32 noise."""
+    keras.utils.set_random_seed(4)
+    reference = tiny_model(sync=True)
+    images, labels = _batch(8)
+    reference(images)
+    weights = reference.get_weights()
+    strategy = two_cpu_strategy if replicas == 2 else None
+    plain = _one_step(0.0, weights, images, labels, strategy)
+    decayed = _one_step(0.1, weights, images, labels, strategy)
+    trainable = {id(v) for v in plain.trainable_variables}
+    checked = 0
+    for start, a, b in zip(weights, plain.weights, decayed.weights):
+        if id(a) not in trainable:
+            continue
+        expected = -0.5 * 0.1 * start
+        np.testing.assert_allclose(
+            b.numpy() - a.numpy(), expected, atol=2e-5 * max(1.0, float(np.abs(a.numpy()).max())), err_msg=a.path
+        )
+        checked += 1
+    assert checked == len(plain.trainable_variables)
+
+
+def test_paper_cr_mode_at_model_level_trains_on_ccs_over_nnccs_plus_one():
+    """A model built with cr_mode="paper" reports (and regresses onto) CCS / (NNCCS + 1 + ε), computed here from its
+    own margin head outputs."""
+    keras.utils.set_random_seed(6)
+    images, labels = _batch(8)
+    for mode in ("paper", "code"):
+        model = tiny_model(cr_mode=mode)
+        model.compile(optimizer=keras.optimizers.SGD(0.0))  # lr 0: the metrics see the starting weights
+        logs = model.test_on_batch(images, labels, return_dict=True)
+        head = model.margin_head(model.backbone(images), labels)
+        ccs, nnccs = head["ccs"].numpy(), head["nnccs"].numpy()
+        expected = ccs / (nnccs + 1 + 1e-9) if mode == "paper" else ccs / nnccs
+        assert logs["mean_cr"] == pytest.approx(float(np.mean(expected)), rel=1e-4), mode
+        assert model.get_config()["cr_mode"] == mode

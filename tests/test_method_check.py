@@ -28,3 +28,59 @@ def test_held_out_cr_singleton_is_nan_and_one_identity_is_refused():
     assert np.isnan(cr[2]) and not np.isnan(cr[:2]).any()
     with pytest.raises(ValueError, match="at least 2 identities"):
         held_out_certainty_ratio(np.eye(2), np.array([5, 5]))
+
+
+@pytest.fixture(scope="module")
+def held_out_set(tmp_path_factory):
+    import json
+
+    from crfiqa_tf.data.synthetic import make_synthetic_dataset
+
+    folder = tmp_path_factory.mktemp("method_check")
+    make_synthetic_dataset(str(folder), identities=4, per_identity=2, seed=0, shards=1, val_identities=6, val_pairs=60)
+    meta = json.loads((folder / "verification_meta.json").read_text())["images"]
+    return str(folder), np.array([m["degradation"] for m in meta]), np.array([m["identity"] for m in meta])
+
+
+class _AnswerModel:
+    """Stands in for a trained model: the method check's model calls are replaced by outputs with a known ranking,
+    so the check's own arithmetic (signs, pairing of images and severities) is what is tested."""
+
+    cr_mode = "code"
+
+    def __init__(self, quality_of_held_out, identities):
+        self.quality_of_held_out, self.identities = quality_of_held_out, identities
+        self.fresh_quality = None
+
+    def outputs(self, model, images):
+        if len(images) == len(self.quality_of_held_out):  # the held-out identities, in the .bin's order
+            return np.eye(len(set(self.identities)))[np.unique(self.identities, return_inverse=True)[1]], (
+                self.quality_of_held_out
+            )
+        self.fresh_quality = np.linspace(0.1, 1.0, len(images))  # fresh training-identity images
+        return np.ones((len(images), 3)), self.fresh_quality
+
+    def margin_head(self, embeddings, labels):
+        return {"ccs": self.fresh_quality, "nnccs": np.full(len(labels), 0.5)}  # CR rises with the quality
+
+
+@pytest.mark.parametrize("answer", ["perfect", "reversed", "random"])
+def test_method_check_known_answers(held_out_set, answer, monkeypatch):
+    from crfiqa_tf.evaluation import method_check as module
+
+    folder, degradation, identities = held_out_set
+    quality = {
+        "perfect": -degradation,
+        "reversed": degradation,
+        "random": np.random.default_rng(0).permutation(len(degradation)).astype(float),
+    }[answer]
+    model = _AnswerModel(quality, identities)
+    monkeypatch.setattr(module, "model_outputs", model.outputs)
+    result = module.method_check(model, folder, samples_per_identity=2)
+    rho = result["spearman_quality_vs_neg_degradation"]
+    if answer == "random":
+        assert abs(rho) < 0.25
+    else:
+        assert rho == pytest.approx(1.0 if answer == "perfect" else -1.0, abs=0.02)  # ties among severities 0
+    assert result["spearman_quality_vs_cr"] == pytest.approx(1.0)
+    assert result["held_out_images"] == len(degradation) and result["fresh_training_identity_images"] == 8

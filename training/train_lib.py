@@ -84,7 +84,23 @@ class VerificationSets:
 
 
 def train(config: ExperimentConfig, resume: bool = False) -> dict:
-    """Trains as `config` says; returns a summary (steps, final logs, verification, paths)."""
+    """Trains as `config` says; returns a summary (steps, final logs, verification, paths).
+
+    The process-wide switches a run turns on (the mixed-precision policy, op determinism) are put back as they
+    were when it returns or fails, so that code running after it in the same process is unaffected."""
+    from tensorflow.python.framework import config as tf_framework_config  # the only switch-off TF 2.21 has
+
+    policy = keras.mixed_precision.global_policy()
+    determinism = tf_framework_config.is_op_determinism_enabled()
+    try:
+        return _train(config, resume)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+        if not determinism:
+            tf_framework_config.disable_op_determinism()
+
+
+def _train(config: ExperimentConfig, resume: bool) -> dict:
     train, data = config.train, config.data
     if not data.train_dir:
         raise ValueError("data.train_dir: required for training")

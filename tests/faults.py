@@ -1,0 +1,222 @@
+"""Fault injection: does the suite fail when the feature breaks? Run by hand and before a release, not in CI.
+
+    .venv/bin/python tests/faults.py [--only NAME ...] [--json faults.json]
+
+Each fault is a one-line change to one file, applied in a temporary copy of the tree (tracked and untracked,
+not ignored files), with the copy first on PYTHONPATH (the application folders linked under ``crfiqa_tf_apps/``,
+as they install) so that the copy's code, not the editable install, is what the tests import. The tests that own
+the feature then run against the copy; the fault counts as caught when they fail. The script prints a table and
+exits non-zero if any fault went uncaught or a patch no longer applies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APPS = ("training", "serving", "beam_jobs", "demo")
+
+# name, file, the exact text replaced (must occur once), its replacement, the tests that must catch it
+FAULTS = [
+    (
+        "weight decay x2",
+        "crfiqa_tf/models/crfiqa_model.py",
+        "coefficient = self.weight_decay * loss_scale / replicas",
+        "coefficient = 2 * self.weight_decay * loss_scale / replicas",
+        ["tests/test_crfiqa_model.py", "-k", "known_answer"],
+    ),
+    (
+        "weight decay not divided among replicas",
+        "crfiqa_tf/models/crfiqa_model.py",
+        "coefficient = self.weight_decay * loss_scale / replicas",
+        "coefficient = self.weight_decay * loss_scale",
+        ["tests/test_crfiqa_model.py", "-k", "known_answer"],
+    ),
+    (
+        "CR target: the code mode computes the paper's ccs/(nnccs+1+eps)",
+        "crfiqa_tf/losses.py",
+        "        return ccs / nnccs\n",
+        "        return ccs / (nnccs + (1.0 + eps))\n",
+        ["tests/test_losses.py", "tests/test_crfiqa_model.py", "-k", "modes or parts or paper_cr"],
+    ),
+    (
+        "NNCCS as the mean of the negatives instead of the max",
+        "crfiqa_tf/models/margin_head.py",
+        '"nnccs": tf.stop_gradient(tf.reduce_max(negatives, axis=1)),',
+        '"nnccs": tf.stop_gradient(tf.reduce_mean(tf.where(one_hot, 0.0, cos), axis=1)),',
+        ["tests/test_margin_head.py"],
+    ),
+    (
+        "preprocessing without the -0.5",
+        "crfiqa_tf/preprocess.py",
+        "    x = x - np.float32(0.5)\n",
+        "    x = x - np.float32(0.0)\n",
+        ["tests/test_preprocess.py"],
+    ),
+    (
+        "RGB and BGR swapped",
+        "crfiqa_tf/preprocess.py",
+        '    if order == "BGR":\n        x = x[..., ::-1]',
+        '    if order == "RGB":\n        x = x[..., ::-1]',
+        ["tests/test_preprocess.py"],
+    ),
+    (
+        "int8 output scale ignored",
+        "crfiqa_tf/inference/litert.py",
+        "    return (value.astype(np.float32) - zero_point) * scale",
+        "    return value.astype(np.float32) - zero_point",
+        ["tests/test_export.py", "-k", "dequantization"],
+    ),
+    (
+        "calibration centre shifted",
+        "crfiqa_tf/evaluation/calibration.py",
+        'z = (np.asarray(quality, np.float64) - calibration["centre"]) / calibration["scale"]',
+        'z = (np.asarray(quality, np.float64) - calibration["centre"] - 0.05) / calibration["scale"]',
+        ["tests/test_evaluation_misc.py", "-k", "calibration"],
+    ),
+    (
+        "EDC splits ties of equal quality",
+        "crfiqa_tf/evaluation/edc.py",
+        "group_ends = np.flatnonzero(np.diff(quality_sorted)) + 1",
+        "group_ends = np.arange(1, total)",
+        ["tests/test_edc.py"],
+    ),
+    (
+        "TAR@FAR threshold off by one",
+        "crfiqa_tf/evaluation/verification.py",
+        "threshold = impostor[allowed] if allowed < len(impostor) else -np.inf",
+        "threshold = impostor[allowed - 1] if allowed < len(impostor) else -np.inf",
+        ["tests/test_verification.py"],
+    ),
+    (
+        "Beam drops the decode dead letters",
+        "beam_jobs/score_gallery.py",
+        "images, failures = decoded.ok, [decoded[FAILED]]",
+        "images, failures = decoded.ok, []",
+        ["tests/test_score_gallery.py", "-k", "mixed_folder"],
+    ),
+    (
+        "resume skips one batch",
+        "training/train_lib.py",
+        "        skip_steps=step,",
+        "        skip_steps=step + 1 if step else 0,",
+        ["tests/test_train_lib.py", "-k", "sigkill"],
+    ),
+    (
+        "the restricted unpickler allows a global",
+        "crfiqa_tf/data/bin_sets.py",
+        '    ("_codecs", "encode"),\n',
+        '    ("_codecs", "encode"),\n    ("posix", "system"),\n',
+        ["tests/test_bin_sets.py"],
+    ),
+    (
+        "alignment points: the two eyes swapped",
+        "crfiqa_tf/align/blazeface.py",
+        "source[list(LEFT_EYE_CONTOUR)].mean(0),\n" + " " * 16 + "source[list(RIGHT_EYE_CONTOUR)].mean(0),",
+        "source[list(RIGHT_EYE_CONTOUR)].mean(0),\n" + " " * 16 + "source[list(LEFT_EYE_CONTOUR)].mean(0),",
+        ["tests/test_align.py"],
+    ),
+    (
+        "unaligned inputs stretched without a warning",
+        "crfiqa_tf/inference/base.py",
+        "    if (height, width) == (size, size):\n        return None",
+        "    if True:\n        return None",
+        ["tests/test_score_files.py"],
+    ),
+    (
+        "score --calibration ignored",
+        "crfiqa_tf/model_io.py",
+        "        scorer.calibration = (",
+        "        _ignored = (",
+        ["tests/test_calibrate_command.py", "-k", "calibrate_then_score"],
+    ),
+]
+
+
+def copy_tree(target: str) -> None:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = os.path.join(ROOT, name)
+        if os.path.isfile(source):
+            os.makedirs(os.path.dirname(os.path.join(target, name)), exist_ok=True)
+            shutil.copy2(source, os.path.join(target, name))
+    os.makedirs(os.path.join(target, "crfiqa_tf_apps"))
+    for app in APPS:
+        os.symlink(os.path.join("..", app), os.path.join(target, "crfiqa_tf_apps", app))
+
+
+def inject(tree: str, file: str, old: str, new: str) -> None:
+    path = os.path.join(tree, file)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if text.count(old) != 1:
+        raise SystemExit(f"fault no longer applies: {file} holds the text {text.count(old)} times, not once: {old!r}")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text.replace(old, new))
+
+
+def run_fault(fault, timeout: int) -> dict:
+    name, file, old, new, tests = fault
+    with tempfile.TemporaryDirectory(prefix="crfiqa-fault-") as tree:
+        copy_tree(tree)
+        inject(tree, file, old, new)
+        env = {**os.environ, "PYTHONPATH": tree + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        start = time.time()
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+                cwd=tree,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+            outcome = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-300:]
+            caught = result.returncode == 1  # tests failed (2-5: collection/usage errors, not a catch)
+        except subprocess.TimeoutExpired:
+            outcome, caught = f"timed out after {timeout} s", False
+    return {
+        "fault": name,
+        "file": file,
+        "tests": " ".join(tests),
+        "caught": caught,
+        "outcome": outcome,
+        "seconds": round(time.time() - start, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", help="run only faults whose name contains one of these words")
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per fault")
+    args = parser.parse_args()
+    faults = [f for f in FAULTS if not args.only or any(word in f[0] for word in args.only)]
+    results = []
+    for fault in faults:
+        results.append(run_fault(fault, args.timeout))
+        row = results[-1]
+        print(f"{'CAUGHT' if row['caught'] else 'MISSED'}  {row['fault']:<62} {row['tests']:<60} {row['outcome']}")
+        sys.stdout.flush()
+    missed = [r["fault"] for r in results if not r["caught"]]
+    print(f"\n{len(results) - len(missed)} of {len(results)} faults caught" + (f"; missed: {missed}" if missed else ""))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

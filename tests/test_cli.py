@@ -1,0 +1,129 @@
+"""Every `crfiqa-tf` command and the flags the README documents, driven through `crfiqa_tf.cli.main` on tiny
+inputs (those exercised elsewhere: score and calibrate in test_export / test_calibrate_command, prepare and export
+from a run in test_training_remote, tf-config in test_train_lib, evaluate --bin in test_evaluation_misc, demo in
+test_demo)."""
+
+import csv
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from crfiqa_tf.cli import main
+from crfiqa_tf.data.samples import synthetic_images
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
+
+
+def test_synth_writes_shards_and_verification_pairs(tmp_path, capsys):
+    out = tmp_path / "synth"
+    argv = ["synth", "--out", str(out), "--identities", "4", "--per-identity", "3", "--val-pairs", "10"]
+    assert main([*argv, "--shards", "2", "--seed", "3"]) == 0
+    info = json.loads((out / "dataset_info.json").read_text())
+    assert info["num_images"] == 12 and info["num_classes"] == 4 and info["synthetic"]["seed"] == 3
+    assert len(list(out.glob("train-*-of-*.tfrecord"))) == 2 and (out / "verification.bin").exists()
+    assert "12 synthetic images of 4 identities" in capsys.readouterr().out
+
+
+@pytest.mark.slow(reason="two short training runs in this process, one compiled by XLA (~40 s)")
+@pytest.mark.parametrize("precision, xla", [("mixed_bfloat16", "false"), ("none", "true")])
+def test_train_command_with_mixed_precision_or_xla(precision, xla, tmp_path):
+    data, run_dir = tmp_path / "data", tmp_path / "run"
+    main(["synth", "--out", str(data), "--identities", "4", "--per-identity", "4", "--val-pairs", "10"])
+    overrides = [
+        f"data.train_dir={data}",
+        f"train.run_dir={run_dir}",
+        "model.image_size=32",
+        "model.embedding_dim=16",
+        "data.per_replica_batch=8",
+        "train.strategy=one_device",
+        "train.lr_decay_epochs=[]",
+        "train.log_every=1",
+        "train.verify_every=0",
+        "train.max_steps=3",
+        f"train.mixed_precision={precision}",
+        f"train.xla={xla}",
+    ]
+    assert main(["train", "--config", CONFIG, *[a for o in overrides for a in ("--set", o)]]) == 0
+    rows = list(csv.DictReader(open(run_dir / "log.csv")))
+    assert [r["step"] for r in rows] == ["1", "2", "3"]
+    assert all(np.isfinite(float(r["loss"])) for r in rows)
+    model = keras.saving.load_model(run_dir / "model.keras")
+    expected = "mixed_bfloat16" if precision == "mixed_bfloat16" else "float32"
+    assert model.backbone.dtype_policy.name == expected  # the policy the run actually trained with
+    assert model.margin_head.dtype_policy.name == "float32"  # the margin arithmetic stays in float32
+    assert keras.mixed_precision.global_policy().name == "float32"  # and the process got its policy back
+
+
+def test_convert_torch_command_for_iresnet34(tmp_path, capsys):
+    from benchmarks.torch_reference import IResNet as TorchIResNet
+
+    torch.manual_seed(0)
+    torch.save(TorchIResNet(34).eval().state_dict(), tmp_path / "r34.pth")
+    out = tmp_path / "converted"
+    assert main(["convert-torch", str(tmp_path / "r34.pth"), "--arch", "iresnet34", "--out", str(out)]) == 0
+    assert (out / "inference.keras").exists() and "next: crfiqa-tf export" in capsys.readouterr().out
+
+
+def test_export_formats_quantize_and_version_flags(exported, tmp_path):
+    out = tmp_path / "export"
+    argv = ["export", "--model", str(exported["tmp"] / "model.keras"), "--out", str(out), "--formats", "tflite"]
+    assert main([*argv, "--quantize", "fp32,dynamic", "--version", "3", "--name", "faces"]) == 0
+    assert (out / "saved_model" / "faces" / "3" / "saved_model.pb").exists()
+    assert sorted(os.listdir(out / "tflite")) == [
+        "faces_dynamic.tflite",
+        "faces_dynamic.tflite.json",
+        "faces_fp32.tflite",
+        "faces_fp32.tflite.json",
+    ]
+    assert not (out / "onnx").exists()
+    with pytest.raises(SystemExit, match=r"unknown \['int4'\]"):
+        main([*argv, "--quantize", "int4"])
+
+
+def test_client_command_against_the_grpc_test_double(exported, tmp_path, capsys):
+    from serving_doubles import start_grpc_test_double
+
+    paths = []
+    for i, image in enumerate(exported["images"][:2]):
+        Image.fromarray(image).save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    server, target = start_grpc_test_double(exported["saved"], "crfiqa")
+    try:
+        assert main(["client", *paths, str(tmp_path / "bad.png"), "--target", target, "--timeout", "30"]) == 0
+    finally:
+        server.stop(0)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "path,quality,quality_score,error" and len(lines) == 4
+    assert all(line.split(",")[1] for line in lines[1:3]) and lines[3].split(",")[1] == ""
+
+
+def test_score_gallery_passes_its_flags_through(exported, tmp_path, capsys):
+    for i, image in enumerate(exported["images"][:3]):
+        Image.fromarray(image).save(tmp_path / f"{i}.png")
+    output = tmp_path / "out" / "scores"
+    argv = ["score-gallery", "--input-glob", f"{tmp_path}/*.png", "--model", exported["saved"], "--output", str(output)]
+    assert main([*argv, "--format", "jsonl", "--image-size", "32"]) == 0
+    rows = [json.loads(line) for f in (tmp_path / "out").glob("scores-0*.jsonl") for line in open(f)]
+    assert len(rows) == 3 and "read 3, scored 3, failed 0" in capsys.readouterr().out
+
+
+def test_evaluate_on_a_pairs_csv_with_another_recognition_model(exported, tmp_path, capsys):
+    images = synthetic_images(40, 32, seed=9)
+    lines = ["path_a,path_b,issame"]
+    for i in range(20):
+        for j in (2 * i, 2 * i + 1):
+            Image.fromarray(images[j]).save(tmp_path / f"{j}.png")
+        lines.append(f"{2 * i}.png,{2 * i + 1}.png,{int(i % 2 == 0)}")
+    (tmp_path / "pairs.csv").write_text("\n".join(lines) + "\n")
+    model = str(exported["tmp"] / "model.keras")
+    argv = ["evaluate", "--model", model, "--pairs", str(tmp_path / "pairs.csv"), "--images", str(tmp_path)]
+    assert main([*argv, "--fr-model", model, "--fmr", "0.1", "0.2", "--out", str(tmp_path / "ev")]) == 0
+    printed = capsys.readouterr().out
+    assert "verification accuracy (10-fold)" in printed and (tmp_path / "ev" / "pauc.md").exists()
