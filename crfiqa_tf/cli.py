@@ -209,6 +209,32 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _distill(args: argparse.Namespace) -> int:
+    from crfiqa_tf_apps.training.distill_lib import DistillSettings, distill
+
+    settings = DistillSettings(
+        teacher=args.teacher,
+        out=args.out,
+        steps=args.steps,
+        images=args.images,
+        tfrecords=args.tfrecords,
+        student=args.student,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        checkpoint_every=args.checkpoint_every,
+    )
+    try:
+        summary = distill(settings, resume=args.resume)
+    except (ValueError, OSError) as error:
+        raise SystemExit(f"crfiqa-tf distill: {error}") from None
+    print(
+        f"{summary['student']} ({summary['parameters']:,} parameters) distilled from {args.teacher} in "
+        f"{summary['steps']} steps; {summary['skipped_images']} unreadable images skipped; "
+        f"model: {summary['inference_model']}"
+    )
+    return 0
+
+
 def _score_gallery(args: argparse.Namespace, extra: list[str]) -> int:
     from crfiqa_tf_apps.beam_jobs.score_gallery import run
 
@@ -328,6 +354,22 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--batch-size", type=int, default=32)
     calibrate.add_argument("--out", required=True, help="calibration JSON to write")
     calibrate.set_defaults(handler=_calibrate)
+
+    distill = commands.add_parser(
+        "distill", help="train a small student (MobileFaceNet) to reproduce a teacher on unlabeled aligned faces"
+    )
+    distill.add_argument("--teacher", required=True, help="any model path that score accepts")
+    distill.add_argument("--student", default="mobilefacenet", help="student architecture (mobilefacenet)")
+    faces = distill.add_mutually_exclusive_group(required=True)
+    faces.add_argument("--images", help="folder of aligned face images (no labels needed)")
+    faces.add_argument("--tfrecords", help="TFRecord shards: a data folder or a glob")
+    distill.add_argument("--steps", type=int, required=True)
+    distill.add_argument("--batch-size", type=int, default=64)
+    distill.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate, cosine-decayed to 0")
+    distill.add_argument("--checkpoint-every", type=int, default=500)
+    distill.add_argument("--out", required=True, help="output folder (inference.keras, log.csv, checkpoints/)")
+    distill.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    distill.set_defaults(handler=_distill)
 
     gallery = commands.add_parser(
         "score-gallery", add_help=False, help="Apache Beam job over a whole gallery (flags: beam_jobs/score_gallery.py)"

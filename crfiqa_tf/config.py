@@ -24,8 +24,12 @@ class ConfigError(ValueError):
     """A configuration that cannot be used, with the offending key in the message."""
 
 
+BACKBONES = ("iresnet", "mobilefacenet")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
+    backbone: str = "iresnet"  # or "mobilefacenet" (depth and use_se then do not apply)
     depth: int = 50
     embedding_dim: int = 512
     use_se: bool = False
@@ -39,6 +43,7 @@ class ModelConfig:
     synchronized_bn: bool = True
 
     def validate(self) -> None:
+        _check(self.backbone in BACKBONES, "model.backbone", f"must be one of {BACKBONES}, got {self.backbone!r}")
         _check(self.depth in (18, 34, 50, 100), "model.depth", f"must be 18, 34, 50 or 100, got {self.depth}")
         _check(self.embedding_dim > 0, "model.embedding_dim", f"must be positive, got {self.embedding_dim}")
         _check(0.0 <= self.dropout < 1.0, "model.dropout", f"must be in [0, 1), got {self.dropout}")

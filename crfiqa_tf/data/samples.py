@@ -78,7 +78,8 @@ def _decoded(encoded, source: str, count: int, size: int, kind: str) -> ImageSam
     return ImageSample(np.stack(images), source, kind, skipped)
 
 
-def _shard_records(source: str):
+def shard_records(source: str):
+    """``(name, encoded image)`` of every record of a shard folder or glob, one shard after another in turn."""
     import tensorflow as tf
 
     from crfiqa_tf.data import schema
@@ -106,7 +107,7 @@ def sample_images(source: str, count: int, size: int, seed: int = 0, kind: str |
         raise ValueError(f"unknown image source kind {kind!r}; choose from {', '.join(SOURCE_KINDS[:3])}")
     rng = np.random.default_rng(seed)
     if kind == "tfrecords":
-        return _decoded(_shard_records(source), source, count, size, kind)
+        return _decoded(shard_records(source), source, count, size, kind)
     if kind == "bin":
         from crfiqa_tf.data.bin_sets import load_bin_raw
 

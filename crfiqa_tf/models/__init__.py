@@ -7,7 +7,16 @@ from crfiqa_tf.models.backbone import IResNet
 from crfiqa_tf.models.crfiqa_model import CRFIQAModel
 from crfiqa_tf.models.factory import build_crfiqa_model
 from crfiqa_tf.models.margin_head import ArcFaceMarginHead
+from crfiqa_tf.models.mobilefacenet import MobileFaceNet
 from crfiqa_tf.models.preprocessing_layer import FacePreprocessing
 from crfiqa_tf.models.quality_head import CRQualityHead
 
-__all__ = ["ArcFaceMarginHead", "CRFIQAModel", "CRQualityHead", "FacePreprocessing", "IResNet", "build_crfiqa_model"]
+__all__ = [
+    "ArcFaceMarginHead",
+    "CRFIQAModel",
+    "CRQualityHead",
+    "FacePreprocessing",
+    "IResNet",
+    "MobileFaceNet",
+    "build_crfiqa_model",
+]
