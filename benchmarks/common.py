@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import time
 
 from crfiqa_tf.environment import describe_machine
 
@@ -38,3 +39,44 @@ def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def exported_r50(work: str, steps: int) -> dict:
+    """A trained iResNet-50 at 112 px exported as SavedModel, int8 TFLite and ONNX (reused when `work` has them)."""
+    from crfiqa_tf_apps.serving.export_lib import export
+
+    report_path = os.path.join(work, "export", "export_report.json")
+    if not os.path.exists(report_path):
+        keras_path, data = train_r50(work, steps)
+        export(keras_path, os.path.join(work, "export"), quantize=("int8",), representative=data)
+    with open(report_path, encoding="utf-8") as handle:
+        exported = json.load(handle)
+    return {
+        "saved_model": exported["saved_model"],
+        **{os.path.basename(f["path"]): f["path"] for f in exported["files"]},
+    }
+
+
+def train_r50(tmp: str, steps: int) -> tuple[str, str]:
+    """A trained iResNet-50 at 112 px (``model.keras``) and its training shards."""
+    import keras
+
+    from crfiqa_tf.config import ModelConfig
+    from crfiqa_tf.data.pipeline import make_dataset
+    from crfiqa_tf.data.synthetic import make_synthetic_dataset
+    from crfiqa_tf.models import build_crfiqa_model
+
+    data = os.path.join(tmp, "train")
+    make_synthetic_dataset(data, identities=40, per_identity=12, seed=0, shards=2, val_pairs=4)
+    keras.utils.set_random_seed(0)
+    config = ModelConfig(depth=50, image_size=112, dropout=0.0, cr_mode="paper", synchronized_bn=False)
+    model = build_crfiqa_model(config, 40, backbone_clip_norm=5.0, weight_decay=5e-4)
+    model.compile(optimizer=keras.optimizers.SGD(0.02, momentum=0.9))
+    dataset = make_dataset(data, 16, training=True, image_size=112, shuffle_buffer=512, seed=0)
+    start = time.perf_counter()
+    history = model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0).history
+    seconds = time.perf_counter() - start
+    print(f"trained iResNet-50 for {steps} steps in {seconds:.0f} s, loss {history['loss'][-1]:.2f}", flush=True)
+    path = os.path.join(tmp, "model.keras")
+    model.save(path)
+    return path, data
