@@ -20,11 +20,13 @@ BENCHMARKS = [
     "prelu_int8",
     "beam_scoring",
     "detectors",
+    "edge",
 ]
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
 COST_START, COST_END = "<!-- BEAM_COST -->", "<!-- /BEAM_COST -->"
 DETECTORS_START, DETECTORS_END = "<!-- DETECTORS -->", "<!-- /DETECTORS -->"
+EDGE_START, EDGE_END = "<!-- EDGE -->", "<!-- /EDGE -->"
 
 
 def _value(row: dict) -> str:
@@ -150,6 +152,44 @@ def detectors_table() -> str:
     return "\n".join(lines + ["", DETECTORS_END])
 
 
+def edge_table() -> str:
+    """The edge comparison, from benchmarks/results/edge.json."""
+    with open(os.path.join(ROOT, "benchmarks", "results", "edge.json"), encoding="utf-8") as handle:
+        result = json.load(handle)
+    lines = [
+        EDGE_START,
+        "",
+        f"`python -m benchmarks.edge`, {result['machine']}, {result['date']}: the student distilled for "
+        f"{result['distill_steps']} steps on {result['distill_faces']} unlabeled synthetic faces from the iResNet-50 "
+        "teacher (int8) of `beam_scoring`; both int8 TFLite on LiteRT with XNNPACK; median of 50 single-face calls.",
+        "",
+        "| model | int8 file (MB) | ms per face, 1 thread | ms per face, 2 threads |",
+        "|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        lines.append(
+            f"| {row['what']} | {row['size_mb']:.2f} | {row['ms_per_face_1_thread']:.2f} | "
+            f"{row['ms_per_face_2_thread']:.2f} |"
+        )
+    detect = result["detect_align_ms_per_frame_1_thread"]
+    pauc = result["pauc_0.2_fmr_1e-3"]
+    lines += [
+        "",
+        f"- Student speed-up at one thread: {result['ratio_speed_student_vs_teacher_1_thread']:.1f}×.",
+        "- BlazeFace + Face Mesh + alignment per frame at one thread: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in detect.items())
+        + f"; the whole frame → score path per face: {result['frame_to_score_ms_per_face_1_thread']:.0f} ms.",
+        f"- Spearman of the student's quality with the teacher's: "
+        f"{result['spearman_student_vs_teacher_synthetic_held_out']:.3f} on 512 held-out synthetic faces, "
+        f"{result['spearman_student_vs_teacher_real_faces']:.3f} on the {result['real_faces']} faces of the sample "
+        "photos.",
+        f"- EDC pAUC at 20 % rejected (FMR 1e-3, the teacher's embeddings as the recognition system; lower is "
+        f"better): teacher {pauc['teacher']:.4f}, student {pauc['student']:.4f}.",
+        "- Goals: " + "; ".join(f"{goal}: {'met' if met else 'missed'}" for goal, met in result["goals"].items()) + ".",
+    ]
+    return "\n".join(lines + ["", EDGE_END])
+
+
 def _replace_block(text: str, start: str, end: str, block: str) -> str:
     if start not in text:
         raise SystemExit(f"docs/BENCHMARKS.md has no {start} marker")
@@ -165,6 +205,7 @@ def rewrite_doc() -> None:
     text = _replace_block(text, START, END, table())
     text = _replace_block(text, COST_START, COST_END, beam_cost_table())
     text = _replace_block(text, DETECTORS_START, DETECTORS_END, detectors_table())
+    text = _replace_block(text, EDGE_START, EDGE_END, edge_table())
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 
