@@ -7,6 +7,7 @@ that `crfiqa-tf --help` is instant and a command pulls in only what it needs.
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from collections.abc import Sequence
 
@@ -128,15 +129,17 @@ def _client(args: argparse.Namespace) -> int:
     from crfiqa_tf_apps.serving.client import CRFIQAClient
 
     client = CRFIQAClient(args.target, model_name=args.name, transport=args.transport, timeout=args.timeout)
-    print("path,quality,quality_score,error")
+    rows = csv.writer(sys.stdout, lineterminator="\n")
+    rows.writerow(["path", "quality", "quality_score", "error"])
     for path in args.images:
         try:
             outputs = client.predict_bytes([read_bytes(path)])
         except (ImageReadError, ValueError) as error:
-            print(f"{path},,,{str(error).replace(',', ';')}")
+            rows.writerow([path, "", "", " ".join(str(error).split())])  # a server's message spans lines
             continue
         score = outputs.get("quality_score")
-        print(f"{path},{float(outputs['quality'][0]):.6f},{'' if score is None else f'{float(score[0]):.2f}'},")
+        score_text = "" if score is None else f"{float(score[0]):.2f}"
+        rows.writerow([path, f"{float(outputs['quality'][0]):.6f}", score_text, ""])
     return 0
 
 

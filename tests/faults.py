@@ -185,6 +185,8 @@ def run_fault(fault, timeout: int) -> dict:
             )
             outcome = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-300:]
             caught = result.returncode == 1  # tests failed (2-5: collection/usage errors, not a catch)
+            failed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+            outcome = f"{failed[0]} failed" if failed else outcome
         except subprocess.TimeoutExpired:
             outcome, caught = f"timed out after {timeout} s", False
     return {
@@ -208,7 +210,7 @@ def main() -> int:
     for fault in faults:
         results.append(run_fault(fault, args.timeout))
         row = results[-1]
-        print(f"{'CAUGHT' if row['caught'] else 'MISSED'}  {row['fault']:<62} {row['tests']:<60} {row['outcome']}")
+        print(f"{'CAUGHT' if row['caught'] else 'MISSED'}  {row['fault']:<62} {row['outcome']}")
         sys.stdout.flush()
     missed = [r["fault"] for r in results if not r["caught"]]
     print(f"\n{len(results) - len(missed)} of {len(results)} faults caught" + (f"; missed: {missed}" if missed else ""))

@@ -206,6 +206,10 @@ def _train(config: ExperimentConfig, resume: bool) -> dict:
         "num_classes": num_classes,
         "images_per_second": (step - first_step) * global_batch / max(elapsed, 1e-9),
         "corrupt_records_skipped": counter.count,
+        # what the step computed in (the dtype policy is not stored in model.keras: a reload takes the global one)
+        "compute_dtype": model.backbone.compute_dtype,
+        "margin_head_dtype": model.margin_head.compute_dtype,
+        "xla": bool(train.xla),
         "history": logger.history,
         "verification": verification_log,
         "run_dir": run_dir,
