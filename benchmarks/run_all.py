@@ -118,31 +118,42 @@ def beam_cost_table() -> str:
     return "\n".join(lines + ["", COST_END])
 
 
+def _result(name: str) -> dict:
+    with open(os.path.join(ROOT, "benchmarks", "results", f"{name}.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _markdown_table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
 def detectors_table() -> str:
     """The detector comparison, from benchmarks/results/detectors.json."""
-    with open(os.path.join(ROOT, "benchmarks", "results", "detectors.json"), encoding="utf-8") as handle:
-        result = json.load(handle)
+    result = _result("detectors")
     faceless = sum(v.endswith("/0") for v in result["rows"][0]["per_photo"].values())
-    lines = [
-        DETECTORS_START,
-        "",
+    intro = (
         f"`python -m benchmarks.detectors`, {result['machine']}, {result['date']}: the sample photos of "
-        f"`crfiqa_tf/data/sample_photos.py` ({len(result['photos'])} photos, "
-        f"{result['rows'][0]['faces_expected']} faces, "
-        f"{faceless} photos without any), scikit-image's LFW subset (100 faces, "
-        "100 non-faces; 25×25 grey, upscaled 4×) and the landmark error on insightface's own aligned portrait against "
-        "the template, as a fraction of the inter-ocular distance.",
-        "",
-        "| detector | missed faces | false faces | LFW faces found | LFW non-faces flagged | landmark error (IOD) "
-        "| ms per photo |",
-        "|---|---|---|---|---|---|---|",
+        f"`crfiqa_tf/data/sample_photos.py` ({len(result['photos'])} photos, {result['rows'][0]['faces_expected']} "
+        f"faces, {faceless} photos without any), scikit-image's LFW subset (100 faces, 100 non-faces; 25×25 grey, "
+        "upscaled 4×) and the landmark error on insightface's own aligned portrait against the template, as a "
+        "fraction of the inter-ocular distance."
+    )
+    header = ["detector", "missed faces", "false faces", "LFW faces found", "LFW non-faces flagged"]
+    header += ["landmark error (IOD)", "ms per photo"]
+    table = [
+        [
+            r["what"],
+            f"{r['missed']} of {r['faces_expected']}",
+            r["false_faces"],
+            f"{r['lfw_faces_found']}/100",
+            f"{r['lfw_non_faces_flagged']}/100",
+            f"{r['landmark_error_iod']:.3f}",
+            f"{r['ms_per_photo']:.0f}",
+        ]
+        for r in result["rows"]
     ]
-    for row in result["rows"]:
-        lines.append(
-            f"| {row['what']} | {row['missed']} of {row['faces_expected']} | {row['false_faces']} | "
-            f"{row['lfw_faces_found']}/100 | {row['lfw_non_faces_flagged']}/100 | {row['landmark_error_iod']:.3f} | "
-            f"{row['ms_per_photo']:.0f} |"
-        )
+    lines = [DETECTORS_START, "", intro, "", *_markdown_table(header, table)]
     ratio = next(v for k, v in result.items() if k.startswith("ratio_ms_"))
     lines += [
         "",
@@ -154,23 +165,18 @@ def detectors_table() -> str:
 
 def edge_table() -> str:
     """The edge comparison, from benchmarks/results/edge.json."""
-    with open(os.path.join(ROOT, "benchmarks", "results", "edge.json"), encoding="utf-8") as handle:
-        result = json.load(handle)
-    lines = [
-        EDGE_START,
-        "",
+    result = _result("edge")
+    intro = (
         f"`python -m benchmarks.edge`, {result['machine']}, {result['date']}: the student distilled for "
         f"{result['distill_steps']} steps on {result['distill_faces']} unlabeled synthetic faces from the iResNet-50 "
-        "teacher (int8) of `beam_scoring`; both int8 TFLite on LiteRT with XNNPACK; median of 50 single-face calls.",
-        "",
-        "| model | int8 file (MB) | ms per face, 1 thread | ms per face, 2 threads |",
-        "|---|---|---|---|",
+        "teacher (int8) of `beam_scoring`; both int8 TFLite on LiteRT with XNNPACK; median of 50 single-face calls."
+    )
+    header = ["model", "int8 file (MB)", "ms per face, 1 thread", "ms per face, 2 threads"]
+    table = [
+        [r["what"], f"{r['size_mb']:.2f}", f"{r['ms_per_face_1_thread']:.2f}", f"{r['ms_per_face_2_thread']:.2f}"]
+        for r in result["rows"]
     ]
-    for row in result["rows"]:
-        lines.append(
-            f"| {row['what']} | {row['size_mb']:.2f} | {row['ms_per_face_1_thread']:.2f} | "
-            f"{row['ms_per_face_2_thread']:.2f} |"
-        )
+    lines = [EDGE_START, "", intro, "", *_markdown_table(header, table)]
     detect = result["detect_align_ms_per_frame_1_thread"]
     pauc = result["pauc_0.2_fmr_1e-3"]
     lines += [

@@ -23,121 +23,73 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APPS = ("training", "serving", "beam_jobs", "demo")
 
-# name, file, the exact text replaced (must occur once), its replacement, the tests that must catch it
-FAULTS = [
-    (
-        "weight decay x2",
-        "crfiqa_tf/models/crfiqa_model.py",
-        "coefficient = self.weight_decay * loss_scale / replicas",
-        "coefficient = 2 * self.weight_decay * loss_scale / replicas",
-        ["tests/test_crfiqa_model.py", "-k", "known_answer"],
-    ),
-    (
-        "weight decay not divided among replicas",
-        "crfiqa_tf/models/crfiqa_model.py",
-        "coefficient = self.weight_decay * loss_scale / replicas",
-        "coefficient = self.weight_decay * loss_scale",
-        ["tests/test_crfiqa_model.py", "-k", "known_answer"],
-    ),
-    (
-        "CR target: the code mode computes the paper's ccs/(nnccs+1+eps)",
-        "crfiqa_tf/losses.py",
-        "        return ccs / nnccs\n",
-        "        return ccs / (nnccs + (1.0 + eps))\n",
-        ["tests/test_losses.py", "tests/test_crfiqa_model.py", "-k", "modes or parts or paper_cr"],
-    ),
-    (
-        "NNCCS as the mean of the negatives instead of the max",
-        "crfiqa_tf/models/margin_head.py",
-        '"nnccs": tf.stop_gradient(tf.reduce_max(negatives, axis=1)),',
-        '"nnccs": tf.stop_gradient(tf.reduce_mean(tf.where(one_hot, 0.0, cos), axis=1)),',
-        ["tests/test_margin_head.py"],
-    ),
-    (
-        "preprocessing without the -0.5",
-        "crfiqa_tf/preprocess.py",
-        "    x = x - np.float32(0.5)\n",
-        "    x = x - np.float32(0.0)\n",
-        ["tests/test_preprocess.py"],
-    ),
-    (
-        "RGB and BGR swapped",
-        "crfiqa_tf/preprocess.py",
-        '    if order == "BGR":\n        x = x[..., ::-1]',
-        '    if order == "RGB":\n        x = x[..., ::-1]',
-        ["tests/test_preprocess.py"],
-    ),
-    (
-        "int8 output scale ignored",
-        "crfiqa_tf/inference/litert.py",
-        "    return (value.astype(np.float32) - zero_point) * scale",
-        "    return value.astype(np.float32) - zero_point",
-        ["tests/test_export.py", "-k", "dequantization"],
-    ),
-    (
-        "calibration centre shifted",
-        "crfiqa_tf/evaluation/calibration.py",
-        'z = (np.asarray(quality, np.float64) - calibration["centre"]) / calibration["scale"]',
-        'z = (np.asarray(quality, np.float64) - calibration["centre"] - 0.05) / calibration["scale"]',
-        ["tests/test_evaluation_misc.py", "-k", "calibration"],
-    ),
-    (
-        "EDC splits ties of equal quality",
-        "crfiqa_tf/evaluation/edc.py",
-        "group_ends = np.flatnonzero(np.diff(quality_sorted)) + 1",
-        "group_ends = np.arange(1, total)",
-        ["tests/test_edc.py"],
-    ),
-    (
-        "TAR@FAR threshold off by one",
-        "crfiqa_tf/evaluation/verification.py",
-        "threshold = impostor[allowed] if allowed < len(impostor) else -np.inf",
-        "threshold = impostor[allowed - 1] if allowed < len(impostor) else -np.inf",
-        ["tests/test_verification.py"],
-    ),
-    (
-        "Beam drops the decode dead letters",
-        "beam_jobs/score_gallery.py",
-        "images, failures = decoded.ok, [decoded[FAILED]]",
-        "images, failures = decoded.ok, []",
-        ["tests/test_score_gallery.py", "-k", "mixed_folder"],
-    ),
-    (
-        "resume skips one batch",
-        "training/train_lib.py",
-        "        skip_steps=step,",
-        "        skip_steps=step + 1 if step else 0,",
-        ["tests/test_train_lib.py", "-k", "sigkill"],
-    ),
-    (
-        "the restricted unpickler allows a global",
-        "crfiqa_tf/data/bin_sets.py",
-        '    ("_codecs", "encode"),\n',
-        '    ("_codecs", "encode"),\n    ("posix", "system"),\n',
-        ["tests/test_bin_sets.py"],
-    ),
-    (
-        "alignment points: the two eyes swapped",
-        "crfiqa_tf/align/blazeface.py",
-        "source[list(LEFT_EYE_CONTOUR)].mean(0),\n" + " " * 16 + "source[list(RIGHT_EYE_CONTOUR)].mean(0),",
-        "source[list(RIGHT_EYE_CONTOUR)].mean(0),\n" + " " * 16 + "source[list(LEFT_EYE_CONTOUR)].mean(0),",
-        ["tests/test_align.py"],
-    ),
-    (
-        "unaligned inputs stretched without a warning",
-        "crfiqa_tf/inference/base.py",
-        "    if (height, width) == (size, size):\n        return None",
-        "    if True:\n        return None",
-        ["tests/test_score_files.py"],
-    ),
-    (
-        "score --calibration ignored",
-        "crfiqa_tf/model_io.py",
-        "        scorer.calibration = (",
-        "        _ignored = (",
-        ["tests/test_calibrate_command.py", "-k", "calibrate_then_score"],
-    ),
-]
+# Each fault: its name, the file, the exact text replaced (it must occur once), its replacement, and the tests
+# that own the feature (pytest arguments). Kept as one table line per fault: NAME | FILE | TESTS, then OLD and NEW.
+FAULT_TABLE = r"""
+weight decay x2 | crfiqa_tf/models/crfiqa_model.py | tests/test_crfiqa_model.py -k known_answer
+  - coefficient = self.weight_decay * loss_scale / replicas
+  + coefficient = 2 * self.weight_decay * loss_scale / replicas
+weight decay not divided among replicas | crfiqa_tf/models/crfiqa_model.py | tests/test_crfiqa_model.py -k known_answer
+  - coefficient = self.weight_decay * loss_scale / replicas
+  + coefficient = self.weight_decay * loss_scale
+CR target: code mode computes the paper's ratio | crfiqa_tf/losses.py | tests/test_losses.py -k modes or parts
+  -         return ccs / nnccs\n
+  +         return ccs / (nnccs + (1.0 + eps))\n
+NNCCS as the mean of the negatives instead of the max | crfiqa_tf/models/margin_head.py | tests/test_margin_head.py
+  - "nnccs": tf.stop_gradient(tf.reduce_max(negatives, axis=1)),
+  + "nnccs": tf.stop_gradient(tf.reduce_mean(tf.where(one_hot, 0.0, cos), axis=1)),
+preprocessing without the -0.5 | crfiqa_tf/preprocess.py | tests/test_preprocess.py
+  -     x = x - np.float32(0.5)\n
+  +     x = x - np.float32(0.0)\n
+RGB and BGR swapped | crfiqa_tf/preprocess.py | tests/test_preprocess.py
+  -     if order == "BGR":\n        x = x[..., ::-1]
+  +     if order == "RGB":\n        x = x[..., ::-1]
+int8 output scale ignored | crfiqa_tf/inference/litert.py | tests/test_export.py -k dequantization
+  -     return (value.astype(np.float32) - zero_point) * scale
+  +     return value.astype(np.float32) - zero_point
+calibration centre shifted | crfiqa_tf/evaluation/calibration.py | tests/test_evaluation_misc.py -k calibration
+  - z = (np.asarray(quality, np.float64) - calibration["centre"]) / calibration["scale"]
+  + z = (np.asarray(quality, np.float64) - calibration["centre"] - 0.05) / calibration["scale"]
+EDC splits ties of equal quality | crfiqa_tf/evaluation/edc.py | tests/test_edc.py
+  - group_ends = np.flatnonzero(np.diff(quality_sorted)) + 1
+  + group_ends = np.arange(1, total)
+TAR@FAR threshold off by one | crfiqa_tf/evaluation/verification.py | tests/test_verification.py
+  - threshold = impostor[allowed] if allowed < len(impostor) else -np.inf
+  + threshold = impostor[allowed - 1] if allowed < len(impostor) else -np.inf
+Beam drops the decode dead letters | beam_jobs/score_gallery.py | tests/test_score_gallery.py -k mixed_folder
+  - images, failures = decoded.ok, [decoded[FAILED]]
+  + images, failures = decoded.ok, []
+resume skips one batch | training/train_lib.py | tests/test_train_lib.py -k sigkill
+  -         skip_steps=step,
+  +         skip_steps=step + 1 if step else 0,
+the restricted unpickler allows a global | crfiqa_tf/data/bin_sets.py | tests/test_bin_sets.py
+  -     ("_codecs", "encode"),\n
+  +     ("_codecs", "encode"),\n    ("posix", "system"),\n
+alignment points: the two eyes swapped | crfiqa_tf/align/blazeface.py | tests/test_align.py
+  - source[list(LEFT_EYE_CONTOUR)].mean(0),\n                source[list(RIGHT_EYE_CONTOUR)].mean(0),
+  + source[list(RIGHT_EYE_CONTOUR)].mean(0),\n                source[list(LEFT_EYE_CONTOUR)].mean(0),
+unaligned inputs stretched without a warning | crfiqa_tf/inference/base.py | tests/test_score_files.py
+  -     if (height, width) == (size, size):\n        return None
+  +     if True:\n        return None
+score --calibration ignored | crfiqa_tf/model_io.py | tests/test_calibrate_command.py -k calibrate_then_score
+  -         scorer.calibration = (
+  +         _ignored = (
+"""
+
+
+def parse_faults(table: str) -> list[tuple[str, str, str, str, list[str]]]:
+    """(name, file, old, new, pytest arguments) from `FAULT_TABLE` (escapes such as \\n decoded in OLD and NEW)."""
+    rows = [line for line in table.strip().splitlines() if line.strip()]
+    faults = []
+    for head, old, new in zip(rows[0::3], rows[1::3], rows[2::3]):
+        name, file, tests = (part.strip() for part in head.split(" | "))
+        texts = [line.strip()[2:].encode().decode("unicode_escape") for line in (old, new)]
+        files, _, keyword = tests.partition(" -k ")
+        faults.append((name, file, texts[0], texts[1], files.split() + (["-k", keyword] if keyword else [])))
+    return faults
+
+
+FAULTS = parse_faults(FAULT_TABLE)
 
 
 def copy_tree(target: str) -> None:
