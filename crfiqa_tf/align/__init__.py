@@ -1,1 +1,2 @@
-"""Face detection (MTCNN) and 5-point similarity alignment to the 112×112 ArcFace template."""
+"""Face detection (BlazeFace + Face Mesh on LiteRT by default, MTCNN as an alternative) and the 5-point similarity
+alignment onto the 112×112 ArcFace template."""
