@@ -95,8 +95,10 @@ def walk_files(path: str) -> list[str]:
     if not is_remote(path):
         return sorted(os.path.join(folder, name) for folder, _, names in os.walk(path) for name in names)
     found = []
-    for folder, _, names in _gfile(path).walk(path):
-        found += [join(folder, name) for name in names]
+    walk = _gfile(path).walk(path)  # a generator: its errors surface while iterating, so translate there too
+    with _translated(path):
+        for folder, _, names in walk:
+            found += [join(folder, name) for name in names]
     return sorted(found)
 
 

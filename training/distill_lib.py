@@ -17,6 +17,7 @@ The output folder is laid out like a training run: ``distill_config.json`` (the 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -143,10 +144,7 @@ def distill(settings: DistillSettings, resume: bool = False, progress: bool = Tr
     backbone = MobileFaceNet(dim, input_shape=(size, size, 3))
     head = CRQualityHead()
     head(backbone(np.zeros((1, size, size, 3), np.float32)))
-    # The regression starts at the teacher's mean quality (on a first batch) rather than at 0: the CR scale sits
-    # far from 0 (the teacher's outputs are often 2-5), which a freshly initialised head would spend steps reaching.
-    first_quality = np.asarray(teacher.predict(next(stream.batches(0)))[sig.OUTPUT_QUALITY], np.float32)
-    head.dense.bias.assign([float(np.mean(first_quality))])
+
     schedule = keras.optimizers.schedules.CosineDecay(settings.lr, settings.steps)
     optimizer = keras.optimizers.Adam(schedule)
     variables = backbone.trainable_variables + head.trainable_variables
@@ -177,8 +175,15 @@ def distill(settings: DistillSettings, resume: bool = False, progress: bool = Tr
         return loss, embedding_loss, quality_loss
 
     start = int(step.numpy())
-    bar = tqdm(total=settings.steps, initial=start, desc="distilling", unit="step", disable=not progress)
     batches = stream.batches(start)
+    if start == 0:
+        # The regression starts at the teacher's mean quality on the first batch rather than at 0: the CR scale sits
+        # far from 0 (the teacher's outputs are often 2-5), which a fresh head would spend steps reaching. That batch
+        # is then the first training batch (read once, its unreadable images counted once).
+        first = next(batches)
+        head.dense.bias.assign([float(np.mean(np.asarray(teacher.predict(first)[sig.OUTPUT_QUALITY])))])
+        batches = itertools.chain([first], batches)
+    bar = tqdm(total=settings.steps, initial=start, desc="distilling", unit="step", disable=not progress)
     for current in range(start + 1, settings.steps + 1):
         faces = next(batches)
         flip = np.random.default_rng([settings.seed, 1, current]).random(len(faces)) < 0.5  # fixed by the step

@@ -55,7 +55,7 @@ def save_calibration(calibration: dict, path: str) -> None:
 def rejection_thresholds(reference_quality, fractions=(0.05, 0.10, 0.20)) -> list[dict]:
     """For each fraction, the raw quality below which that fraction of the reference set lies (rejecting below it
     rejects that share of images like the reference ones), with the quality_score it maps to, once fitted."""
-    quality = np.sort(np.asarray(reference_quality, np.float64).reshape(-1))
+    quality = np.asarray(reference_quality, np.float64).reshape(-1)
     return [{"reject_fraction": f, "quality": float(np.quantile(quality, f))} for f in fractions]
 
 
