@@ -1,11 +1,13 @@
-"""Edge: a MobileFaceNet student distilled from an iResNet-50 CR-FIQA teacher, both int8 TFLite on LiteRT/XNNPACK.
+"""Edge: a MobileFaceNet-edge student distilled from an iResNet-50 CR-FIQA teacher, both int8 TFLite on LiteRT/XNNPACK.
 
     python -m benchmarks.edge [--work-dir DIR] [--distill-steps 400] [--faces 2000]
 
 The teacher is the trained iResNet-50 of benchmarks/beam_scoring.py (synthetic identities, 112 px; reused from
 ``--work-dir``), run as its int8 TFLite file, which is also the student's teacher in `crfiqa-tf distill` on
-``--faces`` unlabeled synthetic faces. Measured in one process: file sizes; latency per face at one thread (a phone
-core) and two, median of 50 single-face calls; BlazeFace + Face Mesh detection and 5-point alignment per frame at
+``--faces`` unlabeled synthetic faces. The paper's MobileFaceNet (full width, PReLU) is exported int8 untrained, for
+its latency only (int8 latency does not depend on the weights' values). Measured in one process: file sizes; latency
+per face at one thread (a phone core) and two, the median of 5 medians of 10 single-face calls, the models taking
+turns; BlazeFace + Face Mesh detection and 5-point alignment per frame at
 one thread on the sample photos; the whole frame → score path per face at one thread; the Spearman of the student's
 quality against the teacher's on held-out synthetic faces (fresh identities) and on the faces of the real sample
 photos; the EDC pAUC (FMR 1e-3, the teacher's embeddings as the recognition system) of both qualities on held-out
@@ -40,22 +42,47 @@ def _median_ms(call, repeats: int = 50, warmup: int = 5) -> float:
     return 1000 * statistics.median(times)
 
 
-def _student(work: str, teacher: str, faces: str, steps: int) -> str:
-    """The distilled student exported as int8 TFLite (reused when `work` has it)."""
-    from crfiqa_tf_apps.serving.export_lib import export
-    from crfiqa_tf_apps.training.distill_lib import DistillSettings, distill
+STUDENT = "mobilefacenet-edge"
 
-    out = os.path.join(work, "edge_student")
-    if not os.path.exists(os.path.join(out, "summary.json")):
-        start = time.perf_counter()
-        distill(DistillSettings(teacher=teacher, images=faces, out=out, steps=steps, batch_size=32), progress=False)
-        print(f"distilled {steps} steps in {time.perf_counter() - start:.0f} s", flush=True)
-    exported = os.path.join(work, "edge_student_export")
+
+def _int8(keras_file: str, exported: str, faces: str) -> str:
+    """`keras_file` exported as int8 TFLite into `exported` (reused when there)."""
+    from crfiqa_tf_apps.serving.export_lib import export
+
     path = os.path.join(exported, "tflite", "crfiqa_int8.tflite")
     if not os.path.exists(path):
-        keras_file = os.path.join(out, "inference.keras")
         export(keras_file, exported, formats=("tflite",), quantize=("int8",), representative=faces)
     return path
+
+
+def _student(work: str, teacher: str, faces: str, steps: int) -> str:
+    """The distilled student exported as int8 TFLite (reused when `work` has it)."""
+    from crfiqa_tf_apps.training.distill_lib import DistillSettings, distill
+
+    out = os.path.join(work, f"edge_{STUDENT}")
+    if not os.path.exists(os.path.join(out, "summary.json")):
+        start = time.perf_counter()
+        settings = DistillSettings(teacher=teacher, images=faces, out=out, steps=steps, batch_size=32, student=STUDENT)
+        distill(settings, progress=False)
+        print(f"distilled {steps} steps in {time.perf_counter() - start:.0f} s", flush=True)
+    return _int8(os.path.join(out, "inference.keras"), os.path.join(work, f"edge_{STUDENT}_export"), faces)
+
+
+def _paper_variant(work: str, faces: str) -> str:
+    """The paper's MobileFaceNet (512-d, like the student) with the quality head, untrained, as int8 TFLite."""
+    import keras
+
+    from crfiqa_tf.model_io import save_keras_model
+    from crfiqa_tf.models import CRQualityHead, MobileFaceNet
+    from crfiqa_tf.models.inference_model import build_inference_model
+
+    keras_file = os.path.join(work, "edge_mobilefacenet_untrained.keras")
+    if not os.path.exists(keras_file):
+        keras.utils.set_random_seed(0)
+        backbone, head = MobileFaceNet.variant("mobilefacenet", 512), CRQualityHead()
+        head(backbone(np.zeros((1, 112, 112, 3), np.float32)))
+        save_keras_model(build_inference_model(backbone, head, "uint8", "RGB"), keras_file)
+    return _int8(keras_file, os.path.join(work, "edge_mobilefacenet_untrained_export"), faces)
 
 
 def _faces_folder(folder: str, count: int, seed: int) -> str:
@@ -107,15 +134,26 @@ def main() -> dict:
         teacher_path = exported_r50(work, args.train_steps)["crfiqa_int8.tflite"]
         faces = _faces_folder(os.path.join(work, "edge_faces"), args.faces, seed=71)
         student_path = _student(work, teacher_path, faces, args.distill_steps)
-        models = {"iResNet-50 int8 (teacher)": teacher_path, "MobileFaceNet int8 (student)": student_path}
+        models = {
+            "iResNet-50 int8 (teacher)": teacher_path,
+            "MobileFaceNet-edge int8 (student)": student_path,
+            "MobileFaceNet, paper's (untrained; latency only)": _paper_variant(work, faces),
+        }
         one = synthetic_images(1, 112, seed=5)
         rows, latency = [], {}
+        for threads in (1, 2):
+            # the models take turns, 5 rounds of 10 calls each, so that a slow spell of this shared machine falls on
+            # all of them rather than on one
+            scorers = {name: LiteRTScorer(path, num_threads=threads) for name, path in models.items()}
+            times = {name: [] for name in models}
+            for _ in range(5):
+                for name, scorer in scorers.items():
+                    times[name].append(_median_ms(lambda s=scorer: s.predict(one), repeats=10, warmup=2))
+            for name in models:
+                latency[name, threads] = statistics.median(times[name])
         for name, path in models.items():
             row = {"what": name, "size_mb": os.path.getsize(path) / 1e6}
-            for threads in (1, 2):
-                scorer = LiteRTScorer(path, num_threads=threads)
-                row[f"ms_per_face_{threads}_thread"] = _median_ms(lambda s=scorer: s.predict(one))
-            latency[name] = row["ms_per_face_1_thread"]
+            row.update({f"ms_per_face_{t}_thread": latency[name, t] for t in (1, 2)})
             rows.append(row)
         teacher, student = LiteRTScorer(teacher_path, 1), LiteRTScorer(student_path, 1)
 
@@ -142,9 +180,10 @@ def main() -> dict:
         with open(os.path.join(os.path.dirname(student_path), "..", "export_report.json"), encoding="utf-8") as f:
             student_parity = json.load(f)["files"][0]["parity"]
 
-    speedup = latency["iResNet-50 int8 (teacher)"] / latency["MobileFaceNet int8 (student)"]
+    speedup = latency["iResNet-50 int8 (teacher)", 1] / latency["MobileFaceNet-edge int8 (student)", 1]
     student_row = rows[1]
     extra = {
+        "student": STUDENT,
         "distill_steps": args.distill_steps,
         "distill_faces": args.faces,
         "detect_align_ms_per_frame_1_thread": detect_ms,

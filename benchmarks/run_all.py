@@ -167,9 +167,12 @@ def edge_table() -> str:
     """The edge comparison, from benchmarks/results/edge.json."""
     result = _result("edge")
     intro = (
-        f"`python -m benchmarks.edge`, {result['machine']}, {result['date']}: the student distilled for "
+        f"`python -m benchmarks.edge`, {result['machine']}, {result['date']}: the student "
+        f"(`{result.get('student', 'mobilefacenet')}`) distilled for "
         f"{result['distill_steps']} steps on {result['distill_faces']} unlabeled synthetic faces from the iResNet-50 "
-        "teacher (int8) of `beam_scoring`; both int8 TFLite on LiteRT with XNNPACK; median of 50 single-face calls."
+        "teacher (int8) of `beam_scoring`; all int8 TFLite on LiteRT with XNNPACK; per face the median of 5 medians of "
+        "10 single-face calls, the models taking turns. The paper's MobileFaceNet is untrained: its row gives latency "
+        "only."
     )
     header = ["model", "int8 file (MB)", "ms per face, 1 thread", "ms per face, 2 threads"]
     table = [

@@ -2,7 +2,11 @@
 loop (same architecture, batch, SGD with coupled weight decay, ArcFace margin head, CR loss) in the same run, like
 with like: Keras fp32 (plain and XLA-compiled) against PyTorch fp32 eager, Keras mixed_bfloat16 (plain and XLA)
 against PyTorch's bfloat16 CPU autocast. Each figure comes from its own process (the Keras dtype policy is global
-and the runtimes share the cores). Goals: Keras fp32 ≥ 1.0× PyTorch fp32, Keras bf16 ≥ 1.0× PyTorch bf16."""
+and the runtimes share the cores). Goals: Keras fp32 ≥ 1.0× PyTorch fp32, Keras bf16 ≥ 1.0× PyTorch bf16.
+
+``--gpu`` measures on the machine's CUDA GPU instead (results/train_throughput_gpu.json): PyTorch fp32, bf16 and
+fp16 autocast (with a gradient scaler) and, where TensorFlow is installed and sees the GPU, Keras fp32 and
+mixed_float16; where it is not, the JSON says so instead of a Keras figure."""
 
 from __future__ import annotations
 
@@ -24,21 +28,24 @@ def keras_images_per_second(policy: str, batch: int, steps: int, xla: bool = Fal
     return time_training_step(depth=50, batch=batch, steps=steps, warmup_steps=2, jit_compile=xla)["images_per_second"]
 
 
-def torch_images_per_second(batch: int, steps: int, bfloat16: bool = False) -> float:
+def torch_images_per_second(batch: int, steps: int, autocast: str | None = None, device: str = "cpu") -> float:
+    """`autocast`: None (fp32), "bfloat16" or "float16" (with a gradient scaler, as PyTorch's AMP recipe)."""
     import torch
     import torch.nn.functional as F
 
     from benchmarks.torch_reference import IResNet
 
     torch.manual_seed(0)
-    backbone = IResNet(50, dropout=0.4)
-    centres = torch.nn.Parameter(torch.randn(512, 1000) * 0.01)
+    backbone = IResNet(50, dropout=0.4).to(device)
+    centres = torch.nn.Parameter(torch.randn(512, 1000, device=device) * 0.01)
     optimizer = torch.optim.SGD([*backbone.parameters(), centres], lr=0.01, momentum=0.9, weight_decay=5e-4)
-    images = torch.rand(batch, 3, 112, 112) * 2 - 1
-    labels = torch.randint(0, 1000, (batch,))
+    images = torch.rand(batch, 3, 112, 112, device=device) * 2 - 1
+    labels = torch.randint(0, 1000, (batch,), device=device)
+    dtype = getattr(torch, autocast or "float32")
+    scaler = torch.amp.GradScaler(device, enabled=autocast == "float16")
 
     def step():
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+        with torch.autocast(device, dtype=dtype, enabled=autocast is not None):
             embedding, quality = backbone(images)
         embedding, quality = embedding.float(), quality.float()  # the margin head in fp32, as in Keras
         cos = F.normalize(embedding) @ F.normalize(centres, dim=0)
@@ -50,17 +57,52 @@ def torch_images_per_second(batch: int, steps: int, bfloat16: bool = False) -> f
         cr = target.detach() / (masked.max(1, keepdim=True).values + 1 + 1e-9)
         loss = F.cross_entropy(logits, labels) + 10 * F.smooth_l1_loss(quality, cr, beta=0.5)
         optimizer.zero_grad()
-        loss.backward()
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(backbone.parameters(), 5)
-        optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
+
+    def synchronize():
+        if device != "cpu":
+            torch.cuda.synchronize()
 
     backbone.train()
     step()
     step()
+    synchronize()
     start = time.perf_counter()
     for _ in range(steps):
         step()
+    synchronize()
     return steps * batch / (time.perf_counter() - start)
+
+
+def gpu_rows(batch: int, steps: int) -> dict:
+    """The --gpu measurements, in this process (one device, nothing else running on it)."""
+    import torch
+
+    from benchmarks.common import report
+
+    name = torch.cuda.get_device_name()
+    rows = []
+    for label, autocast in (("fp32", None), ("bf16 autocast", "bfloat16"), ("fp16 autocast + GradScaler", "float16")):
+        rate = torch_images_per_second(batch, steps, autocast, device="cuda")
+        rows.append({"what": f"PyTorch {torch.__version__} CUDA eager, {label}", "batch": batch, "images_per_s": rate})
+    keras_note = "measured"
+    try:
+        import tensorflow as tf
+
+        if not tf.config.list_physical_devices("GPU"):
+            raise ImportError("TensorFlow is installed but sees no GPU")
+    except ImportError as error:
+        keras_note = f"not measured: {error}"
+    else:
+        for policy in ("float32", "mixed_float16"):
+            rate = keras_images_per_second(policy, batch, steps)
+            rows.append({"what": f"Keras/TF {policy}", "batch": batch, "images_per_s": rate})
+    extra = {"machine": f"{name}, {os.cpu_count()} CPU cores (device machine)", "keras_rows": keras_note}
+    return report("train_throughput_gpu", rows, extra)
 
 
 def main() -> dict:
@@ -68,7 +110,10 @@ def main() -> dict:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--only", choices=list(MEASUREMENTS))
+    parser.add_argument("--gpu", action="store_true", help="measure on the CUDA GPU (see the module docstring)")
     args = parser.parse_args()
+    if args.gpu:
+        return gpu_rows(args.batch, args.steps)
     if args.only:  # one measurement per process: the Keras policy is global and the two runtimes share cores
         print(f"RESULT {MEASUREMENTS[args.only][1](args.batch, args.steps)}")
         return {}
@@ -97,7 +142,7 @@ def main() -> dict:
             "ratio_best_keras_fp32_vs_torch_fp32": best_fp32,
             "ratio_best_keras_bf16_vs_torch_bf16": best_bf16,
             "goal": "Keras fp32 >= 1.0x PyTorch fp32; Keras bf16 >= 1.0x PyTorch bf16 autocast",
-            "gpu": "none lent to this session (device status: can_start_another false)",
+            "gpu": "results/train_throughput_gpu.json (python -m benchmarks.train_throughput --gpu)",
         },
     )
 
@@ -106,7 +151,7 @@ MEASUREMENTS = {  # name: (row label, images/s for (batch, steps))
     "torch": ("PyTorch {torch} CPU eager, fp32", lambda b, s: torch_images_per_second(b, s)),
     "float32": ("Keras/TF fp32", lambda b, s: keras_images_per_second("float32", b, s)),
     "float32_xla": ("Keras/TF fp32, XLA-compiled step", lambda b, s: keras_images_per_second("float32", b, s, True)),
-    "torch_bf16": ("PyTorch {torch} CPU eager, bf16 autocast", lambda b, s: torch_images_per_second(b, s, True)),
+    "torch_bf16": ("PyTorch {torch} CPU eager, bf16 autocast", lambda b, s: torch_images_per_second(b, s, "bfloat16")),
     "mixed_bfloat16": ("Keras/TF mixed_bfloat16", lambda b, s: keras_images_per_second("mixed_bfloat16", b, s)),
     "mixed_bfloat16_xla": (
         "Keras/TF mixed_bfloat16, XLA-compiled step",

@@ -362,7 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
         "distill", help="train a small student (MobileFaceNet) to reproduce a teacher on unlabeled aligned faces"
     )
     distill.add_argument("--teacher", required=True, help="any model path that score accepts")
-    distill.add_argument("--student", default="mobilefacenet", help="student architecture (mobilefacenet)")
+    distill.add_argument(
+        "--student",
+        default="mobilefacenet-edge",
+        help="mobilefacenet-edge (half width, ReLU: the fast int8 student) or mobilefacenet (the paper's network)",
+    )
     faces = distill.add_mutually_exclusive_group(required=True)
     faces.add_argument("--images", help="folder of aligned face images (no labels needed)")
     faces.add_argument("--tfrecords", help="TFRecord shards: a data folder or a glob")

@@ -24,12 +24,12 @@ class ConfigError(ValueError):
     """A configuration that cannot be used, with the offending key in the message."""
 
 
-BACKBONES = ("iresnet", "mobilefacenet")
+BACKBONES = ("iresnet", "mobilefacenet", "mobilefacenet-edge")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    backbone: str = "iresnet"  # or "mobilefacenet" (depth and use_se then do not apply)
+    backbone: str = "iresnet"  # or a MobileFaceNet variant (depth and use_se then do not apply)
     depth: int = 50
     embedding_dim: int = 512
     use_se: bool = False

@@ -13,6 +13,7 @@ from crfiqa_tf.data.samples import synthetic_images
 from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf.models import MobileFaceNet
+from crfiqa_tf.models.mobilefacenet import GlobalDepthwiseConv
 from crfiqa_tf_apps.training.distill_lib import DistillSettings, distill
 
 
@@ -25,15 +26,36 @@ def faces(tmp_path_factory):
     return folder
 
 
-def test_mobilefacenet_shape_parameters_and_round_trip(tmp_path):
-    backbone = MobileFaceNet(128)
-    assert 0.95e6 < backbone.count_params() < 1.1e6  # the paper's ~1 M (0.99 M) at 128-d
-    small = MobileFaceNet(16, input_shape=(32, 32, 3))
+@pytest.mark.parametrize("variant", ["mobilefacenet", "mobilefacenet-edge"])
+def test_mobilefacenet_shape_parameters_and_round_trip(variant, tmp_path):
+    backbone = MobileFaceNet.variant(variant, 128)
+    low, high = {"mobilefacenet": (0.95e6, 1.1e6), "mobilefacenet-edge": (0.3e6, 0.45e6)}[variant]
+    assert low < backbone.count_params() < high  # the paper's ~1 M (0.99 M) at 128-d; the edge one 0.37 M
+    relus = [layer for layer in backbone.layers if isinstance(layer, keras.layers.ReLU)]
+    assert bool(relus) == (variant == "mobilefacenet-edge")
+    small = MobileFaceNet.variant(variant, 16, input_shape=(32, 32, 3))
     images = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     assert small(images).shape == (2, 16)
     small.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert (loaded.width, loaded.activation) == (small.width, small.activation)
     np.testing.assert_allclose(loaded(images), small(images), atol=1e-6)
+    with pytest.raises(ValueError, match="unknown MobileFaceNet variant 'tiny'"):
+        MobileFaceNet.variant("tiny", 16)
+
+
+def test_global_depthwise_conv_equals_the_valid_depthwise_convolution():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 7, 7, 24)).astype("float32")
+    gd = GlobalDepthwiseConv()
+    gd.build(x.shape)
+    kernel = rng.normal(size=(7, 7, 24, 1)).astype("float32")
+    gd.kernel.assign(kernel)
+    reference = keras.layers.DepthwiseConv2D(7, padding="valid", use_bias=False)
+    reference.build(x.shape)
+    reference.set_weights([kernel])
+    np.testing.assert_allclose(gd(x), reference(x), rtol=1e-5, atol=1e-5)
+    assert gd(x).shape == (2, 1, 1, 24)
 
 
 @pytest.mark.slow(reason="two distillation runs, 120 steps in all (~40 s)")
@@ -48,7 +70,7 @@ def test_distilled_student_follows_its_teacher_and_resumes(exported, faces, tmp_
     assert int(rows[0]["skipped_images"]) >= 1  # the broken file, skipped and counted
     assert all(np.isfinite(float(r["loss"])) for r in rows)
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["steps"] == 120 and summary["student"] == "mobilefacenet"
+    assert summary["steps"] == 120 and summary["student"] == "mobilefacenet-edge"
     config = json.loads((out / "distill_config.json").read_text())
     assert config["image_size"] == 32 and config["embedding_dim"] == 16  # taken from the teacher
     # the student ranks held-out faces like the teacher: Spearman 0.60 after 120 steps of this recipe (0.46 after 60)

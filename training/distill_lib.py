@@ -32,11 +32,11 @@ from crfiqa_tf.image_io import ImageReadError, list_images, read_image
 from crfiqa_tf.losses import smooth_l1
 from crfiqa_tf.model_io import load_scorer, save_keras_model
 from crfiqa_tf.models.inference_model import build_inference_model
-from crfiqa_tf.models.mobilefacenet import MobileFaceNet
+from crfiqa_tf.models.mobilefacenet import VARIANTS, MobileFaceNet
 from crfiqa_tf.models.quality_head import CRQualityHead
 from crfiqa_tf.preprocess import preprocess_images_np
 
-STUDENTS = ("mobilefacenet",)
+STUDENTS = tuple(VARIANTS)
 FINISHED_FILE = "summary.json"
 LOG_COLUMNS = ("step", "lr", "loss", "embedding_loss", "quality_loss", "skipped_images")
 
@@ -48,7 +48,7 @@ class DistillSettings:
     steps: int
     images: str | None = None  # a folder of aligned faces
     tfrecords: str | None = None  # TFRecord shards: a data folder or a glob
-    student: str = "mobilefacenet"
+    student: str = "mobilefacenet-edge"
     batch_size: int = 64
     lr: float = 5e-3  # Adam, cosine-decayed to 0 over `steps`
     quality_weight: float = 10.0  # the CR-FIQA loss's alpha on the quality regression
@@ -141,7 +141,7 @@ def distill(settings: DistillSettings, resume: bool = False, progress: bool = Tr
     )
 
     keras.utils.set_random_seed(settings.seed)
-    backbone = MobileFaceNet(dim, input_shape=(size, size, 3))
+    backbone = MobileFaceNet.variant(settings.student, dim, input_shape=(size, size, 3))
     head = CRQualityHead()
     head(backbone(np.zeros((1, size, size, 3), np.float32)))
 

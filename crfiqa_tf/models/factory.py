@@ -32,8 +32,10 @@ def build_crfiqa_model(
 def build_backbone(config: ModelConfig):
     """The backbone `config.backbone` names: `IResNet` or `MobileFaceNet`."""
     shape = (config.image_size, config.image_size, 3)
-    if config.backbone == "mobilefacenet":
-        return MobileFaceNet(config.embedding_dim, input_shape=shape, synchronized_bn=config.synchronized_bn)
+    if config.backbone != "iresnet":  # a MobileFaceNet variant
+        return MobileFaceNet.variant(
+            config.backbone, config.embedding_dim, input_shape=shape, synchronized_bn=config.synchronized_bn
+        )
     return IResNet(
         depth=config.depth,
         embedding_dim=config.embedding_dim,
