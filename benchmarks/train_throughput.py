@@ -1,8 +1,10 @@
 """Images/s of an iResNet-50 CR-FIQA training step at 112×112 on this machine, Keras against a PyTorch reference
 loop (same architecture, batch, SGD with coupled weight decay, ArcFace margin head, CR loss) in the same run, like
 with like: Keras fp32 (plain and XLA-compiled) against PyTorch fp32 eager, Keras mixed_bfloat16 (plain and XLA)
-against PyTorch's bfloat16 CPU autocast. Each figure comes from its own process (the Keras dtype policy is global
-and the runtimes share the cores). Goals: Keras fp32 ≥ 1.0× PyTorch fp32, Keras bf16 ≥ 1.0× PyTorch bf16.
+against PyTorch's bfloat16 CPU autocast; each Keras step also with the stock Keras BatchNorm and PReLU in place of
+crfiqa_tf.models.fused_layers (the before of that change). Each figure comes from its own process (the Keras dtype
+policy is global and the runtimes share the cores).
+Goals: Keras fp32 ≥ 1.0× PyTorch fp32, Keras bf16 ≥ 1.0× PyTorch bf16.
 
 ``--gpu`` measures on the machine's CUDA GPU instead (results/train_throughput_gpu.json): PyTorch fp32, bf16 and
 fp16 autocast (with a gradient scaler) and, where TensorFlow is installed and sees the GPU, Keras fp32 and
@@ -19,11 +21,19 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def keras_images_per_second(policy: str, batch: int, steps: int, xla: bool = False) -> float:
+def keras_images_per_second(
+    policy: str, batch: int, steps: int, xla: bool = False, keras_layers: bool = False
+) -> float:
+    """`keras_layers`: the backbone's BatchNorm and PReLU computed as the stock Keras layers compute them (the
+    baseline of crfiqa_tf.models.fused_layers), patched in this process only."""
     import keras
 
+    from crfiqa_tf.models.fused_layers import FusedBatchNormalization, SelectPReLU
     from crfiqa_tf.models.step_timing import time_training_step
 
+    if keras_layers:
+        FusedBatchNormalization.call = keras.layers.BatchNormalization.call
+        SelectPReLU.call = keras.layers.PReLU.call
     keras.mixed_precision.set_global_policy(policy)
     return time_training_step(depth=50, batch=batch, steps=steps, warmup_steps=2, jit_compile=xla)["images_per_second"]
 
@@ -151,11 +161,19 @@ MEASUREMENTS = {  # name: (row label, images/s for (batch, steps))
     "torch": ("PyTorch {torch} CPU eager, fp32", lambda b, s: torch_images_per_second(b, s)),
     "float32": ("Keras/TF fp32", lambda b, s: keras_images_per_second("float32", b, s)),
     "float32_xla": ("Keras/TF fp32, XLA-compiled step", lambda b, s: keras_images_per_second("float32", b, s, True)),
+    "float32_keras_layers": (
+        "Keras/TF fp32, stock Keras BatchNorm and PReLU",
+        lambda b, s: keras_images_per_second("float32", b, s, keras_layers=True),
+    ),
     "torch_bf16": ("PyTorch {torch} CPU eager, bf16 autocast", lambda b, s: torch_images_per_second(b, s, "bfloat16")),
     "mixed_bfloat16": ("Keras/TF mixed_bfloat16", lambda b, s: keras_images_per_second("mixed_bfloat16", b, s)),
     "mixed_bfloat16_xla": (
         "Keras/TF mixed_bfloat16, XLA-compiled step",
         lambda b, s: keras_images_per_second("mixed_bfloat16", b, s, True),
+    ),
+    "mixed_bfloat16_keras_layers": (
+        "Keras/TF mixed_bfloat16, stock Keras BatchNorm and PReLU",
+        lambda b, s: keras_images_per_second("mixed_bfloat16", b, s, keras_layers=True),
     ),
 }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 
+import keras
 import numpy as np
 
 from crfiqa_tf.models import CRQualityHead, IResNet
@@ -62,20 +63,20 @@ def _expected(backbone: IResNet, head: CRQualityHead) -> dict[str, tuple]:
     for layer in backbone.layers:
         if not layer.weights:
             continue
-        name, kind = layer.name, type(layer).__name__
-        if kind == "Conv2D":
+        name = layer.name
+        if isinstance(layer, keras.layers.Conv2D):
             mapping[f"{name}.weight"] = (layer.kernel, "conv")
             if layer.use_bias:
                 mapping[f"{name}.bias"] = (layer.bias, "copy")
-        elif kind == "BatchNormalization":
+        elif isinstance(layer, keras.layers.BatchNormalization):
             if layer.scale:
                 mapping[f"{name}.weight"] = (layer.gamma, "copy")
             mapping[f"{name}.bias"] = (layer.beta, "copy")
             mapping[f"{name}.running_mean"] = (layer.moving_mean, "copy")
             mapping[f"{name}.running_var"] = (layer.moving_variance, "copy")
-        elif kind == "PReLU":
+        elif isinstance(layer, keras.layers.PReLU):
             mapping[f"{name}.weight"] = (layer.alpha, "prelu")
-        elif kind == "Dense":
+        elif isinstance(layer, keras.layers.Dense):
             mapping[f"{name}.weight"] = (layer.kernel, "fc" if name == "fc" else "linear")
             mapping[f"{name}.bias"] = (layer.bias, "copy")
     mapping["qs.weight"] = (head.dense.kernel, "linear")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from crfiqa_tf.models.fused_layers import FusedBatchNormalization, SelectPReLU
+
 DEPTHS = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3), 50: (3, 4, 14, 3), 100: (3, 13, 30, 3)}
 STAGE_WIDTHS = (64, 128, 256, 512)
 BN_EPSILON = 1e-5
@@ -15,7 +17,7 @@ FORMS = ("training", "inference")
 
 
 def _bn(name: str, synchronized: bool, scale: bool = True) -> layers.BatchNormalization:
-    return layers.BatchNormalization(
+    return FusedBatchNormalization(
         epsilon=BN_EPSILON, momentum=BN_MOMENTUM, scale=scale, synchronized=synchronized, name=name
     )
 
@@ -36,7 +38,7 @@ def _prelu(name: str, decomposed: bool = False) -> layers.Layer:
     if decomposed:
         return DecomposedPReLU(name=name)
     # One slope per channel, like torch.nn.PReLU(channels); PyTorch initialises slopes at 0.25.
-    return layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25), shared_axes=[1, 2], name=name)
+    return SelectPReLU(alpha_initializer=keras.initializers.Constant(0.25), shared_axes=[1, 2], name=name)
 
 
 def _bn_after_conv(x, name: str, sync: bool, folded: bool):

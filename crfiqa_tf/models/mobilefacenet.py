@@ -22,6 +22,7 @@ import keras
 from keras import layers
 
 from crfiqa_tf.models.backbone import DecomposedPReLU
+from crfiqa_tf.models.fused_layers import FusedBatchNormalization
 
 BOTTLENECKS = ((2, 64, 5, 2), (4, 128, 1, 2), (2, 128, 6, 1), (4, 128, 1, 2), (2, 128, 2, 1))
 ACTIVATIONS = ("prelu", "relu")
@@ -32,7 +33,7 @@ VARIANTS = {
 
 
 def _bn(name: str, sync: bool):
-    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, synchronized=sync, name=name)
+    return FusedBatchNormalization(epsilon=1e-5, momentum=0.9, synchronized=sync, name=name)
 
 
 def _activation(x, activation: str | None, name: str):
