@@ -27,6 +27,7 @@ START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
 COST_START, COST_END = "<!-- BEAM_COST -->", "<!-- /BEAM_COST -->"
 DETECTORS_START, DETECTORS_END = "<!-- DETECTORS -->", "<!-- /DETECTORS -->"
 EDGE_START, EDGE_END = "<!-- EDGE -->", "<!-- /EDGE -->"
+TRAINING_START, TRAINING_END = "<!-- TRAINING -->", "<!-- /TRAINING -->"
 
 
 def _value(row: dict) -> str:
@@ -199,6 +200,29 @@ def edge_table() -> str:
     return "\n".join(lines + ["", EDGE_END])
 
 
+def training_summary() -> str:
+    """The training-step figures in words, from benchmarks/results/train_throughput{,_gpu}.json."""
+    result = _result("train_throughput")
+    rate = {row["what"]: row["images_per_s"] for row in result["rows"]}
+    vs = {row["what"]: row["vs_torch"] for row in result["rows"]}
+    stock = " stock Keras BatchNorm and PReLU"
+    cpu = (
+        f"On {result['machine']} ({result['date']}; iResNet-50, 112×112, batch {result['rows'][0]['batch']}, each "
+        f"figure in its own process) Keras fp32 ran at {vs['Keras/TF fp32']:.2f}× PyTorch fp32 and Keras "
+        f"`mixed_bfloat16` at {vs['Keras/TF mixed_bfloat16']:.2f}× PyTorch's bf16 CPU autocast; with the"
+        f"{stock} instead of `crfiqa_tf/models/fused_layers.py`, {vs['Keras/TF fp32,' + stock]:.2f}× and "
+        f"{vs['Keras/TF mixed_bfloat16,' + stock]:.2f}× (the fused layers: "
+        f"{rate['Keras/TF mixed_bfloat16'] / rate['Keras/TF mixed_bfloat16,' + stock]:.2f}× the stock layers in bf16, "
+        f"{rate['Keras/TF fp32'] / rate['Keras/TF fp32,' + stock]:.2f}× in fp32). The XLA-compiled step: "
+        f"{vs['Keras/TF fp32, XLA-compiled step']:.2f}× and {vs['Keras/TF mixed_bfloat16, XLA-compiled step']:.2f}×."
+    )
+    gpu = _result("train_throughput_gpu")
+    rows = "; ".join(f"{row['what']}: {row['images_per_s']:.0f} images/s" for row in gpu["rows"])
+    batch = gpu["rows"][0]["batch"]
+    gpu_line = f"On {gpu['machine']} ({gpu['date']}, batch {batch}): {rows}. Keras: {gpu['keras_rows']}."
+    return "\n".join([TRAINING_START, "", cpu, "", gpu_line, "", TRAINING_END])
+
+
 def _replace_block(text: str, start: str, end: str, block: str) -> str:
     if start not in text:
         raise SystemExit(f"docs/BENCHMARKS.md has no {start} marker")
@@ -215,6 +239,7 @@ def rewrite_doc() -> None:
     text = _replace_block(text, COST_START, COST_END, beam_cost_table())
     text = _replace_block(text, DETECTORS_START, DETECTORS_END, detectors_table())
     text = _replace_block(text, EDGE_START, EDGE_END, edge_table())
+    text = _replace_block(text, TRAINING_START, TRAINING_END, training_summary())
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 
