@@ -74,6 +74,15 @@ unaligned inputs stretched without a warning | crfiqa_tf/inference/base.py | tes
 score --calibration ignored | crfiqa_tf/model_io.py | tests/test_calibrate_command.py -k calibrate_then_score
   -         scorer.calibration = (
   +         _ignored = (
+fused BatchNorm keeps the unbiased batch variance | crfiqa_tf/models/fused_layers.py | tests/test_fused_layers.py
+  - variance = variance * (count - 1.0) / tf.maximum(count, 1.0)
+  + variance = variance * 1.0
+PReLU gradient at 0 taken as 1 | crfiqa_tf/models/fused_layers.py | tests/test_fused_layers.py -k select
+  - keras.ops.where(inputs > 0,
+  + keras.ops.where(inputs >= 0,
+GDConv averages instead of summing | crfiqa_tf/models/mobilefacenet.py | tests/test_distill_lib.py -k global_depthwise
+  - keras.ops.sum(x * weights, axis=(1, 2), keepdims=True)
+  + keras.ops.mean(x * weights, axis=(1, 2), keepdims=True)
 """
 
 
