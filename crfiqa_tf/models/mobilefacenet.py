@@ -4,13 +4,13 @@ as a drop-in for `IResNet` under the CR-FIQA heads.
 Table 1 of the paper at 112×112: a 3×3 stride-2 convolution and a 3×3 depthwise one (64 channels), inverted
 residual bottlenecks (expansion t, channels c, repeats n, stride s) = (2, 64, 5, 2), (4, 128, 1, 2),
 (2, 128, 6, 1), (4, 128, 1, 2), (2, 128, 2, 1), a 1×1 convolution to 512, the linear global depthwise
-convolution (GDConv, 7×7 at 112 px) and a linear 1×1 convolution to the embedding. Every non-linearity is a PReLU,
-written in the decomposed form `DecomposedPReLU` (exact), so that the int8 TFLite graph stays inside XNNPACK with no
-folding step at export; TFLite's converter folds the BatchNorms itself.
+convolution (GDConv, 7×7 at 112 px) and a linear 1×1 convolution to the embedding. In the paper's network every
+non-linearity is a PReLU, written here in the decomposed form `DecomposedPReLU` (exact), so that the int8 TFLite graph
+stays inside XNNPACK with no folding step at export; TFLite's converter folds the BatchNorms itself.
 
 Two named variants (`VARIANTS`): ``mobilefacenet`` is the paper's network; ``mobilefacenet-edge`` halves the
 bottleneck widths (MobileNet's width multiplier, the 512-channel head kept) and uses ReLU, which TFLite fuses into
-the convolutions. On one core of an Intel Xeon the int8 edge variant runs about 4× faster than the paper's
+the convolutions. On one core of an Intel Xeon the int8 edge variant runs about 3× faster than the paper's
 (benchmarks/edge.py): each decomposed PReLU is three int8 elementwise passes over the expanded feature maps, which
 cost more than the convolutions between them. Both write the GDConv as `GlobalDepthwiseConv`, the same weights
 applied as a product and a spatial sum, because XNNPACK has no fast int8 kernel for a 7×7 depthwise convolution.
