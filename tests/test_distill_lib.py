@@ -13,7 +13,7 @@ from crfiqa_tf.data.samples import synthetic_images
 from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf.models import MobileFaceNet
-from crfiqa_tf.models.mobilefacenet import GlobalDepthwiseConv
+from crfiqa_tf.models.mobilefacenet import VARIANTS, GlobalDepthwiseConv
 from crfiqa_tf_apps.training.distill_lib import DistillSettings, distill
 
 
@@ -99,3 +99,21 @@ def test_bad_teacher_images_or_student_fail_before_training(exported, tmp_path):
         with pytest.raises(ValueError, match=message):
             distill(settings, progress=False)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("variant", ["mobilefacenet", "mobilefacenet-edge"])
+def test_mobilefacenet_config_trains_with_the_cr_fiqa_loss(variant, tmp_path):
+    from crfiqa_tf.config import load_config
+    from crfiqa_tf.models.factory import build_crfiqa_model
+
+    overrides = [f"model.backbone={variant}", "model.image_size=32", "model.embedding_dim=16"]
+    overrides += [f"data.train_dir={tmp_path}", "data.verification_bins=[]"]  # the recipe's paths are not here
+    config = load_config("training/configs/mobilefacenet_casia.yaml", overrides).model
+    model = build_crfiqa_model(config, num_classes=4, backbone_clip_norm=5.0, weight_decay=5e-4)
+    assert (model.backbone.width, model.backbone.activation) == tuple(VARIANTS[variant].values())
+    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 3)).astype("float32")
+    before = [np.array(w) for w in model.backbone.trainable_weights]
+    logs = model.train_on_batch(images, np.arange(8) % 4, return_dict=True)
+    assert np.isfinite(logs["loss"])
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.backbone.trainable_weights))
