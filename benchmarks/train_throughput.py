@@ -99,42 +99,46 @@ def gpu_rows(batch: int, steps: int) -> dict:
     for label, autocast in (("fp32", None), ("bf16 autocast", "bfloat16"), ("fp16 autocast + GradScaler", "float16")):
         rate = torch_images_per_second(batch, steps, autocast, device="cuda")
         rows.append({"what": f"PyTorch {torch.__version__} CUDA eager, {label}", "batch": batch, "images_per_s": rate})
+    torch.cuda.empty_cache()  # the Keras runs below take the GPU in processes of their own
     keras_note = "measured"
     try:
         import tensorflow as tf
 
-        if not tf.config.list_physical_devices("GPU"):
+        if not tf.config.list_physical_devices("GPU"):  # lists devices without taking their memory
             raise ImportError("TensorFlow is installed but sees no GPU")
     except ImportError as error:
         keras_note = f"not measured: {error}"
     else:
-        for policy in ("float32", "mixed_float16"):
-            rate = keras_images_per_second(policy, batch, steps)
-            rows.append({"what": f"Keras/TF {policy}", "batch": batch, "images_per_s": rate})
+        for what in GPU_MEASUREMENTS:
+            rate = _in_own_process(what, batch, steps)
+            rows.append({"what": GPU_MEASUREMENTS[what][0], "batch": batch, "images_per_s": rate})
     extra = {"machine": f"{name}, {os.cpu_count()} CPU cores (device machine)", "keras_rows": keras_note}
     return report("train_throughput_gpu", rows, extra)
+
+
+def _in_own_process(what: str, batch: int, steps: int) -> float:
+    """Images/s of measurement `what`, run by ``--only`` in a fresh process."""
+    command = [sys.executable, "-m", "benchmarks.train_throughput", "--only", what]
+    command += ["--batch", str(batch), "--steps", str(steps)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return float(out.strip().splitlines()[-1].split()[1])
 
 
 def main() -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--only", choices=list(MEASUREMENTS))
+    parser.add_argument("--only", choices=list(MEASUREMENTS | GPU_MEASUREMENTS))
     parser.add_argument("--gpu", action="store_true", help="measure on the CUDA GPU (see the module docstring)")
     args = parser.parse_args()
     if args.gpu:
         return gpu_rows(args.batch, args.steps)
     if args.only:  # one measurement per process: the Keras policy is global and the two runtimes share cores
-        print(f"RESULT {MEASUREMENTS[args.only][1](args.batch, args.steps)}")
+        print(f"RESULT {(MEASUREMENTS | GPU_MEASUREMENTS)[args.only][1](args.batch, args.steps)}")
         return {}
     from benchmarks.common import report
 
-    results = {}
-    for what in MEASUREMENTS:
-        command = [sys.executable, "-m", "benchmarks.train_throughput", "--only", what]
-        command += ["--batch", str(args.batch), "--steps", str(args.steps)]
-        out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
-        results[what] = float(out.strip().splitlines()[-1].split()[1])
+    results = {what: _in_own_process(what, args.batch, args.steps) for what in MEASUREMENTS}
     torch_version = __import__("torch").__version__
     rows = []
     for what, (label, _) in MEASUREMENTS.items():
@@ -175,6 +179,11 @@ MEASUREMENTS = {  # name: (row label, images/s for (batch, steps))
         "Keras/TF mixed_bfloat16, stock Keras BatchNorm and PReLU",
         lambda b, s: keras_images_per_second("mixed_bfloat16", b, s, keras_layers=True),
     ),
+}
+
+GPU_MEASUREMENTS = {  # --gpu, where TensorFlow sees the GPU
+    "gpu_float32": ("Keras/TF fp32 (GPU)", lambda b, s: keras_images_per_second("float32", b, s)),
+    "gpu_mixed_float16": ("Keras/TF mixed_float16 (GPU)", lambda b, s: keras_images_per_second("mixed_float16", b, s)),
 }
 
 
