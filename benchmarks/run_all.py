@@ -1,6 +1,6 @@
 """Runs every benchmark (or, with --table-only, none) and rewrites the generated blocks of docs/BENCHMARKS.md (the
-table of every result, the detector comparison, the gallery cost per format) from the JSON files in
-benchmarks/results; each row names the machine and the date it was measured on."""
+table of every result, the detector comparison, the edge comparison, the training step, the gallery cost per
+format) from the JSON files in benchmarks/results; each row names the machine and the date it was measured on."""
 
 from __future__ import annotations
 
