@@ -21,8 +21,9 @@ $(STAMP): setup.py
 demo: $(STAMP)
 	$(VENV)/bin/crfiqa-tf demo --out demo_out
 
+# Two xdist workers (tests/conftest.py says why); tests/test_wheel.py builds and installs the wheel as users get it.
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

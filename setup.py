@@ -14,6 +14,9 @@ are generated from it by ``make requirements`` and tests/test_worker_install.py 
 Run as a module (``runpy.run_path``), this file defines the lists without calling `setup`.
 """
 
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 APPS = ("training", "serving", "beam_jobs", "demo")
@@ -42,15 +45,30 @@ EXTRAS = {
     "torch": ["torch>=2.4"],
 }
 EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("gpu", "beam-gpu") for req in reqs})
-EXTRAS["dev"] = ["pytest>=8", "ruff>=0.6", "scikit-image>=0.24", "scipy>=1.11", "gcp-storage-emulator>=2024.8"]
+EXTRAS["dev"] = [
+    "pytest>=8",
+    "pytest-xdist>=3.5",
+    "ruff>=0.6",
+    "scikit-image>=0.24",
+    "scipy>=1.11",
+    "gcp-storage-emulator>=2024.8",
+    # the wheel as users get it (tests/test_wheel.py): python -m build, twine check
+    "build>=1.2",
+    "twine>=5",
+]
+
+
+def read_version() -> str:
+    """The one version source is ``crfiqa_tf.__version__``; read as text so that building imports nothing."""
+    text = Path(__file__).with_name("crfiqa_tf").joinpath("__init__.py").read_text(encoding="utf-8")
+    return re.search(r'^__version__ = "([^"]+)"$', text, re.MULTILINE).group(1)
+
 
 if __name__ == "__main__":
-    from pathlib import Path
-
     readme = Path(__file__).with_name("README.md")
     setup(
         name="crfiqa-tf",
-        version="0.1.0",
+        version=read_version(),
         description="CR-FIQA face image quality assessment for TensorFlow/Keras: training, export, serving, batch "
         "scoring.",
         long_description=readme.read_text(encoding="utf-8") if readme.exists() else "",

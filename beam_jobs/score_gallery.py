@@ -1,11 +1,16 @@
 """Score a gallery of face images with Apache Beam: locally (FnApiRunner) or on Dataflow, losing nothing.
 
-    crfiqa-tf score-gallery --input-glob 'gs://b/gallery/**/*.jpg' --model gs://b/export/tflite/crfiqa_int8.tflite \\
+    crfiqa-tf score-gallery --input-folder gs://b/gallery --model gs://b/export/tflite/crfiqa_int8.tflite \\
         --output gs://b/out/scores --format parquet [--with-embeddings] [--align]
     # on Dataflow add: --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
     #                  --sdk_container_image IMAGE  (beam_jobs/Dockerfile; README "Scoring at scale")
 
-Every path (globs, input list, TFRecords, model, calibration, outputs) goes through Beam's ``FileSystems``. The
+``--input-folder`` takes the files of a folder as ``crfiqa-tf score`` does (`crfiqa_tf.image_io.folder_files`:
+every file, recursively, hidden ones excepted, whatever its name), so both give the same paths, each scored or a
+failure with the same error kind; ``--input-glob`` takes exactly what the glob matches.
+
+Every path (folders, globs, input list, TFRecords, model, calibration, outputs) goes through Beam's
+``FileSystems``. The
 model (SavedModel, ``.tflite`` or ``.onnx``) is checked on the launcher, then copied once per worker into a local
 cache (beam_jobs/model_cache.py). Stages: ReadPaths → MatchFiles → Reshuffle (so that every worker decodes and
 scores, not the one that listed the files) → ReadAndDecode (dead letters: path, error class, message) → [Align] →
@@ -35,7 +40,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, open_image
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, is_hidden, open_image
 from crfiqa_tf.inference.score_files import BOX_COLUMNS
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
 from crfiqa_tf_apps.beam_jobs.model_handler import WARNING, CRFIQAModelHandler
@@ -53,6 +58,11 @@ FAILED = "failed"
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--input-folder",
+        action="append",
+        help="every file under this folder, recursively, hidden ones excepted (as crfiqa-tf score); repeatable",
+    )
     source.add_argument(
         "--input-glob", action="append", help="files to score (any Beam filesystem); repeat for several globs"
     )
@@ -177,7 +187,22 @@ def _inference_failures(element):
         yield {"path": str(path), "stage": "inference", "error": type(error).__name__, "message": str(error)}
 
 
+def folder_paths(folder: str) -> list[str]:
+    """The files of `folder` on any Beam filesystem, by the library's rule (`crfiqa_tf.image_io.folder_files`)."""
+    prefix = folder.rstrip("/") + "/"
+    matched = FileSystems.match([prefix + "**"])[0].metadata_list
+    return sorted(m.path for m in matched if not is_hidden(m.path[len(prefix) :]))
+
+
 def read_paths(pipeline, args):
+    if args.input_folder:
+        return (
+            pipeline
+            | "ReadPaths" >> beam.Create(args.input_folder)
+            | "ListFolders" >> beam.FlatMap(folder_paths)
+            | "ToPath" >> beam.Map(lambda path: (path, None))
+            | "FanOut" >> beam.Reshuffle()
+        )
     if args.input_glob:
         return (
             pipeline

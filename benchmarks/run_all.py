@@ -28,11 +28,15 @@ COST_START, COST_END = "<!-- BEAM_COST -->", "<!-- /BEAM_COST -->"
 DETECTORS_START, DETECTORS_END = "<!-- DETECTORS -->", "<!-- /DETECTORS -->"
 EDGE_START, EDGE_END = "<!-- EDGE -->", "<!-- /EDGE -->"
 TRAINING_START, TRAINING_END = "<!-- TRAINING -->", "<!-- /TRAINING -->"
+INFERENCE_START, INFERENCE_END = "<!-- INFERENCE -->", "<!-- /INFERENCE -->"
+METHOD_START, METHOD_END = "<!-- METHOD_CHECK -->", "<!-- /METHOD_CHECK -->"
 
 
 def _value(row: dict) -> str:
     if "ms_per_photo" in row:
         return f"{row['ms_per_photo']:.3g} ms/photo"
+    if "ms_per_face_1_thread" in row:
+        return f"{row['ms_per_face_1_thread']:.3g} ms/face (1 thread), {row['ms_per_face_2_thread']:.3g} (2 threads)"
     for key in ("images_per_s", "value"):
         if key in row:
             return f"{row[key]:.3g}" + (" images/s" if key == "images_per_s" else "")
@@ -44,10 +48,6 @@ def table() -> str:
     for path in sorted(glob.glob(os.path.join(ROOT, "benchmarks", "results", "*.json"))):
         with open(path, encoding="utf-8") as handle:
             result = json.load(handle)
-        note_keys = [k for k in result if k.startswith(("ratio", "memory_ratio")) or k.endswith("goal")]
-        note = "; ".join(
-            f"{k}: {result[k]:.3g}" if isinstance(result[k], float) else f"{k}: {result[k]}" for k in note_keys
-        )
         for row in result["rows"]:
             extra = f"vs PyTorch {row['vs_torch']:.2f}×" if "vs_torch" in row else row.get("goal", "")
             if "baseline" in row:
@@ -70,12 +70,18 @@ def table() -> str:
                     f"missed {row['missed']} of {row['faces_expected']} faces, {row['false_faces']} false; LFW "
                     f"{row['lfw_faces_found']}/100 faces, {row['lfw_non_faces_flagged']}/100 non-faces flagged"
                 )
+            if "size_mb" in row:
+                extra = f"int8 file {row['size_mb']:.2f} MB"
             label = row.get("what") or f"{row['backend']}, batch {row['batch']}"
             lines.append(
-                f"| {result['benchmark']} | {label} | {_value(row)} | {extra or note} | "
-                f"{result['machine']}, {result['date']} |"
+                f"| {result['benchmark']} | {label} | {_value(row)} | {extra} | {result['machine']}, {result['date']} |"
             )
-        ratios = [f"{k}: {v:.3g}" for k, v in result.items() if "_vs_" in k and isinstance(v, float)]
+        # the run's ratios and goals, once (not repeated on every row)
+        ratios = [
+            f"{k}: {v:.3g}" if isinstance(v, float) else f"{k}: {v}"
+            for k, v in result.items()
+            if ("_vs_" in k and isinstance(v, float)) or k.startswith(("ratio", "memory_ratio")) or k.endswith("goal")
+        ]
         if ratios:
             lines.append(
                 f"| {result['benchmark']} | ratios (same run) | | {'; '.join(ratios)} | "
@@ -223,6 +229,111 @@ def training_summary() -> str:
     return "\n".join([TRAINING_START, "", cpu, "", gpu_line, "", TRAINING_END])
 
 
+def inference_summary() -> str:
+    """The inference goals in words, from benchmarks/results/inference.json."""
+    result = _result("inference")
+    rows = {(row["backend"], row["batch"]): row for row in result["rows"]}
+    torch = next(name for name, batch in rows if name.startswith("PyTorch") and batch == 1)
+    roofline = result["matmul_roofline_gflop_per_s"]
+    fp32_b1 = [(row["gflop_per_s"], name) for (name, batch), row in rows.items() if batch == 1 and "bf16" not in name]
+    best_fp32 = max((g, n) for g, n in fp32_b1 if "int8" not in n and "dynamic" not in n and n != torch)
+
+    def goal(text: str, met: bool, figures: str) -> str:
+        return f"{text} — {'met' if met else '**missed**'} ({figures})"
+
+    r = result
+    goals = [
+        goal(
+            "TFLite int8 ≥ 2.5× the SavedModel",
+            min(r["tflite_int8_vs_savedmodel_b1"], r["tflite_int8_vs_savedmodel_b32"]) >= 2.5,
+            f"{r['tflite_int8_vs_savedmodel_b1']:.2f}× at batch 1, {r['tflite_int8_vs_savedmodel_b32']:.2f}× at "
+            f"batch 32; the folded int8 graph {r['tflite_int8_folded_vs_unfolded_b1']:.2f}× the unfolded one",
+        ),
+        goal("int8 file ≤ 0.27× fp32", r["int8_file_vs_fp32"] <= 0.27, f"{r['int8_file_vs_fp32']:.3f}×"),
+        goal(
+            "SavedModel ≥ 0.9× ONNX Runtime",
+            min(r["savedmodel_vs_onnx_b1"], r["savedmodel_vs_onnx_b32"]) >= 0.9,
+            f"{r['savedmodel_vs_onnx_b1']:.2f}× at batch 1, {r['savedmodel_vs_onnx_b32']:.2f}× at batch 32",
+        ),
+        goal(
+            "SavedModel fp32 ≥ 1.5× PyTorch eager",
+            min(r["savedmodel_vs_torch_b1"], r["savedmodel_vs_torch_b32"]) >= 1.5,
+            f"{r['savedmodel_vs_torch_b1']:.2f}× at batch 1, {r['savedmodel_vs_torch_b32']:.2f}× at batch 32",
+        ),
+    ]
+    needed = 1.5 * rows[(torch, 1)]["gflop_per_s"]
+    bound = (
+        f"PyTorch eager runs batch 1 at {rows[(torch, 1)]['gflop_per_s']:.0f} GFLOP/s, so 1.5× of it needs "
+        f"{needed:.0f} GFLOP/s against this machine's fp32 matmul roofline of {roofline:.0f} GFLOP/s (the best single "
+        f"TensorFlow or OpenBLAS matmul, same run); the best fp32 backend at batch 1 reached {best_fp32[0]:.0f} "
+        f"({best_fp32[1]})."
+    )
+    parity = r["bf16_vs_fp32_parity"]
+    bf16 = (
+        f"The same SavedModel through TensorFlow's oneDNN bfloat16 rewrite (`--precision bfloat16`): "
+        f"{r['savedmodel_bf16_vs_torch_b1']:.2f}× PyTorch at batch 1 and {r['savedmodel_bf16_vs_torch_b32']:.2f}× at "
+        f"batch 32 ({r['savedmodel_bf16_vs_fp32_b1']:.2f}× / {r['savedmodel_bf16_vs_fp32_b32']:.2f}× the float32 "
+        f"SavedModel), quality within {parity['max_abs_quality_diff']:.1e} and mean embedding cosine "
+        f"{parity['mean_embedding_cosine']:.5f} against float32."
+    )
+    lines = [
+        INFERENCE_START,
+        "",
+        f"Inference goals (iResNet-50, {r['gflop_per_image']:.1f} GFLOP per image; `python -m benchmarks.inference`, "
+        f"{r['machine']}, {r['date']}; backends interleaved over five rounds, median taken):",
+        "",
+        *(f"- {line}." for line in goals),
+        "",
+        (
+            "Where the PyTorch goal is missed at batch 1 in float32, the machine bounds it: "
+            if needed > roofline
+            else "Batch 1 in float32: "
+        )
+        + bound,
+        "",
+        bf16,
+        "",
+        INFERENCE_END,
+    ]
+    return "\n".join(lines)
+
+
+def _within(rows: dict, kind: str) -> str:
+    row = rows.get(f"within {kind} only", {})
+    cr = row.get("held_out_cr")
+    return "-" if not row else f"{row['value']:.2f} / " + ("-" if cr is None else f"{cr:.2f}")
+
+
+def method_check_summary() -> str:
+    """Every method-check run side by side, from benchmarks/results/method_check*.json."""
+    header = ["run", "identities × images", "steps", "settings", "training (min)", "Spearman", "by held-out CR"]
+    header += ["within jpeg (head / held-out CR)", "within noise (head / held-out CR)", "machine, date"]
+    table = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "benchmarks", "results", "method_check*.json"))):
+        with open(path, encoding="utf-8") as handle:
+            result = json.load(handle)
+        rows = {row["what"].strip(): row for row in result["rows"]}
+        overall = rows["Spearman(quality, -degradation), held-out identities"]
+        protocol, training = result.get("protocol", {}), result.get("training", {})
+        size = f"{protocol['identities']} × {protocol['images'] // protocol['identities']}" if protocol else "60 × 40"
+
+        table.append(
+            [
+                f"`{result['benchmark']}`",
+                size,
+                training.get("steps", "-"),
+                ", ".join(protocol.get("overrides", [])) or "-",
+                f"{training['minutes']:.0f}" if "minutes" in training else "-",
+                f"{overall['value']:.3f}",
+                f"{overall['held_out_cr']:.3f}" if "held_out_cr" in overall else "-",
+                _within(rows, "jpeg"),
+                _within(rows, "noise"),
+                f"{result['machine']}, {result['date']}",
+            ]
+        )
+    return "\n".join([METHOD_START, "", *_markdown_table(header, table), "", METHOD_END])
+
+
 def _replace_block(text: str, start: str, end: str, block: str) -> str:
     if start not in text:
         raise SystemExit(f"docs/BENCHMARKS.md has no {start} marker")
@@ -240,6 +351,8 @@ def rewrite_doc() -> None:
     text = _replace_block(text, DETECTORS_START, DETECTORS_END, detectors_table())
     text = _replace_block(text, EDGE_START, EDGE_END, edge_table())
     text = _replace_block(text, TRAINING_START, TRAINING_END, training_summary())
+    text = _replace_block(text, INFERENCE_START, INFERENCE_END, inference_summary())
+    text = _replace_block(text, METHOD_START, METHOD_END, method_check_summary())
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 

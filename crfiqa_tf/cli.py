@@ -11,8 +11,17 @@ import csv
 import sys
 from collections.abc import Sequence
 
+from crfiqa_tf import __version__
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
+
+
+def _skipped_lines(skipped: list[dict], shown: int = 10) -> str:
+    """The inputs a command could not use, one per line (the first `shown`, then how many more)."""
+    lines = [f"  skipped {s['source_id']}: {s['reason']}: {s['detail']}" for s in skipped[:shown]]
+    if len(skipped) > shown:
+        lines.append(f"  ... and {len(skipped) - shown} more")
+    return "".join(f"\n{line}" for line in lines)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -37,6 +46,7 @@ def _prepare(args: argparse.Namespace) -> int:
     print(
         f"{info['num_images']} images of {info['num_classes']} identities in {len(info['shards'])} shards "
         f"at {args.out}; {len(info['skipped'])} inputs skipped (listed in dataset_info.json)"
+        + _skipped_lines(info["skipped"])
     )
     return 0
 
@@ -115,6 +125,12 @@ def _export(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf export: {error}") from None
     print(f"SavedModel: {result['saved_model']}")
+    for use, sample in result["images"].items():
+        if sample["skipped"]:
+            print(
+                f"{use}: {sample['skipped']} unreadable inputs of {sample['source']}"
+                + _skipped_lines(sample["skipped_files"])
+            )
     for item in result["files"]:
         p = item["parity"]
         print(
@@ -152,7 +168,7 @@ def _convert_torch(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from crfiqa_tf.inference.score_files import score_files, write_rows
+    from crfiqa_tf.inference.score_files import score_files, summary_line, write_rows
     from crfiqa_tf.model_io import load_scorer
 
     try:
@@ -170,11 +186,10 @@ def _score(args: argparse.Namespace) -> int:
     if args.out:
         with open(args.out, "w", newline="", encoding="utf-8") as handle:
             write_rows(rows, handle)
-        failed = sum(1 for r in rows if r["error"])
-        warned = sum(1 for r in rows if r["warning"])
-        print(f"{len(rows)} rows ({failed} with an error, {warned} with a warning) written to {args.out}")
+        print(f"{summary_line(rows)}; rows written to {args.out}")
     else:
         write_rows(rows, sys.stdout)
+        print(summary_line(rows), file=sys.stderr)  # stdout carries the CSV alone
     return 0
 
 
@@ -203,7 +218,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         for t in rejection_thresholds(quality)
     ]
     save_calibration(calibration, args.out)
-    print(f"calibration fitted on {len(quality)} images of {source} ({sample.skipped} unreadable) → {args.out}")
+    print(
+        f"calibration fitted on {len(quality)} images of {source} ({sample.skipped} unreadable) → {args.out}"
+        + _skipped_lines(sample.skipped_files)
+    )
     print("reject below            raw quality   quality_score")
     for row in calibration["rejection_thresholds"]:
         print(
@@ -232,8 +250,9 @@ def _distill(args: argparse.Namespace) -> int:
         raise SystemExit(f"crfiqa-tf distill: {error}") from None
     print(
         f"{summary['student']} ({summary['parameters']:,} parameters) distilled from {args.teacher} in "
-        f"{summary['steps']} steps; {summary['skipped_images']} unreadable images skipped; "
-        f"model: {summary['inference_model']}"
+        f"{summary['steps']} steps; {len(summary['skipped_files'])} unreadable files skipped "
+        f"({summary['skipped_images']} times in all); model: {summary['inference_model']}"
+        + _skipped_lines(summary["skipped_files"])
     )
     return 0
 
@@ -245,8 +264,13 @@ def _score_gallery(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+VERBOSE_HELP = "show TensorFlow's C++ INFO and WARNING lines (hidden by default, unless TF_CPP_MIN_LOG_LEVEL is set)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="run the embedded end-to-end demo on synthetic identities")
@@ -382,12 +406,21 @@ def build_parser() -> argparse.ArgumentParser:
         "score-gallery", add_help=False, help="Apache Beam job over a whole gallery (flags: beam_jobs/score_gallery.py)"
     )
     gallery.set_defaults(handler=_score_gallery, passthrough=True)
+    for name, command in commands.choices.items():
+        if name != "score-gallery":  # its flags pass through to the Beam job, which takes --verbose out first
+            command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    if "--verbose" in extra and getattr(args, "passthrough", False):
+        extra = [a for a in extra if a != "--verbose"]
+        args.verbose = True
+    from crfiqa_tf.console import quiet_tensorflow
+
+    quiet_tensorflow(args.verbose)
     if getattr(args, "passthrough", False):
         return args.handler(args, extra)
     if extra:

@@ -15,7 +15,6 @@ import numpy as np
 from PIL import Image
 
 DEFAULT_MAX_PIXELS = 40_000_000
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
 class ImageReadError(ValueError):
@@ -93,15 +92,34 @@ def resize_rgb(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR), dtype=np.uint8)
 
 
-def list_images(inputs) -> list[str]:
-    """Files as given; folders (local or remote) walked for files with an image suffix, in sorted order."""
+def is_hidden(relative_path: str) -> bool:
+    """Whether a path inside a folder is hidden: a name starting with "." on the way (``.DS_Store``,
+    ``._photo.jpg``, ``.git/...``, ``.ipynb_checkpoints/...``)."""
+    return any(part.startswith(".") for part in relative_path.replace("\\", "/").split("/"))
+
+
+def folder_files(folder: str) -> list[str]:
+    """The files of a folder, as every command takes them: every regular file under `folder` (local or remote),
+    recursively, in sorted order, hidden files and folders (`is_hidden`) excepted. Whether a file is an image is
+    decided by decoding it, not by its name: a file that does not decode becomes an error row or a skipped entry of
+    the command, never a silent omission."""
+    from crfiqa_tf import paths
+
+    prefix = str(folder).rstrip("/\\")
+    return [path for path in paths.walk_files(folder) if not is_hidden(path[len(prefix) :])]
+
+
+def list_inputs(inputs) -> list[str]:
+    """Files as given (a file named on its own is an input even when hidden), folders as `folder_files`."""
     from crfiqa_tf import paths
 
     found = []
     for item in inputs:
         item = os.fspath(item)
-        if paths.isdir(item):
-            found += [path for path in paths.walk_files(item) if path.lower().endswith(IMAGE_SUFFIXES)]
-        else:
-            found.append(item)
+        found += folder_files(item) if paths.isdir(item) else [item]
     return found
+
+
+def skipped_entry(error: ImageReadError) -> dict:
+    """How a command lists an input it could not use (summaries, ``dataset_info.json``, export sidecars)."""
+    return {"source_id": error.source, "reason": error.cause, "detail": error.detail}

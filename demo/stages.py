@@ -114,9 +114,7 @@ def beam_stage(out_dir: str, data_dir: str, saved_model: str, quick: bool) -> di
     with open(os.path.join(gallery, "readme.txt"), "w", encoding="utf-8") as handle:
         handle.write("not an image")
     output = os.path.join(out_dir, "beam", "scores")
-    counters = run(
-        ["--input-glob", os.path.join(gallery, "*"), "--model", saved_model, "--output", output, "--format", "parquet"]
-    )
+    counters = run(["--input-folder", gallery, "--model", saved_model, "--output", output, "--format", "parquet"])
     return {"gallery": gallery, "output_prefix": output, **counters}
 
 

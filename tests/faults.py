@@ -83,6 +83,15 @@ PReLU gradient at 0 taken as 1 | crfiqa_tf/models/fused_layers.py | tests/test_f
 GDConv averages instead of summing | crfiqa_tf/models/mobilefacenet.py | tests/test_distill_lib.py -k global_depthwise
   - keras.ops.sum(x * weights, axis=(1, 2), keepdims=True)
   + keras.ops.mean(x * weights, axis=(1, 2), keepdims=True)
+the MediaPipe NOTICE left out of the wheel | setup.py | tests/test_wheel.py -k holds_every
+  - "crfiqa_tf.align": ["mediapipe/*.tflite", "mediapipe/NOTICE.md"],
+  + "crfiqa_tf.align": ["mediapipe/*.tflite"],
+folder walks keep image suffixes only | crfiqa_tf/image_io.py | tests/test_image_io.py
+  - if not is_hidden(path[len(prefix) :])]
+  + if not is_hidden(path[len(prefix) :]) and path.lower().endswith((".jpg", ".png"))]
+Beam --input-folder reads hidden files | beam_jobs/score_gallery.py | tests/test_score_gallery.py -k input_folder
+  - return sorted(m.path for m in matched if not is_hidden(m.path[len(prefix) :]))
+  + return sorted(m.path for m in matched)
 """
 
 

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import write_mixed_folder
 from PIL import Image
 
 from crfiqa_tf.cli import main
@@ -47,8 +48,23 @@ def test_calibrate_then_score_with_it(exported, tmp_path, capsys):
 def test_calibrate_names_a_bad_reference_or_calibration(exported, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(SystemExit, match=f"calibrate: {empty}: no image files"):
+    with pytest.raises(SystemExit, match=f"calibrate: {empty}: no files in this folder"):
         main(["calibrate", "--model", exported["saved"], "--images", str(empty), "--out", str(tmp_path / "c.json")])
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(SystemExit, match="bad.json: not a calibration file"):
         main(["score", str(empty), "--model", exported["saved"], "--calibration", str(tmp_path / "bad.json")])
+
+
+def test_calibrate_lists_the_files_it_could_not_use(exported, tmp_path, capsys):
+    expected = write_mixed_folder(tmp_path / "reference", size=32)
+    out = tmp_path / "calibration.json"
+    assert (
+        main(["calibrate", "--model", exported["saved"], "--images", str(tmp_path / "reference"), "--out", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    images = sum(1 for kind in expected.values() if kind is None)
+    assert f"calibration fitted on {images} images of {tmp_path / 'reference'} (2 unreadable)" in printed
+    for path, kind in expected.items():
+        assert (f"skipped {path}: {kind}:" in printed) == (kind is not None), path
+    assert json.loads(out.read_text())["reference_size"] == images

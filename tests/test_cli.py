@@ -30,6 +30,26 @@ def test_synth_writes_shards_and_verification_pairs(tmp_path, capsys):
     assert "12 synthetic images of 4 identities" in capsys.readouterr().out
 
 
+def test_tensorflow_cpp_lines_stay_out_unless_asked(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    argv = [sys.executable, "-m", "crfiqa_tf.cli", "synth", "--identities", "4", "--per-identity", "2"]
+    argv += ["--val-pairs", "4", "--shards", "1"]
+    cpp_line = re.compile(r"^[IW]\d{4} ", re.MULTILINE)  # TensorFlow's C++ INFO / WARNING prefix
+    quiet = subprocess.run([*argv, "--out", str(tmp_path / "a")], env=env, capture_output=True, text=True)
+    assert quiet.returncode == 0 and "8 synthetic images" in quiet.stdout
+    assert not cpp_line.search(quiet.stderr + quiet.stdout), quiet.stderr
+    loud = subprocess.run([*argv, "--out", str(tmp_path / "b"), "--verbose"], env=env, capture_output=True, text=True)
+    assert loud.returncode == 0 and cpp_line.search(loud.stderr), loud.stderr  # e.g. the oneDNN notice at import
+    own = subprocess.run(
+        [*argv, "--out", str(tmp_path / "c")], env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"}, capture_output=True, text=True
+    )
+    assert own.returncode == 0 and cpp_line.search(own.stderr)  # the user's own level wins
+
+
 @pytest.mark.slow(reason="two short training runs in this process, one compiled by XLA (~40 s)")
 @pytest.mark.parametrize("precision, xla", [("mixed_bfloat16", "false"), ("none", "true")])
 def test_train_command_with_mixed_precision_or_xla(precision, xla, tmp_path):

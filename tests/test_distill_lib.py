@@ -71,6 +71,9 @@ def test_distilled_student_follows_its_teacher_and_resumes(exported, faces, tmp_
     assert all(np.isfinite(float(r["loss"])) for r in rows)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 120 and summary["student"] == "mobilefacenet-edge"
+    assert summary["skipped_files"] == [
+        {"source_id": str(faces / "broken.png"), "reason": "not_an_image", "detail": "not a recognised image format"}
+    ]
     config = json.loads((out / "distill_config.json").read_text())
     assert config["image_size"] == 32 and config["embedding_dim"] == 16  # taken from the teacher
     # the student ranks held-out faces like the teacher: Spearman 0.60 after 120 steps of this recipe (0.46 after 60)
@@ -87,12 +90,14 @@ def test_bad_teacher_images_or_student_fail_before_training(exported, tmp_path):
     (empty / "broken.jpg").write_bytes(b"nope")
     nothing = tmp_path / "nothing"
     nothing.mkdir()
+    (tmp_path / "void").mkdir()
     (nothing / "notes.txt").write_text("no images here")
     base = {"out": str(tmp_path / "out"), "steps": 2}
     cases = [
         (DistillSettings(teacher=str(tmp_path / "nope.onnx"), images=str(empty), **base), "--teacher .*nope.onnx"),
         (DistillSettings(teacher=exported["saved"], images=str(empty), **base), "none of its 1 images can be read"),
-        (DistillSettings(teacher=exported["saved"], images=str(nothing), **base), "no image files"),
+        (DistillSettings(teacher=exported["saved"], images=str(nothing), **base), "none of its 1 images can be"),
+        (DistillSettings(teacher=exported["saved"], images=str(tmp_path / "void"), **base), "no files in this folder"),
         (DistillSettings(teacher=exported["saved"], images=str(empty), student="resnet", **base), "unknown student"),
     ]
     for settings, message in cases:

@@ -1,5 +1,6 @@
-"""`crfiqa-tf score`'s rows: folders (local or ram://) walked for images, one row per input or per face, the
-detection's box and landmarks on aligned rows, a warning on stretched ones, failures as rows."""
+"""`crfiqa-tf score`'s rows: folders (local or ram://) walked for every file (the rule: tests/test_image_io.py),
+one row per input or per face, the detection's box and landmarks on aligned rows, a warning on stretched ones,
+failures as rows."""
 
 import csv
 import io
@@ -11,21 +12,7 @@ from PIL import Image
 from scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.data.sample_photos import photo_path
-from crfiqa_tf.image_io import list_images
 from crfiqa_tf.inference.score_files import COLUMNS, score_files, write_rows
-
-
-def test_folders_are_walked_sorted_for_image_files_and_files_kept_as_given(tmp_path):
-    (tmp_path / "g" / "sub").mkdir(parents=True)
-    for name in ("g/b.PNG", "g/a.jpg", "g/sub/c.webp", "g/notes.txt"):
-        (tmp_path / name).write_bytes(b"x")
-    single = str(tmp_path / "elsewhere.bin")
-    assert list_images([str(tmp_path / "g"), single]) == [
-        str(tmp_path / "g" / "a.jpg"),
-        str(tmp_path / "g" / "b.PNG"),
-        str(tmp_path / "g" / "sub" / "c.webp"),
-        single,
-    ]
 
 
 def test_a_remote_folder_is_walked_and_scored():
@@ -40,6 +27,7 @@ def test_a_remote_folder_is_walked_and_scored():
     assert [(r["path"], r["quality"], r["warning"]) for r in rows] == [
         (f"{root}/a.png", "0.400000", ""),
         (f"{root}/sub/b.png", "0.400000", ""),
+        (f"{root}/sub/readme.txt", "0.400000", ""),  # PNG bytes: an image by its content, whatever its name
     ]
 
 

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
+from helpers import write_mixed_folder
 from PIL import Image
 
 from crfiqa_tf.inference.saved_model import SavedModelScorer
@@ -185,3 +186,27 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
     rows = [json.loads(line) for f in (tmp_path / "b").glob("s-0*.jsonl") for line in f.read_text().splitlines()]
     assert len(rows) == 3 and "face_index" not in rows[0]
     assert all(r["warning"].startswith("input is ") and "not the model's 32x32" in r["warning"] for r in rows)
+
+
+def test_input_folder_gives_the_paths_and_error_kinds_that_score_gives(exported, tmp_path, capsys):
+    import csv
+
+    from crfiqa_tf.cli import main
+
+    expected = write_mixed_folder(tmp_path / "mixed")
+    model = exported["files"]["crfiqa_int8.tflite"]["path"]
+    assert main(["score", str(tmp_path / "mixed"), "--model", model, "--out", str(tmp_path / "score.csv")]) == 0
+    assert "13 files: 11 scored (11 faces), 2 with an error, 0 with a warning" in capsys.readouterr().out
+    rows = list(csv.DictReader(open(tmp_path / "score.csv")))
+    from_score = {r["path"]: r["error"].split(":")[0] or None for r in rows}
+    assert from_score == expected
+
+    prefix = str(tmp_path / "beam" / "s")
+    counters = run(
+        ["--input-folder", str(tmp_path / "mixed"), "--model", model, "--output", prefix, "--format", "jsonl"]
+    )
+    assert (counters["read"], counters["scored"], counters["failed_decode"]) == (13, 11, 2)
+    scored = [json.loads(line) for f in (tmp_path / "beam").glob("s-0*.jsonl") for line in f.read_text().splitlines()]
+    failures = [json.loads(x) for f in (tmp_path / "beam").glob("s-failures-*") for x in f.read_text().splitlines()]
+    from_beam = {r["path"]: None for r in scored} | {f["path"]: f["error"] for f in failures}
+    assert from_beam == from_score and len(scored) + len(failures) == 13

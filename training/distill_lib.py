@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.image_io import ImageReadError, list_images, read_image
+from crfiqa_tf.image_io import ImageReadError, folder_files, read_image, skipped_entry
 from crfiqa_tf.losses import smooth_l1
 from crfiqa_tf.model_io import load_scorer, save_keras_model
 from crfiqa_tf.models.inference_model import build_inference_model
@@ -62,10 +62,11 @@ class FaceStream:
 
     def __init__(self, settings: DistillSettings, size: int):
         self.settings, self.size, self.skipped = settings, size, 0
+        self.skipped_files: dict[str, dict] = {}  # each unreadable input once, however often it came round
         if settings.images:
-            self.files = list_images([settings.images]) if paths.isdir(settings.images) else []
+            self.files = folder_files(settings.images) if paths.isdir(settings.images) else []
             if not self.files:
-                raise ValueError(f"--images {settings.images}: no image files in this folder")
+                raise ValueError(f"--images {settings.images}: no files in this folder (hidden files are not read)")
             self.source = settings.images
         else:
             from crfiqa_tf.data.samples import shard_records
@@ -82,7 +83,11 @@ class FaceStream:
     def _read(self, index: int) -> np.ndarray:
         item = self.files[index] if self.settings.images else self.records[index]
         name = item if self.settings.images else f"{self.source}[{index}]"
-        return read_image(item, source=name, size=self.size)
+        try:
+            return read_image(item, source=name, size=self.size)
+        except ImageReadError as error:
+            self.skipped_files.setdefault(name, skipped_entry(error))
+            raise
 
     def _first_readable(self) -> np.ndarray:
         for index in range(len(self)):
@@ -214,6 +219,7 @@ def distill(settings: DistillSettings, resume: bool = False, progress: bool = Tr
         "parameters": int(backbone.count_params() + head.count_params()),
         "images": len(stream),
         "skipped_images": stream.skipped,
+        "skipped_files": list(stream.skipped_files.values()),
         "inference_model": paths.join(settings.out, "inference.keras"),
     }
     paths.write_text(finished, json.dumps(summary, indent=2))

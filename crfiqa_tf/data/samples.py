@@ -9,13 +9,13 @@ on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from crfiqa_tf import paths
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
-from crfiqa_tf.image_io import ImageReadError, list_images, read_image
+from crfiqa_tf.image_io import ImageReadError, folder_files, read_image, skipped_entry
 
 SOURCE_KINDS = ("images", "tfrecords", "bin", "synthetic")
 
@@ -26,14 +26,24 @@ class ImageSample:
     source: str
     kind: str  # one of SOURCE_KINDS
     skipped: int = 0  # unreadable entries passed over
+    skipped_files: list[dict] = field(default_factory=list)  # each as `crfiqa_tf.image_io.skipped_entry`
 
     def describe(self) -> dict:
-        return {"source": self.source, "kind": self.kind, "count": int(len(self.images)), "skipped": self.skipped}
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "count": int(len(self.images)),
+            "skipped": self.skipped,
+            "skipped_files": self.skipped_files,
+        }
 
     def split(self, first: int) -> tuple[ImageSample, ImageSample]:
         """The first `first` images and the rest, as two samples of the same source (disjoint)."""
         head, tail = self.images[:first], self.images[first:]
-        return ImageSample(head, self.source, self.kind, self.skipped), ImageSample(tail, self.source, self.kind, 0)
+        return (
+            ImageSample(head, self.source, self.kind, self.skipped, self.skipped_files),
+            ImageSample(tail, self.source, self.kind, 0),
+        )
 
 
 def synthetic_images(count: int, size: int, seed: int) -> np.ndarray:
@@ -64,18 +74,20 @@ def source_kind(source: str) -> str:
 
 
 def _decoded(encoded, source: str, count: int, size: int, kind: str) -> ImageSample:
-    """Decodes ``(name, bytes or path)`` items until `count` images are had; unreadable ones are counted."""
-    images, skipped = [], 0
+    """Decodes ``(name, bytes or path)`` items until `count` images are had; unreadable ones are counted and
+    listed."""
+    images, skipped = [], []
     for name, item in encoded:
         if len(images) == count:
             break
         try:
             images.append(read_image(item, source=name, size=size))
-        except ImageReadError:
-            skipped += 1
+        except ImageReadError as error:
+            skipped.append(skipped_entry(error))
     if not images:
-        raise ValueError(f"{source}: no readable face image ({skipped} unreadable)")
-    return ImageSample(np.stack(images), source, kind, skipped)
+        causes = ", ".join(f"{s['source_id']} ({s['reason']})" for s in skipped[:5])
+        raise ValueError(f"{source}: no readable face image ({len(skipped)} unreadable: {causes})")
+    return ImageSample(np.stack(images), source, kind, len(skipped), skipped)
 
 
 def shard_records(source: str):
@@ -118,8 +130,8 @@ def sample_images(source: str, count: int, size: int, seed: int = 0, kind: str |
         return _decoded(((f"{source}[{i}]", bins[i]) for i in order), source, count, size, kind)
     if not paths.isdir(source):
         raise FileNotFoundError(f"{source}: not a folder of face images")
-    files = list_images([source])
+    files = folder_files(source)
     if not files:
-        raise ValueError(f"{source}: no image files (by suffix) in this folder")
+        raise ValueError(f"{source}: no files in this folder (hidden files are not read)")
     order = rng.permutation(len(files))
     return _decoded(((files[i], files[i]) for i in order), source, count, size, kind)

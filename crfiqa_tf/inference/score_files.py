@@ -1,6 +1,9 @@
 """`crfiqa-tf score`: images or folders (local or remote) → one CSV row per face, or per input without `align`,
 from any `Scorer` (`crfiqa_tf.load_scorer` picks one by the model path).
 
+Every file of a folder is an input (`crfiqa_tf.image_io.folder_files`: hidden ones excepted); one that does not
+decode as an image is a row with its error (``not_an_image: ...``, ``empty: ...``, ``corrupt: ...``).
+
 Rows have the same columns whatever the options: with ``--align`` the face's index, detection score, box and five
 landmarks are filled; without it `warning` says when an input was not the model's size and was stretched.
 """
@@ -13,7 +16,7 @@ from collections.abc import Iterable
 from tqdm import tqdm
 
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
-from crfiqa_tf.image_io import list_images
+from crfiqa_tf.image_io import list_inputs
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
 
 BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
@@ -60,7 +63,7 @@ def score_files(
     detector: str = DEFAULT_DETECTOR,
     progress: bool = True,
 ) -> list[dict]:
-    paths = list_images(inputs)
+    paths = list_inputs(inputs)
     rows = []
     description = "aligning and scoring" if align else "scoring"
     for start in tqdm(range(0, len(paths), batch_size), desc=description, unit="batch", disable=not progress):
@@ -68,6 +71,20 @@ def score_files(
         records = scorer.score(chunk, batch_size, align=align, faces=policy, detector=detector)
         rows += [record_row(record) for record in records]
     return rows
+
+
+def summary_line(rows: list[dict]) -> str:
+    """The closing line over every input file: ``N files: S scored (F faces), E with an error, W with a warning``
+    (a file is scored when at least one of its rows has a quality; with ``--faces all`` a file gives a row per
+    face; a file with an error has exactly one row)."""
+    files: dict[str, list[dict]] = {}
+    for row in rows:
+        files.setdefault(row["path"], []).append(row)
+    scored = sum(1 for group in files.values() if any(not r["error"] for r in group))
+    faces = sum(1 for row in rows if not row["error"])
+    failed = sum(1 for group in files.values() if all(r["error"] for r in group))
+    warned = sum(1 for group in files.values() if any(r["warning"] for r in group))
+    return f"{len(files)} files: {scored} scored ({faces} faces), {failed} with an error, {warned} with a warning"
 
 
 def write_rows(rows: list[dict], handle) -> None:
