@@ -90,11 +90,22 @@ def load_keras_model(path: str, prefer: str = "training"):
 
     source = resolve_keras_file(path, prefer)
     if not paths.is_remote(source):
-        return keras.saving.load_model(source)
+        return _in_float32(keras.saving.load_model(source))
     with tempfile.TemporaryDirectory() as local:
         copy = os.path.join(local, paths.basename(source))
         paths.copy(source, copy)
-        return keras.saving.load_model(copy)
+        return _in_float32(keras.saving.load_model(copy))
+
+
+def _in_float32(model):
+    """Evaluation, scoring and export compute in float32. A layer saved under a mixed-precision policy keeps it in
+    its config (the quality head of a model trained with ``mixed_bfloat16`` does), which would put bfloat16 ops into
+    the exported graphs (TFLite then fails to convert): such layers are switched to float32, whose variables they
+    already hold."""
+    for layer in model._flatten_layers():
+        if layer.dtype_policy.name != "float32":
+            layer.dtype_policy = "float32"
+    return model
 
 
 def save_keras_model(model, path: str) -> None:

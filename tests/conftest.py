@@ -24,6 +24,7 @@ tf.config.set_logical_device_configuration(
 TWO_CPUS = ["/cpu:0", "/cpu:1"]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the group into each test's id
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "exported" in getattr(item, "fixturenames", ()):

@@ -103,8 +103,15 @@ def test_tflite_and_onnx_parity(exported):
     assert sidecar["parity_vs_saved_model"]["images"] == 32
     # the fixture exported with --representative = its training shards: both sets named, drawn from them
     data = str(exported["tmp"] / "data")
-    assert sidecar["int8_representative"] == {"source": data, "kind": "tfrecords", "count": 64, "skipped": 0}
-    assert sidecar["parity_images"] == {"source": data, "kind": "tfrecords", "count": 32, "skipped": 0}
+    representative = {"source": data, "kind": "tfrecords", "count": 64, "skipped": 0, "skipped_files": []}
+    assert sidecar["int8_representative"] == representative
+    assert sidecar["parity_images"] == {
+        "source": data,
+        "kind": "tfrecords",
+        "count": 32,
+        "skipped": 0,
+        "skipped_files": [],
+    }
     from ai_edge_litert.interpreter import Interpreter
 
     ops = {op["op_name"] for op in Interpreter(files["crfiqa_int8.tflite"]["path"])._get_ops_details()}

