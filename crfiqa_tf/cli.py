@@ -184,8 +184,13 @@ def _score(args: argparse.Namespace) -> int:
         detector=args.detector,
     )
     if args.out:
-        with open(args.out, "w", newline="", encoding="utf-8") as handle:
-            write_rows(rows, handle)
+        import io
+
+        from crfiqa_tf import paths
+
+        buffer = io.StringIO(newline="")
+        write_rows(rows, buffer)
+        paths.write_text(args.out, buffer.getvalue())  # a remote --out too
         print(f"{summary_line(rows)}; rows written to {args.out}")
     else:
         write_rows(rows, sys.stdout)

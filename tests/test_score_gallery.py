@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+import tensorflow as tf
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
 from helpers import write_mixed_folder
@@ -201,6 +202,9 @@ def test_input_folder_gives_the_paths_and_error_kinds_that_score_gives(exported,
     )  # 8 px: stretched in capsys.readouterr().out
     rows = list(csv.DictReader(open(tmp_path / "score.csv")))
     from_score = {r["path"]: r["error"].split(":")[0] or None for r in rows}
+    assert main(["score", str(tmp_path / "mixed"), "--model", model, "--out", "ram://score_cli/rows.csv"]) == 0
+    with tf.io.gfile.GFile("ram://score_cli/rows.csv", "rb") as remote:  # a remote --out: the same file
+        assert remote.read() == (tmp_path / "score.csv").read_bytes()
     assert from_score == expected
 
     prefix = str(tmp_path / "beam" / "s")
