@@ -40,7 +40,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, is_hidden, open_image
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, is_hidden, open_image, relative_path
 from crfiqa_tf.inference.score_files import BOX_COLUMNS
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
 from crfiqa_tf_apps.beam_jobs.model_handler import WARNING, CRFIQAModelHandler
@@ -189,9 +189,10 @@ def _inference_failures(element):
 
 def folder_paths(folder: str) -> list[str]:
     """The files of `folder` on any Beam filesystem, by the library's rule (`crfiqa_tf.image_io.folder_files`)."""
-    prefix = folder.rstrip("/") + "/"
-    matched = FileSystems.match([prefix + "**"])[0].metadata_list
-    return sorted(m.path for m in matched if not is_hidden(m.path[len(prefix) :]))
+    matched = FileSystems.match([folder.rstrip("/") + "/**"])[0].metadata_list
+    # a path ending in "/" is an object store's folder placeholder, not a file (tf.io.gfile does not list it either)
+    files = [m.path for m in matched if not m.path.endswith("/")]
+    return sorted(path for path in files if not is_hidden(relative_path(folder, path)))
 
 
 def read_paths(pipeline, args):

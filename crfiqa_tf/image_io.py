@@ -92,10 +92,15 @@ def resize_rgb(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR), dtype=np.uint8)
 
 
-def is_hidden(relative_path: str) -> bool:
+def is_hidden(relative: str) -> bool:
     """Whether a path inside a folder is hidden: a name starting with "." on the way (``.DS_Store``,
     ``._photo.jpg``, ``.git/...``, ``.ipynb_checkpoints/...``)."""
-    return any(part.startswith(".") for part in relative_path.replace("\\", "/").split("/"))
+    return any(part.startswith(".") for part in relative.replace("\\", "/").split("/"))
+
+
+def relative_path(folder: str, path: str) -> str:
+    """`path` (found under `folder`, local or remote) relative to it, with "/" separators."""
+    return path[len(str(folder).rstrip("/\\")) :].replace("\\", "/").lstrip("/")
 
 
 def folder_files(folder: str) -> list[str]:
@@ -105,8 +110,7 @@ def folder_files(folder: str) -> list[str]:
     the command, never a silent omission."""
     from crfiqa_tf import paths
 
-    prefix = str(folder).rstrip("/\\")
-    return [path for path in paths.walk_files(folder) if not is_hidden(path[len(prefix) :])]
+    return [path for path in paths.walk_files(folder) if not is_hidden(relative_path(folder, path))]
 
 
 def list_inputs(inputs) -> list[str]:

@@ -87,11 +87,11 @@ the MediaPipe NOTICE left out of the wheel | setup.py | tests/test_wheel.py -k h
   - "crfiqa_tf.align": ["mediapipe/*.tflite", "mediapipe/NOTICE.md"],
   + "crfiqa_tf.align": ["mediapipe/*.tflite"],
 folder walks keep image suffixes only | crfiqa_tf/image_io.py | tests/test_image_io.py
-  - if not is_hidden(path[len(prefix) :])]
-  + if not is_hidden(path[len(prefix) :]) and path.lower().endswith((".jpg", ".png"))]
+  - if not is_hidden(relative_path(folder, path))]
+  + if not is_hidden(relative_path(folder, path)) and path.lower().endswith((".jpg", ".png"))]
 Beam --input-folder reads hidden files | beam_jobs/score_gallery.py | tests/test_score_gallery.py -k input_folder
-  - return sorted(m.path for m in matched if not is_hidden(m.path[len(prefix) :]))
-  + return sorted(m.path for m in matched)
+  - return sorted(path for path in files if not is_hidden(relative_path(folder, path)))
+  + return sorted(files)
 """
 
 

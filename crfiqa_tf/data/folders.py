@@ -11,7 +11,15 @@ from collections.abc import Iterator
 from crfiqa_tf import paths
 from crfiqa_tf.data.schema import image_format
 from crfiqa_tf.data.writer import Sample
-from crfiqa_tf.image_io import ImageReadError, folder_files, is_hidden, open_image, read_bytes, skipped_entry
+from crfiqa_tf.image_io import (
+    ImageReadError,
+    folder_files,
+    is_hidden,
+    open_image,
+    read_bytes,
+    relative_path,
+    skipped_entry,
+)
 
 
 def list_identities(root: str) -> list[str]:
@@ -35,9 +43,8 @@ def iter_folder_samples(root: str, skipped: list[dict]) -> Iterator[Sample]:
             skipped.append({"source_id": name, "reason": "not_in_identity_folder", "detail": "a file in ROOT itself"})
     for label, name in enumerate(identities):
         folder = paths.join(root, name)
-        prefix = len(str(folder).rstrip("/\\")) + 1
         for path in folder_files(folder):
-            relative = f"{name}/{path[prefix:]}".replace("\\", "/")
+            relative = f"{name}/{relative_path(folder, path)}"
             try:
                 data = read_bytes(path)
                 image = open_image(data, relative)

@@ -25,8 +25,11 @@ class ImageSample:
     images: np.ndarray  # [n, size, size, 3] uint8 RGB
     source: str
     kind: str  # one of SOURCE_KINDS
-    skipped: int = 0  # unreadable entries passed over
-    skipped_files: list[dict] = field(default_factory=list)  # each as `crfiqa_tf.image_io.skipped_entry`
+    skipped_files: list[dict] = field(default_factory=list)  # unreadable entries passed over (`skipped_entry`)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.skipped_files)
 
     def describe(self) -> dict:
         return {
@@ -41,8 +44,8 @@ class ImageSample:
         """The first `first` images and the rest, as two samples of the same source (disjoint)."""
         head, tail = self.images[:first], self.images[first:]
         return (
-            ImageSample(head, self.source, self.kind, self.skipped, self.skipped_files),
-            ImageSample(tail, self.source, self.kind, 0),
+            ImageSample(head, self.source, self.kind, self.skipped_files),
+            ImageSample(tail, self.source, self.kind),
         )
 
 
@@ -87,7 +90,7 @@ def _decoded(encoded, source: str, count: int, size: int, kind: str) -> ImageSam
     if not images:
         causes = ", ".join(f"{s['source_id']} ({s['reason']})" for s in skipped[:5])
         raise ValueError(f"{source}: no readable face image ({len(skipped)} unreadable: {causes})")
-    return ImageSample(np.stack(images), source, kind, len(skipped), skipped)
+    return ImageSample(np.stack(images), source, kind, skipped)
 
 
 def shard_records(source: str):
