@@ -78,7 +78,8 @@ if __name__ == "__main__":
         package_dir={f"crfiqa_tf_apps.{app}": app for app in APPS},
         package_data={
             "crfiqa_tf_apps.training": ["configs/*.yaml"],
-            "crfiqa_tf.align": ["mediapipe/*.tflite", "mediapipe/NOTICE.md"],
+            "crfiqa_tf.align": ["mediapipe/*.tflite", "mediapipe/*.obj", "mediapipe/*.pbtxt", "mediapipe/NOTICE.md"],
+            "crfiqa_tf.components": ["default_profile.json"],
         },
         install_requires=CORE,
         extras_require=EXTRAS,

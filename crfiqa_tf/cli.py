@@ -171,8 +171,14 @@ def _score(args: argparse.Namespace) -> int:
     from crfiqa_tf.inference.score_files import score_files, summary_line, write_rows
     from crfiqa_tf.model_io import load_scorer
 
+    if (args.components or args.profile) and not args.align:
+        raise SystemExit("crfiqa-tf score: --components and --profile measure detected faces; add --align")
     try:
         scorer = load_scorer(args.model, precision=args.precision, calibration=args.calibration)
+        if args.components:
+            from crfiqa_tf.components import load_profile
+
+            load_profile(args.profile)  # a bad profile fails before any photo is read
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
     rows = score_files(
@@ -182,6 +188,8 @@ def _score(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         policy=args.faces,
         detector=args.detector,
+        components=args.components,
+        profile=args.profile,
     )
     if args.out:
         import io
@@ -189,11 +197,11 @@ def _score(args: argparse.Namespace) -> int:
         from crfiqa_tf import paths
 
         buffer = io.StringIO(newline="")
-        write_rows(rows, buffer)
+        write_rows(rows, buffer, components=args.components)
         paths.write_text(args.out, buffer.getvalue())  # a remote --out too
         print(f"{summary_line(rows)}; rows written to {args.out}")
     else:
-        write_rows(rows, sys.stdout)
+        write_rows(rows, sys.stdout, components=args.components)
         print(summary_line(rows), file=sys.stderr)  # stdout carries the CSV alone
     return 0
 
@@ -364,6 +372,13 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
     score.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
     score.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
+    score.add_argument(
+        "--components",
+        action="store_true",
+        help="with --align: quality components (pose, eyes, mouth, size, crop, light, colour, exposure, sharpness; "
+        "raw and 0-100) and the reasons a face scores low",
+    )
+    score.add_argument("--profile", help="reasons profile JSON (default: the shipped one; see the README)")
     score.add_argument("--batch-size", type=int, default=32)
     score.add_argument(
         "--precision",

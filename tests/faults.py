@@ -65,9 +65,9 @@ resume skips one batch | training/train_lib.py | tests/test_train_lib.py -k sigk
 the restricted unpickler allows a global | crfiqa_tf/data/bin_sets.py | tests/test_bin_sets.py
   -     ("_codecs", "encode"),\n
   +     ("_codecs", "encode"),\n    ("posix", "system"),\n
-alignment points: the two eyes swapped | crfiqa_tf/align/blazeface.py | tests/test_align.py
-  - source[list(LEFT_EYE_CONTOUR)].mean(0),\n                source[list(RIGHT_EYE_CONTOUR)].mean(0),
-  + source[list(RIGHT_EYE_CONTOUR)].mean(0),\n                source[list(LEFT_EYE_CONTOUR)].mean(0),
+alignment points: the two eyes swapped | crfiqa_tf/align/face_mesh.py | tests/test_align.py
+  - xy[list(LEFT_EYE_CONTOUR)].mean(0),\n            xy[list(RIGHT_EYE_CONTOUR)].mean(0),
+  + xy[list(RIGHT_EYE_CONTOUR)].mean(0),\n            xy[list(LEFT_EYE_CONTOUR)].mean(0),
 unaligned inputs stretched without a warning | crfiqa_tf/inference/base.py | tests/test_score_files.py
   -     if (height, width) == (size, size):\n        return None
   +     if True:\n        return None

@@ -6,7 +6,8 @@ from the sdist), checked from outside the source tree.
 - The full package: the wheel unpacked beside this environment's dependencies (PYTHONPATH; every module checked to
   come from the unpacked copy, not the editable checkout) exports a tiny model to int8 TFLite and scores with it.
 - The edge install: a fresh virtualenv, the wheel installed (not editable) with ``[edge]`` only, TensorFlow absent:
-  ``crfiqa-tf --help`` and ``crfiqa-tf score --align`` of a real photo with the int8 model from the step above.
+  ``crfiqa-tf --help`` and ``crfiqa-tf score --align --components`` of a real photo with the int8 model from the
+  step above.
 """
 
 import csv
@@ -46,7 +47,7 @@ def expected_wheel_files() -> set[str]:
         if "__pycache__" in relative:
             continue
         data_folder = relative == "crfiqa_tf/align/mediapipe"
-        expected |= {f"{relative}/{n}" for n in names if n.endswith(".py") or data_folder}
+        expected |= {f"{relative}/{n}" for n in names if n.endswith((".py", ".json")) or data_folder}
     for app in APPS:
         for folder, _, names in os.walk(os.path.join(ROOT, app)):
             relative = os.path.relpath(folder, ROOT).replace(os.sep, "/")
@@ -74,7 +75,12 @@ def test_wheel_holds_every_module_and_data_file_and_metadata_passes_twine(dist):
         names = set(wheel.namelist())
         metadata = wheel.read(f"crfiqa_tf-{__version__}.dist-info/METADATA").decode()
     expected = expected_wheel_files()
-    assert {"crfiqa_tf/align/mediapipe/NOTICE.md", "crfiqa_tf_apps/training/configs/synthetic_tiny.yaml"} <= expected
+    assert {
+        "crfiqa_tf/align/mediapipe/NOTICE.md",
+        "crfiqa_tf/align/mediapipe/canonical_face_model.obj",
+        "crfiqa_tf/components/default_profile.json",
+        "crfiqa_tf_apps/training/configs/synthetic_tiny.yaml",
+    } <= expected
     missing = sorted(expected - names)
     assert not missing, f"left out of the wheel: {missing}"
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "training/", "serving/"))]
@@ -151,8 +157,10 @@ def test_edge_install_scores_a_real_photo_without_tensorflow(dist, int8_model, t
     assert "score" in _run([cli, "--help"], cwd=str(tmp_path)).stdout
     photo = sample_photos.photo_path("grace_hopper")
     out = tmp_path / "rows.csv"
-    _run([cli, "score", photo, "--model", int8_model, "--align", "--out", str(out)], cwd=str(tmp_path))
+    _run([cli, "score", photo, "--model", int8_model, "--align", "--components", "--out", str(out)], cwd=str(tmp_path))
     with open(out, encoding="utf-8") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["error"] == "" and row["face_index"] == "0" and np.isfinite(float(row["quality"]))
     assert float(row["detection_score"]) > 0.5 and len(row["landmarks"].split()) == 10
+    # Quality components on the TF-free install: head pose from the shipped canonical face, a frontal portrait.
+    assert abs(float(row["head_pose_yaw"])) < 10 and int(row["head_pose_yaw_value"]) > 90 and row["reasons"] == ""

@@ -38,9 +38,18 @@ class FaceAligner:
         self.policy, self.size = policy, size
         self.detector = make_detector(detector, min_confidence) if isinstance(detector, str) else detector
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        faces = sorted(self.detector.detect(image), key=lambda d: d.area, reverse=True)
+    def detect_all(self, image: np.ndarray) -> list[Detection]:
+        """Every face found, largest first (whatever the policy)."""
+        return sorted(self.detector.detect(image), key=lambda d: d.area, reverse=True)
+
+    def keep(self, faces: list[Detection]) -> list[Detection]:
+        """The faces the policy keeps of `detect_all`'s list."""
         return faces[:1] if self.policy == "largest" else faces
 
-    def align(self, image: np.ndarray) -> list[AlignedFace]:
-        return [AlignedFace(warp_face(image, face.landmarks, self.size), face) for face in self.detect(image)]
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        return self.keep(self.detect_all(image))
+
+    def align(self, image: np.ndarray, faces: list[Detection] | None = None) -> list[AlignedFace]:
+        """Aligned crops of the faces kept (or of `faces`, detections of this image)."""
+        faces = self.detect(image) if faces is None else faces
+        return [AlignedFace(warp_face(image, face.landmarks, self.size), face) for face in faces]

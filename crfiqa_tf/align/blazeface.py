@@ -7,8 +7,9 @@ TensorFlow requirement an edge install must not pull in.
 
 BlazeFace gives a box and six coarse keypoints (eyes, nose tip, mouth centre, ears) but not the mouth corners the
 insightface template needs, so Face Mesh (468 points) runs on each box, in a square region 1.5× the box, rotated
-so that the eyes are level (MediaPipe's own face-landmark recipe). The five points are read off the mesh: the
-centre of each eye's 16-point contour, the nose and the two outer mouth corners.
+so that the eyes are level (MediaPipe's own face-landmark recipe). Each `Detection` keeps the whole mesh in source
+pixels; the five points are read off it (`crfiqa_tf.align.face_mesh.five_points`: the centre of each eye's
+16-point contour, the nose and the two outer mouth corners).
 
 Constants are MediaPipe's (``face_detection_full_range.pbtxt``, ``face_landmark_front_cpu.pbtxt``): a 48×48 grid of
 unit anchors on a 192×192 letterboxed input scaled to [−1, 1], sigmoid scores, weighted non-maximum suppression
@@ -17,12 +18,12 @@ at IoU 0.3; the landmark model takes [0, 1] input.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
 from PIL import Image
 
+from crfiqa_tf.align import face_mesh
 from crfiqa_tf.align.detection import Detection
 
 DETECTOR_FILE, LANDMARK_FILE = "face_detection_full_range.tflite", "face_landmark.tflite"
@@ -32,22 +33,6 @@ NMS_IOU = 0.3
 ROI_SCALE = 1.5
 MESH_MIN_SCORE = 0.5  # Face Mesh's own face-presence flag
 CROP_MARGIN = 0.25  # margin added, per side, when nothing is found in a (possibly tightly cropped) image
-
-# Face Mesh indices. "Image-left" is the subject's right side in an unmirrored photo.
-LEFT_EYE_CONTOUR = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
-RIGHT_EYE_CONTOUR = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
-# Nose: point 4 rather than the apex (1): it sits where five-point annotations put the nose (mean distance to
-# MTCNN's nose on the sample photos 0.08 of the inter-ocular distance, against 0.12 for point 1).
-NOSE_TIP, LEFT_MOUTH_CORNER, RIGHT_MOUTH_CORNER = 4, 61, 291
-
-
-def model_file(name: str) -> str:
-    """The path of one of the MediaPipe model files shipped with this package (``mediapipe/NOTICE.md``)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mediapipe", name)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: missing from the installed crfiqa-tf package (reinstall it)")
-    return path
-
 
 def _anchors() -> np.ndarray:
     centres = (np.arange(GRID, dtype=np.float32) + 0.5) / GRID
@@ -100,9 +85,9 @@ class BlazeFaceDetector:
         from ai_edge_litert.interpreter import Interpreter
 
         self.min_confidence = min_confidence
-        self._detector = Interpreter(model_path=model_file(DETECTOR_FILE), num_threads=threads)
-        self._mesh = Interpreter(model_path=model_file(LANDMARK_FILE), num_threads=threads)
-        for interpreter in (self._detector, self._mesh):
+        self._detector = Interpreter(model_path=face_mesh.data_file(DETECTOR_FILE), num_threads=threads)
+        self._mesh_model = Interpreter(model_path=face_mesh.data_file(LANDMARK_FILE), num_threads=threads)
+        for interpreter in (self._detector, self._mesh_model):
             interpreter.allocate_tensors()
         self._anchors = _anchors()
         self._lock = threading.Lock()  # one interpreter pair, shared by the threads of a Beam worker
@@ -139,8 +124,9 @@ class BlazeFaceDetector:
         points = (points * INPUT_SIZE - offset) / ratio
         return boxes.reshape(-1, 4), points, scores
 
-    def _five_points(self, image: np.ndarray, box: np.ndarray, eyes: np.ndarray) -> np.ndarray | None:
-        """Face Mesh in the rotated square around `box`; None when the mesh model sees no face there."""
+    def _mesh(self, image: np.ndarray, box: np.ndarray, eyes: np.ndarray) -> np.ndarray | None:
+        """Face Mesh ``[468, 3]`` in source pixels (z on the same scale as x, negative towards the camera) from the
+        rotated square around `box`; None when the mesh model sees no face there."""
         centre = (box[:2] + box[2:]) / 2
         side = ROI_SCALE * max(box[2] - box[0], box[3] - box[1])
         angle = np.arctan2(eyes[1, 1] - eyes[0, 1], eyes[1, 0] - eyes[0, 0])
@@ -151,28 +137,20 @@ class BlazeFaceDetector:
         half = INPUT_SIZE / 2
         affine = (a, b, centre[0] - half * (a + b), d, e, centre[1] - half * (d + e))
         crop = Image.fromarray(image).transform((INPUT_SIZE, INPUT_SIZE), Image.AFFINE, affine, Image.BILINEAR)
-        mesh, flag = self._run(self._mesh, np.asarray(crop, np.float32) / 255.0)
+        mesh, flag = self._run(self._mesh_model, np.asarray(crop, np.float32) / 255.0)
         if 1.0 / (1.0 + np.exp(-float(flag.reshape(-1)[-1]))) < MESH_MIN_SCORE:
             return None
-        uv = mesh.reshape(-1, 3)[:, :2]
-        source = np.stack([a * uv[:, 0] + b * uv[:, 1] + affine[2], d * uv[:, 0] + e * uv[:, 1] + affine[5]], 1)
-        return np.stack(
-            [
-                source[list(LEFT_EYE_CONTOUR)].mean(0),
-                source[list(RIGHT_EYE_CONTOUR)].mean(0),
-                source[NOSE_TIP],
-                source[LEFT_MOUTH_CORNER],
-                source[RIGHT_MOUTH_CORNER],
-            ]
-        ).astype(np.float64)
+        uvz = mesh.reshape(-1, 3).astype(np.float64)
+        u, v = uvz[:, 0], uvz[:, 1]
+        return np.stack([a * u + b * v + affine[2], d * u + e * v + affine[5], step * uvz[:, 2]], 1)
 
     def _detect(self, image: np.ndarray) -> list[Detection]:
         boxes, points, scores = self._candidates(image)
         found = []
         for box, keypoints, score in weighted_nms(boxes, points, scores):
-            landmarks = self._five_points(image, box, keypoints[:2])
-            if landmarks is not None:
-                found.append(Detection(tuple(float(v) for v in box), score, landmarks))
+            mesh = self._mesh(image, box, keypoints[:2])
+            if mesh is not None:
+                found.append(Detection(tuple(float(v) for v in box), score, face_mesh.five_points(mesh), mesh))
         return found
 
     def detect(self, image: np.ndarray) -> list[Detection]:
@@ -190,6 +168,7 @@ class BlazeFaceDetector:
                     (d.box[0] - pad_x, d.box[1] - pad_y, d.box[2] - pad_x, d.box[3] - pad_y),
                     d.score,
                     d.landmarks - shift,
+                    d.mesh - np.append(shift, 0.0),
                 )
                 for d in self._detect(padded)
             ]

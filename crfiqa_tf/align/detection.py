@@ -2,7 +2,8 @@
 
 A `Detection` carries the box and the five points the insightface template is defined on (image-left eye,
 image-right eye, nose tip, image-left mouth corner, image-right mouth corner), all in source pixels, whatever the
-detector computes internally.
+detector computes internally; the BlazeFace detector adds the whole Face Mesh (468 points, `crfiqa_tf.align.face_mesh`)
+that the quality components measure.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Detection:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in source pixels
     score: float
     landmarks: np.ndarray  # [5, 2] x, y in source pixels, in the template's order
+    mesh: np.ndarray | None = None  # [468, 3] Face Mesh in source pixels (BlazeFace only; MTCNN has no mesh)
 
     @property
     def area(self) -> float:

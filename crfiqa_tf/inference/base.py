@@ -25,8 +25,11 @@ class ScoreRecord:
     """One scored face (or one input that could not be scored: `error` set, scores None).
 
     With ``align=True`` an input gives one record per face kept, numbered by `face_index` (largest face 0), with
-    the detection score, the face box ``(x0, y0, x1, y1)`` and the five alignment points (``[5, 2]``, template
-    order) in source pixels. Without it, `warning` says when the input was not the model's size and was stretched.
+    the detection score, the face box ``(x0, y0, x1, y1)``, the five alignment points (``[5, 2]``, template
+    order) and the detector's Face Mesh (``[468, 3]``, BlazeFace only) in source pixels; with
+    ``components=True`` also the quality components (`crfiqa_tf.components`: name → raw, 0–100 value, note) and
+    the reasons they give under a profile. Without `align`, `warning` says when the input was not the model's size
+    and was stretched.
     """
 
     source: str
@@ -39,6 +42,9 @@ class ScoreRecord:
     box: tuple[float, float, float, float] | None = None
     landmarks: np.ndarray | None = None
     warning: str | None = None
+    mesh: np.ndarray | None = None
+    components: dict | None = None
+    reasons: list | None = None
 
 
 def size_warning(shape, size: int) -> str | None:
@@ -95,23 +101,30 @@ class Scorer(abc.ABC):
             cache[detector, faces] = FaceAligner(detector, policy=faces, size=self.image_size)
         return cache[detector, faces]
 
-    def _faces(self, source: str, image: np.ndarray, aligner) -> list[tuple[ScoreRecord, np.ndarray]]:
+    def _faces(self, source: str, image: np.ndarray, aligner, rules=None) -> list[tuple[ScoreRecord, np.ndarray]]:
         if aligner is None:
             warning = size_warning(image.shape, self.image_size)
             return [(ScoreRecord(source, warning=warning), resize_rgb(image, self.image_size))]
-        return [
-            (
-                ScoreRecord(
-                    source,
-                    face_index=index,
-                    detection_score=face.detection.score,
-                    box=face.detection.box,
-                    landmarks=face.detection.landmarks,
-                ),
-                face.crop,
+        found = aligner.detect_all(image)
+        faces = []
+        for index, face in enumerate(aligner.align(image, aligner.keep(found))):
+            detection = face.detection
+            record = ScoreRecord(
+                source,
+                face_index=index,
+                detection_score=detection.score,
+                box=detection.box,
+                landmarks=detection.landmarks,
+                mesh=detection.mesh,
             )
-            for index, face in enumerate(aligner.align(image))
-        ]
+            if rules is not None:
+                from crfiqa_tf.components import face_components, reasons_for
+
+                crop = face.crop if self.image_size == 112 else None
+                record.components = face_components(image, detection, [f.area for f in found], crop)
+                record.reasons = reasons_for(record.components, rules)
+            faces.append((record, face.crop))
+        return faces
 
     def score(
         self,
@@ -121,10 +134,22 @@ class Scorer(abc.ABC):
         align: bool = False,
         faces: str = "largest",
         detector: str = DEFAULT_DETECTOR,
+        components: bool = False,
+        profile: str | None = None,
     ) -> list[ScoreRecord]:
         """Records in input order: one per input, or with `align` one per face found (``faces="largest"`` or
         ``"all"``) by `detector` (`crfiqa_tf.align.detection.DETECTORS`). An unreadable input, or one with no face,
-        gives a record with `error` set, never an exception."""
+        gives a record with `error` set, never an exception.
+
+        With `components` (needs `align`) each face also gets ``record.components`` and ``record.reasons`` under
+        the reasons `profile` (a JSON path; default: `crfiqa_tf.components.DEFAULT_PROFILE`)."""
+        if components and not align:
+            raise ValueError("quality components are measured on detected faces: use align=True (--align) with them")
+        rules = None
+        if components:
+            from crfiqa_tf.components import load_profile
+
+            rules = load_profile(profile)
         aligner = self.aligner(faces, detector) if align else None
         records: list[ScoreRecord] = []
         pending: list[tuple[ScoreRecord, np.ndarray]] = []
@@ -152,7 +177,7 @@ class Scorer(abc.ABC):
             except ImageReadError as error:
                 records.append(ScoreRecord(error.source, error=f"{error.cause}: {error.detail}"))
                 continue
-            found = self._faces(source, image, aligner)
+            found = self._faces(source, image, aligner, rules)
             if not found:
                 records.append(ScoreRecord(source, error="no_face: no face detected"))
             for record, crop in found:

@@ -5,7 +5,9 @@ Every file of a folder is an input (`crfiqa_tf.image_io.folder_files`: hidden on
 decode as an image is a row with its error (``not_an_image: ...``, ``empty: ...``, ``corrupt: ...``).
 
 Rows have the same columns whatever the options: with ``--align`` the face's index, detection score, box and five
-landmarks are filled; without it `warning` says when an input was not the model's size and was stretched.
+landmarks are filled; without it `warning` says when an input was not the model's size and was stretched. With
+``--components`` the rows gain one column per quality component (raw value, and its 0–100 value in ``<name>_value``)
+and the ``reasons``, ``instructions`` and ``component_notes`` columns (`crfiqa_tf.components.rows.FLAT_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from collections.abc import Iterable
 from tqdm import tqdm
 
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
+from crfiqa_tf.components.rows import FLAT_COLUMNS, flat
 from crfiqa_tf.image_io import list_inputs
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
 
 BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
+TEXT_COLUMNS = ("reasons", "instructions", "component_notes")
 COLUMNS = (
     "path",
     "face_index",
@@ -33,12 +37,14 @@ COLUMNS = (
 )
 
 
+def number(value, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
 def record_row(record: ScoreRecord) -> dict:
     """A CSV row: numbers as text, absent values empty; landmarks as ten space-separated numbers ``x y`` in
-    template order (image-left eye, image-right eye, nose tip, image-left mouth corner, image-right mouth corner)."""
-
-    def number(value, digits):
-        return "" if value is None else f"{value:.{digits}f}"
+    template order (image-left eye, image-right eye, nose tip, image-left mouth corner, image-right mouth corner).
+    A record with components adds their flat columns (raw to 4 significant digits, values as integers)."""
 
     row = {
         "path": record.source,
@@ -51,6 +57,12 @@ def record_row(record: ScoreRecord) -> dict:
         "error": record.error or "",
     }
     row.update({name: number(None if record.box is None else record.box[i], 1) for i, name in enumerate(BOX_COLUMNS)})
+    if record.components is not None:
+        for name, value in flat(record.components, record.reasons).items():
+            if name.endswith("_value") or name in TEXT_COLUMNS:
+                row[name] = "" if value is None else str(value)
+            else:
+                row[name] = "" if value is None else f"{value:.4g}"
     return row
 
 
@@ -62,13 +74,17 @@ def score_files(
     policy: str = "largest",
     detector: str = DEFAULT_DETECTOR,
     progress: bool = True,
+    components: bool = False,
+    profile: str | None = None,
 ) -> list[dict]:
     paths = list_inputs(inputs)
     rows = []
     description = "aligning and scoring" if align else "scoring"
     for start in tqdm(range(0, len(paths), batch_size), desc=description, unit="batch", disable=not progress):
         chunk = paths[start : start + batch_size]
-        records = scorer.score(chunk, batch_size, align=align, faces=policy, detector=detector)
+        records = scorer.score(
+            chunk, batch_size, align=align, faces=policy, detector=detector, components=components, profile=profile
+        )
         rows += [record_row(record) for record in records]
     return rows
 
@@ -87,7 +103,8 @@ def summary_line(rows: list[dict]) -> str:
     return f"{len(files)} files: {scored} scored ({faces} faces), {failed} with an error, {warned} with a warning"
 
 
-def write_rows(rows: list[dict], handle) -> None:
-    writer = csv.DictWriter(handle, COLUMNS)
+def write_rows(rows: list[dict], handle, components: bool = False) -> None:
+    """CSV of `rows`; with `components` the component columns follow the fixed ones (empty on error rows)."""
+    writer = csv.DictWriter(handle, COLUMNS + (FLAT_COLUMNS if components else ()), restval="")
     writer.writeheader()
     writer.writerows(rows)

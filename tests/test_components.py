@@ -1,0 +1,280 @@
+"""Quality components and reasons: known answers on the packaged real photos (each a manipulation with a known
+effect), formulas against hand-computed values on small synthetic inputs, and bad input kept as notes."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from crfiqa_tf.align.aligner import FaceAligner
+from crfiqa_tf.align.detection import Detection
+from crfiqa_tf.align.face_mesh import canonical_face_model, five_points
+from crfiqa_tf.components import COMPONENTS, face_components, load_profile, reasons_for
+from crfiqa_tf.components import geometry, pixels
+from crfiqa_tf.components.head_pose import head_pose, rigid_fit
+from crfiqa_tf.components.ofiq_mapping import EYES_OPEN, MOUTH_CLOSED, Sigmoid
+from crfiqa_tf.data.sample_photos import photo
+
+
+@pytest.fixture(scope="module")
+def aligner():
+    return FaceAligner(policy="all")
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_profile()
+
+
+def faces_of(aligner, image):
+    """[(detection, components)] of every face, largest first."""
+    found = aligner.detect_all(image)
+    return [(d, face_components(image, d, [f.area for f in found])) for d in found]
+
+
+def codes(components, rules):
+    return [reason.code for reason in reasons_for(components, rules)]
+
+
+# --- known answers on real photos -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theta", [10.0, 20.0])
+def test_rotating_a_photo_by_plus_and_minus_theta_changes_roll_by_two_theta(aligner, theta):
+    image = Image.fromarray(photo("grace_hopper"))
+    rolls = []
+    for angle in (theta, -theta):  # PIL rotates counter-clockwise for a positive angle
+        rotated = np.asarray(image.rotate(angle, Image.BILINEAR, expand=True, fillcolor=(128, 128, 128)))
+        (_, components), *_ = faces_of(aligner, rotated)
+        rolls.append(components["head_pose_roll"].raw)
+    # Counter-clockwise in the image is negative roll (clockwise is positive).
+    assert rolls[1] - rolls[0] == pytest.approx(2 * theta, abs=4.0)
+
+
+def test_a_mirrored_photo_flips_the_sign_of_yaw(aligner):
+    checked = 0
+    for name in ("group_of_six", "aligned_portrait"):
+        image = photo(name)
+        width = image.shape[1]
+        mirrored = faces_of(aligner, image[:, ::-1].copy())
+        for detection, components in faces_of(aligner, image):
+            yaw = components["head_pose_yaw"].raw
+            centre = np.array([(detection.box[0] + detection.box[2]) / 2, (detection.box[1] + detection.box[3]) / 2])
+            # The same face in the mirrored photo: the box centre mirrored, within a quarter of the box.
+            match = [
+                c
+                for d, c in mirrored
+                if np.hypot(width - (d.box[0] + d.box[2]) / 2 - centre[0], (d.box[1] + d.box[3]) / 2 - centre[1])
+                < 0.25 * (detection.box[2] - detection.box[0])
+            ]
+            if abs(yaw) <= 3 or not match:  # the detector misses one face of the mirrored group photo
+                continue
+            assert match[0]["head_pose_yaw"].raw == pytest.approx(-yaw, abs=3.0), name
+            checked += 1
+    assert checked >= 4  # turned faces of the group photo (−42° to −14°) and the portrait (19°)
+
+
+@pytest.mark.parametrize("name", ["grace_hopper", "astronaut"])
+def test_darkening_a_photo_lowers_luminance_and_says_too_dark(aligner, rules, name):
+    image = photo(name)
+    (_, original), *_ = faces_of(aligner, image)
+    (_, dark), *_ = faces_of(aligner, (image * 0.35).astype(np.uint8))
+    assert dark["luminance_mean"].raw < original["luminance_mean"].raw
+    assert dark["luminance_mean"].value < original["luminance_mean"].value
+    assert "TOO_DARK" in codes(dark, rules) and "TOO_DARK" not in codes(original, rules)
+    # Sharpness is contrast-normalised: a darker photo is not reported as a blurred one.
+    assert "BLURRED" not in codes(dark, rules)
+
+
+def test_blur_lowers_sharpness_monotonically_and_strong_blur_says_blurred(aligner, rules):
+    image = Image.fromarray(photo("grace_hopper"))
+    values = []
+    for sigma in (0, 1, 2, 4, 8):
+        blurred = np.asarray(image.filter(ImageFilter.GaussianBlur(sigma))) if sigma else np.asarray(image)
+        (_, components), *_ = faces_of(aligner, blurred)
+        values.append(components["sharpness"].raw)
+        if sigma == 0:
+            assert "BLURRED" not in codes(components, rules)
+        if sigma == 8:
+            assert "BLURRED" in codes(components, rules)
+    assert all(a > b for a, b in zip(values, values[1:])), values
+
+
+def test_downscaling_scales_the_inter_eye_distance_and_small_faces_are_too_small(aligner, rules):
+    image = Image.fromarray(photo("grace_hopper"))
+    (_, original), *_ = faces_of(aligner, np.asarray(image))
+    assert "FACE_TOO_SMALL" not in codes(original, rules)
+    for scale in (0.5, 0.3):
+        small = np.asarray(image.resize((round(image.width * scale), round(image.height * scale)), Image.BILINEAR))
+        (_, components), *_ = faces_of(aligner, small)
+        distance = components["inter_eye_distance"].raw
+        assert distance == pytest.approx(scale * original["inter_eye_distance"].raw, rel=0.08)
+        assert ("FACE_TOO_SMALL" in codes(components, rules)) == (distance < 35.2)
+    assert distance < 35.2  # the 0.3 photo's face is below the model's own inter-eye distance
+
+
+def test_a_crop_through_the_nose_says_the_chin_is_cut_off(aligner, rules):
+    image = photo("grace_hopper")
+    (detection, original), *_ = faces_of(aligner, image)
+    nose_y = int(detection.landmarks[2, 1])
+    (_, cut), *_ = faces_of(aligner, image[:nose_y].copy())
+    assert cut["downward_crop"].raw < original["downward_crop"].raw
+    assert "CROPPED_BOTTOM" in codes(cut, rules) and "CROPPED_BOTTOM" not in codes(original, rules)
+
+
+def test_the_group_photo_lowers_single_face_present(aligner, rules):
+    (_, portrait), *_ = faces_of(aligner, photo("grace_hopper"))
+    group = faces_of(aligner, photo("group_of_six"))
+    assert portrait["single_face_present"].value == 100 and "MORE_THAN_ONE_FACE" not in codes(portrait, rules)
+    assert all(c["single_face_present"].value < 50 for _, c in group)
+    assert all("MORE_THAN_ONE_FACE" in codes(c, rules) for _, c in group)
+
+
+def test_a_grey_photo_leaves_colour_empty_with_a_note(aligner):
+    (_, components), *_ = faces_of(aligner, photo("cameraman"))
+    assert components["natural_colour"].raw is None and components["natural_colour"].note.startswith("grey_image")
+    assert components["luminance_mean"].raw is not None  # the rest is measured
+
+
+# --- formulas on synthetic inputs -------------------------------------------------------------------------------
+
+
+def test_ofiq_sigmoid_mapping():
+    assert EYES_OPEN(0.02) == 50 and EYES_OPEN(0.0) == 12 and EYES_OPEN(0.05) == 95  # 100/(1+e^2), 100/(1+e^-3)
+    assert MOUTH_CLOSED(0.2) == 50 and MOUTH_CLOSED(0.0) == 97  # 100·(1 − 1/(1+e^(0.2/0.06)))
+    assert Sigmoid(h=120, a=0.832, s=-1, x0=0.92, w=0.05)(1.0) == 0  # clipped at 0
+    assert Sigmoid(h=200, a=1, s=-1, x0=0, w=10)(0.0) == 100
+
+
+def test_luminance_components_of_uniform_and_two_level_regions():
+    grey = np.full((100, 3), 128, np.uint8)
+    # sRGB 128 → linear ((128/255 + 0.055) / 1.055)^2.4 = 0.2158 → 8-bit luminance floor(55.04 + 0.5) = 55.
+    values = pixels.luminance_components(grey)
+    assert values["luminance_mean"][0] == pytest.approx(55 / 255)
+    assert values["luminance_mean"][1] == 58  # 100·σ((0.2157 − 0.2)/0.05)·(1 − σ((0.2157 − 0.8)/0.05))
+    assert values["luminance_variance"] == (0.0, 0) and values["dynamic_range"] == (0.0, 0)
+    two = np.concatenate([np.zeros((50, 3), np.uint8), np.full((50, 3), 255, np.uint8)])
+    values = pixels.luminance_components(two)
+    assert values["luminance_mean"][0] == pytest.approx(0.5) and values["luminance_variance"][0] == pytest.approx(0.25)
+    assert values["luminance_variance"][1] == 20  # 100·sin(π·15/16)
+    assert values["dynamic_range"] == (pytest.approx(1.0), 12)  # one bit; 12.5 rounds to 12 (half to even)
+    assert values["under_exposure"] == (pytest.approx(0.5), 100) and values["over_exposure"] == (pytest.approx(0.5), 2)
+
+
+def test_cielab_of_neutral_grey_and_of_srgb_red():
+    a, b = pixels.cie_ab(np.array([0.5, 0.5, 0.5]))
+    assert abs(a) < 0.5 and abs(b) < 0.5
+    a, b = pixels.cie_ab(np.array([1.0, 0.0, 0.0]))  # sRGB red in CIELAB (D50): a* 80.8, b* 69.9 (published)
+    assert a == pytest.approx(80.8, abs=0.6) and b == pytest.approx(69.9, abs=0.6)
+    raw, value = pixels.natural_colour(np.full((2, 4, 3), (255, 0, 0), np.uint8))
+    assert raw == pytest.approx(math.hypot(a - 25, b - 35)) and value == 0
+
+
+def test_illumination_uniformity_of_equal_and_disjoint_cheeks():
+    same = np.full((2, 9, 3), 90, np.uint8)
+    assert pixels.illumination_uniformity(same) == (pytest.approx(1.0), 100)
+    apart = np.stack([np.full((9, 3), 20, np.uint8), np.full((9, 3), 200, np.uint8)])
+    assert pixels.illumination_uniformity(apart) == (0.0, 0)
+
+
+def test_single_face_present_from_box_areas():
+    assert geometry.single_face_present([400.0]) == (0.0, 100)
+    assert geometry.single_face_present([400.0, 100.0, 50.0]) == (pytest.approx(0.5), 50)
+    assert geometry.single_face_present([]) == (1.0, 0)
+
+
+def synthetic_mesh(scale=10.0, centre=(100.0, 120.0)):
+    """The canonical face as a frontal Face Mesh in image pixels (y down, z negative towards the camera)."""
+    return canonical_face_model() * scale * np.array([1.0, -1.0, -1.0]) + np.array([*centre, 0.0])
+
+
+def rotation(yaw, pitch, roll):
+    y, p, r = np.radians([yaw, pitch, roll])
+    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+@pytest.mark.parametrize("yaw, pitch, roll", [(0, 0, 0), (25, -10, 5), (-40, 15, -20)])
+def test_head_pose_recovers_a_known_rotation_of_the_canonical_face(yaw, pitch, roll):
+    posed = 12.0 * canonical_face_model() @ rotation(yaw, pitch, -roll).T  # roll > 0 is clockwise in the image
+    mesh = posed * np.array([1.0, -1.0, -1.0]) + np.array([300.0, 200.0, 5.0])
+    assert head_pose(mesh) == pytest.approx((yaw, pitch, roll), abs=1e-6)
+    scale, _, _ = rigid_fit(canonical_face_model(), posed, np.ones(468))
+    assert scale == pytest.approx(12.0)
+
+
+def test_eyes_mouth_and_crops_on_a_synthetic_face():
+    mesh = synthetic_mesh()
+    points = geometry.Landmarks(mesh)
+    # Canonical proportions: eye centres 6.30 cm apart, chin 12.03 cm below their midpoint (× 10 px).
+    assert points.planar_eye_distance == pytest.approx(63.02, abs=0.01) and points.t == pytest.approx(120.28, abs=0.01)
+    width, height = 300, 400
+    crops = geometry.crops(points, width, height)
+    assert crops["leftward_crop"][0] == pytest.approx(points.left_eye[0] / 63.0229, rel=1e-4)
+    assert crops["downward_crop"][0] == pytest.approx((height - points.eye_mid[1]) / points.t)
+    closed = mesh.copy()
+    for upper, lower in ((161, 163), (160, 144), (159, 145), (158, 153), (157, 154)):
+        closed[upper] = closed[lower]  # the image-left eye shut
+    raw, value = geometry.eyes_open(geometry.Landmarks(closed))
+    assert raw == 0.0 and value == 12
+    opened = mesh.copy()
+    opened[14, 1] += 0.3 * points.t  # lower lip centre dropped by 0.3 T
+    raw, value = geometry.mouth_closed(geometry.Landmarks(opened))
+    assert raw >= 0.3 and value < 20
+
+
+# --- bad input: empty components with a note, never an exception ----------------------------------------------
+
+
+def test_a_face_without_mesh_a_tiny_face_and_a_face_at_the_border_give_notes_not_exceptions(rules):
+    image = np.full((240, 200, 3), (180, 140, 120), np.uint8)
+    mesh = synthetic_mesh()
+    no_mesh = Detection((40.0, 40.0, 160.0, 200.0), 0.9, five_points(mesh))  # as MTCNN gives
+    components = face_components(image, no_mesh)
+    assert list(components) == list(COMPONENTS)
+    assert components["eyes_open"].raw is None and components["eyes_open"].note.startswith("no_mesh")
+    assert components["sharpness"].raw is not None and components["single_face_present"].value == 100
+    tiny = synthetic_mesh(scale=0.3, centre=(100.0, 100.0))
+    components = face_components(image, Detection((97.0, 97.0, 103.0, 103.0), 0.9, five_points(tiny), tiny))
+    assert components["luminance_mean"].note.startswith("face_too_small")
+    assert "FACE_TOO_SMALL" in codes(components, rules)
+    outside = synthetic_mesh(centre=(-60.0, 120.0))  # most of the face left of the image
+    components = face_components(image, Detection((0.0, 40.0, 20.0, 200.0), 0.9, five_points(outside), outside))
+    assert components["illumination_uniformity"].note.startswith("cheeks_outside_image")
+    assert "CROPPED_LEFT" in codes(components, rules)
+
+
+def test_profiles_are_validated_with_the_rule_named(tmp_path):
+    def profile(rules):
+        path = tmp_path / "profile.json"
+        path.write_text(json.dumps({"rules": rules}))
+        return str(path)
+
+    good = {"code": "DARK", "component": "luminance_mean", "raw_below": 0.5, "instruction": "more light"}
+    assert load_profile(profile([good]))[0].threshold == 0.5
+    cases = [
+        ({**good, "component": "brightness"}, "rule 1: unknown component 'brightness'"),
+        ({**good, "value_below": 3}, "give exactly one of"),
+        ({k: v for k, v in good.items() if k != "instruction"}, "rule 1: missing instruction"),
+        ({**good, "raw_below": "low"}, "raw_below must be a number"),
+    ]
+    for rule, message in cases:
+        with pytest.raises(ValueError, match=message):
+            load_profile(profile([good, rule] if "rule 1" not in message else [rule]))
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="bad.json: not a JSON reasons profile"):
+        load_profile(str(tmp_path / "bad.json"))
+
+
+def test_a_code_given_by_two_rules_is_reported_once_in_rule_order(rules):
+    image = np.full((240, 200, 3), 3, np.uint8)  # black photo: both TOO_DARK rules fire
+    mesh = synthetic_mesh()
+    components = face_components(image, Detection((40.0, 40.0, 160.0, 200.0), 0.9, five_points(mesh), mesh))
+    found = codes(components, rules)
+    assert found.count("TOO_DARK") == 1
+    order = [rule.code for rule in rules]
+    assert found == sorted(found, key=order.index)
