@@ -1,7 +1,7 @@
 """Score a gallery of face images with Apache Beam: locally (FnApiRunner) or on Dataflow, losing nothing.
 
     crfiqa-tf score-gallery --input-folder gs://b/gallery --model gs://b/export/tflite/crfiqa_int8.tflite \\
-        --output gs://b/out/scores --format parquet [--with-embeddings] [--align]
+        --output gs://b/out/scores --format parquet [--with-embeddings] [--align [--components]]
     # on Dataflow add: --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
     #                  --sdk_container_image IMAGE  (beam_jobs/Dockerfile; README "Scoring at scale")
 
@@ -18,6 +18,11 @@ RunInference (beam_jobs/model_handler.py) → Format → Write. Failures go to `
 ``read``, ``scored``, ``failed_decode``, ``failed_align``, ``failed_inference`` are printed at the end, and a local
 run checks ``read + extra_faces = scored + failed`` (``extra_faces``: faces past a photo's first with ``--faces
 all``). Re-running with the same prefix replaces the outputs.
+
+``--components`` (with ``--align``) adds each face's quality components and reasons (`crfiqa_tf.components`):
+a ``components`` struct (name → raw, value, note) and ``reasons`` / ``instructions`` lists in Parquet, the flat
+columns of ``crfiqa-tf score --components`` in CSV and JSON Lines; ``--profile`` reads a reasons profile from any
+filesystem.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
+from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, parquet_types
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, is_hidden, open_image, relative_path
 from crfiqa_tf.inference.score_files import BOX_COLUMNS
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
@@ -83,6 +89,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
     parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector (--align)")
     parser.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces kept per photo (--align)")
     parser.add_argument("--image-size", type=int, default=112, help="side of aligned crops (--align)")
+    parser.add_argument("--components", action="store_true", help="quality components and reasons per face (--align)")
+    parser.add_argument("--profile", help="reasons profile JSON for --components (default: the shipped one)")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
     parser.add_argument("--min-batch-size", type=int, default=8)
     parser.add_argument("--max-batch-size", type=int, default=64)
@@ -125,8 +133,9 @@ class Align(beam.DoFn):
     """(path, raw photo) → (face key, aligned crop) for each face kept (largest, or all); no face goes to
     ``failed``. The key carries the face's index, detection score, box and landmarks to its output row."""
 
-    def __init__(self, size: int, detector: str, faces: str):
+    def __init__(self, size: int, detector: str, faces: str, rules=None):
         self.size, self.detector_name, self.faces = size, detector, faces
+        self.rules = rules  # reasons profile rules: components are computed when given
         self.failed = Metrics.counter(NAMESPACE, "failed_align")
         self.extra_faces = Metrics.counter(NAMESPACE, "extra_faces")
 
@@ -137,7 +146,8 @@ class Align(beam.DoFn):
 
     def process(self, element):
         key, image = element
-        faces = self.aligner.align(image)
+        found = self.aligner.detect_all(image)
+        faces = self.aligner.align(image, self.aligner.keep(found))
         if not faces:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
@@ -149,10 +159,15 @@ class Align(beam.DoFn):
             detection = face.detection
             box = dict(zip(BOX_COLUMNS, (float(v) for v in detection.box)))
             landmarks = [float(v) for v in detection.landmarks.reshape(-1)]
-            yield (
-                {**key, "face_index": index, "detection_score": detection.score, **box, "landmarks": landmarks},
-                face.crop,
-            )
+            row = {**key, "face_index": index, "detection_score": detection.score, **box, "landmarks": landmarks}
+            if self.rules is not None:
+                from crfiqa_tf.components import face_components, reasons_for
+                from crfiqa_tf.components.rows import nested
+
+                crop = face.crop if self.size == 112 else None
+                components = face_components(image, detection, [f.area for f in found], crop)
+                row.update(nested(components, reasons_for(components, self.rules)))
+            yield row, face.crop
 
 
 class Format(beam.DoFn):
@@ -237,9 +252,9 @@ def build_pipeline(pipeline, args) -> dict:
     )
     images, failures = decoded.ok, [decoded[FAILED]]
     if args.align:
-        aligned = images | "Align" >> beam.ParDo(Align(args.image_size, args.detector, args.faces)).with_outputs(
-            FAILED, main="ok"
-        )
+        rules = read_profile(args.profile) if args.components else None
+        align = Align(args.image_size, args.detector, args.faces, rules)
+        aligned = images | "Align" >> beam.ParDo(align).with_outputs(FAILED, main="ok")
         images = aligned.ok
         failures.append(aligned[FAILED])
     handler = KeyedModelHandler(
@@ -264,7 +279,10 @@ def build_pipeline(pipeline, args) -> dict:
 
 
 def output_columns(args) -> list[str]:
-    return list(COLUMNS) + (list(ALIGN_COLUMNS) if args.align else []) + (["embedding"] if args.with_embeddings else [])
+    """Columns in Parquet order (the nested component columns; CSV and JSON Lines get the flat ones instead)."""
+    columns = list(COLUMNS) + (list(ALIGN_COLUMNS) if args.align else [])
+    columns += list(NESTED_COLUMNS) if args.components else []
+    return columns + (["embedding"] if args.with_embeddings else [])
 
 
 def _parquet_schema(columns: list[str]):
@@ -272,12 +290,18 @@ def _parquet_schema(columns: list[str]):
 
     types = {"path": pa.string(), "model": pa.string(), "warning": pa.string(), "face_index": pa.int32()}
     types.update({name: pa.list_(pa.float32()) for name in ("landmarks", "embedding")})
+    if "components" in columns:
+        types.update(parquet_types())
     return pa.schema([(name, types.get(name, pa.float32())) for name in columns])
 
 
 def write_outputs(outputs: dict, args) -> None:
     rows, failures = outputs["rows"], outputs["failures"]
     columns = output_columns(args)
+    if args.components and args.format != "parquet":
+        rows = rows | "FlattenComponents" >> beam.Map(flatten_nested)
+        columns = [c for c in columns if c not in NESTED_COLUMNS]
+        columns[len(COLUMNS) + len(ALIGN_COLUMNS) : len(COLUMNS) + len(ALIGN_COLUMNS)] = FLAT_COLUMNS
     if args.format == "parquet":
         rows | "Write" >> beam.io.WriteToParquet(args.output, _parquet_schema(columns), file_name_suffix=".parquet")
     elif args.format == "csv":
@@ -316,11 +340,30 @@ def read_calibration(path: str) -> dict:
     return validate_calibration(calibration, path)
 
 
+def read_profile(path: str | None) -> list:
+    """The reasons profile's rules (the shipped profile when `path` is None), read through FileSystems; raises
+    ValueError naming the path and the cause."""
+    from crfiqa_tf.components.reasons import DEFAULT_PROFILE, parse_profile
+
+    path = path or DEFAULT_PROFILE
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            text = handle.read().decode("utf-8")
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--profile {path}: cannot be read ({type(error).__name__}: {error})") from None
+    return parse_profile(text, path)
+
+
 def check_inputs(args) -> None:
-    """Fails before any work when the model, the calibration or the input list cannot be used."""
+    """Fails before any work when the model, the calibration, the reasons profile or the input list cannot be
+    used."""
+    if (args.components or args.profile) and not args.align:
+        raise ValueError("--components and --profile measure detected faces; add --align")
     describe_model(args.model)
     if args.calibration:
         read_calibration(args.calibration)
+    if args.components:
+        read_profile(args.profile)
     if args.input_list and not FileSystems.exists(args.input_list):
         raise FileNotFoundError(f"--input-list {args.input_list}: no such file")
 

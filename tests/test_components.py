@@ -11,8 +11,7 @@ from PIL import Image, ImageFilter
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.detection import Detection
 from crfiqa_tf.align.face_mesh import canonical_face_model, five_points
-from crfiqa_tf.components import COMPONENTS, face_components, load_profile, reasons_for
-from crfiqa_tf.components import geometry, pixels
+from crfiqa_tf.components import COMPONENTS, face_components, geometry, load_profile, pixels, reasons_for
 from crfiqa_tf.components.head_pose import head_pose, rigid_fit
 from crfiqa_tf.components.ofiq_mapping import EYES_OPEN, MOUTH_CLOSED, Sigmoid
 from crfiqa_tf.data.sample_photos import photo

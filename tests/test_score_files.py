@@ -63,3 +63,30 @@ def test_aligned_rows_of_a_group_photo_carry_box_and_landmarks_inside_it(faces, 
         points = np.array(row["landmarks"].split(), float).reshape(5, 2)
         assert x1 - x0 > 50 and ((points >= [x0, y0]) & (points <= [x1, y1])).all()
         assert 0.5 <= float(row["detection_score"]) <= 1 and row["quality"] != "" and row["warning"] == ""
+
+
+def test_component_columns_and_reasons_on_aligned_rows_and_a_profile_override(tmp_path):
+    from crfiqa_tf.cli import main
+    from crfiqa_tf.components.rows import FLAT_COLUMNS
+
+    inputs = [photo_path("grace_hopper"), photo_path("cameraman"), photo_path("cat")]
+    rows = score_files(inputs, MeanPixelScorer(), align=True, progress=False, components=True)
+    buffer = io.StringIO()
+    write_rows(rows, buffer, components=True)
+    parsed = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert tuple(parsed[0]) == COLUMNS + FLAT_COLUMNS
+    grace, cameraman, cat = parsed
+    assert grace["reasons"] == "" and 90 < int(grace["head_pose_yaw_value"]) <= 100
+    # The cameraman looks into his camera's eyepiece: turned away, and a grey photo has no colour to measure.
+    assert "FACE_FORWARD" in cameraman["reasons"].split() and "turn your head" in cameraman["instructions"]
+    assert cameraman["natural_colour"] == "" and "natural_colour: grey_image" in cameraman["component_notes"]
+    assert cat["error"].startswith("no_face") and cat["head_pose_yaw"] == "" and cat["reasons"] == ""
+
+    strict = tmp_path / "strict.json"  # a yaw limit of 0.5°: the frontal portrait measures 1.1°
+    strict.write_text(
+        '{"rules": [{"code": "YAW", "component": "head_pose_yaw", "abs_raw_above": 0.5, "instruction": "look"}]}'
+    )
+    rows = score_files(inputs[:1], MeanPixelScorer(), align=True, progress=False, components=True, profile=str(strict))
+    assert rows[0]["reasons"] == "YAW" and rows[0]["instructions"] == "look"
+    with pytest.raises(SystemExit, match="--components and --profile measure detected faces; add --align"):
+        main(["score", inputs[0], "--model", "unused.tflite", "--components"])

@@ -140,6 +140,12 @@ def test_unusable_model_calibration_or_input_list_fail_before_any_work(exported,
     missing_list = str(tmp_path / "list.csv")
     with pytest.raises(FileNotFoundError, match=r"--input-list .*list\.csv: no such file"):
         run(["--input-list", missing_list, "--output", output, "--model", exported["saved"]])
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"rules": [{"code": "X", "component": "glow", "raw_below": 1, "instruction": "i"}]}')
+    with pytest.raises(ValueError, match=r"profile\.json: rule 1: unknown component 'glow'"):
+        run([*base, "--model", exported["saved"], "--align", "--components", "--profile", str(profile)])
+    with pytest.raises(ValueError, match=r"--components and --profile measure detected faces; add --align"):
+        run([*base, "--model", exported["saved"], "--components"])
     assert not (tmp_path / "out").exists()
 
 
@@ -170,18 +176,32 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
     for name in ("group_of_six", "astronaut", "cat"):
         Image.fromarray(photo(name)).save(folder / f"{name}.png")
     base = ["--input-glob", f"{folder}/*.png", "--model", exported["saved"], "--image-size", "32"]
-    counters = run([*base, "--align", "--faces", "all", "--output", str(tmp_path / "a" / "s"), "--format", "csv"])
+    counters = run(
+        [*base, "--align", "--faces", "all", "--components", "--output", str(tmp_path / "a" / "s"), "--format", "csv"]
+    )
     assert (counters["read"], counters["extra_faces"], counters["scored"], counters["failed_align"]) == (3, 5, 7, 1)
     rows = [r for f in (tmp_path / "a").glob("s-0*.csv") for r in csv.DictReader(open(f))]
     assert len(rows) == 7 and list(rows[0])[:5] == ["path", "quality", "quality_score", "model", "warning"]
+    from crfiqa_tf.components.rows import FLAT_COLUMNS
+
+    assert set(FLAT_COLUMNS) <= set(rows[0])  # --components, flat in CSV as in `crfiqa-tf score`
     faces = {}
     for row in rows:
+        group = "group_of_six" in row["path"]
+        assert ("MORE_THAN_ONE_FACE" in row["reasons"].split()) == group and -90 < float(row["head_pose_yaw"]) < 90
         faces.setdefault(row["path"].rsplit("/", 1)[1], []).append(int(row["face_index"]))
         box = [float(row[c]) for c in ("box_x0", "box_y0", "box_x1", "box_y1")]
         points = np.array(row["landmarks"].split(), float).reshape(5, 2)
         assert ((points >= box[:2]) & (points <= box[2:])).all() and 0.5 <= float(row["detection_score"]) <= 1
         assert row["warning"] == ""
     assert {k: sorted(v) for k, v in faces.items()} == {"group_of_six.png": list(range(6)), "astronaut.png": [0]}
+
+    # Parquet: the components as one struct column, the reasons as a list.
+    one = ["--input-glob", f"{folder}/astronaut.png", "--model", exported["saved"], "--align", "--components"]
+    run([*one, "--output", str(tmp_path / "p" / "s"), "--format", "parquet"])
+    table = pq.read_table(sorted((tmp_path / "p").glob("s-*.parquet"))[0]).to_pylist()
+    assert len(table) == 1 and table[0]["reasons"] == [] and table[0]["instructions"] == []
+    assert table[0]["components"]["head_pose_yaw"]["value"] > 90 and table[0]["components"]["sharpness"]["note"] is None
 
     run([*base, "--output", str(tmp_path / "b" / "s"), "--format", "jsonl"])  # no --align: photos are stretched
     rows = [json.loads(line) for f in (tmp_path / "b").glob("s-0*.jsonl") for line in f.read_text().splitlines()]

@@ -34,6 +34,7 @@ ROI_SCALE = 1.5
 MESH_MIN_SCORE = 0.5  # Face Mesh's own face-presence flag
 CROP_MARGIN = 0.25  # margin added, per side, when nothing is found in a (possibly tightly cropped) image
 
+
 def _anchors() -> np.ndarray:
     centres = (np.arange(GRID, dtype=np.float32) + 0.5) / GRID
     x, y = np.meshgrid(centres, centres)  # row-major: y outer, x inner, as the model's outputs

@@ -97,7 +97,8 @@ def face_components(image: np.ndarray, detection, face_areas=None, aligned_crop:
         if points.t < 1.0 or points.planar_eye_distance < 1.0:
             out.update(_empty(LANDMARK, "degenerate_mesh: eyes or chin closer than one pixel"))
         else:
-            out.update(_filled({"eyes_open": geometry.eyes_open(points), "mouth_closed": geometry.mouth_closed(points)}))
+            out.update(_filled({"eyes_open": geometry.eyes_open(points)}))
+            out.update(_filled({"mouth_closed": geometry.mouth_closed(points)}))
             out.update(_filled({"inter_eye_distance": geometry.inter_eye_distance(points, yaw)}))
             out.update(_filled({"head_size": geometry.head_size(points, height)}))
             out.update(_filled(geometry.crops(points, width, height)))

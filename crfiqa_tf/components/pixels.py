@@ -121,7 +121,10 @@ def luminance_components(region: np.ndarray) -> dict[str, tuple[float, int]]:
             mean,
             ofiq.clip_round(100 * ofiq.sigmoid(mean, 0.2, 0.05) * (1 - ofiq.sigmoid(mean, 0.8, 0.05))),
         ),
-        "luminance_variance": (variance, ofiq.clip_round(100 * math.sin(60 * variance / (60 * variance + 1) * math.pi))),
+        "luminance_variance": (
+            variance,
+            ofiq.clip_round(100 * math.sin(math.pi * 60 * variance / (60 * variance + 1))),
+        ),
         "under_exposure": (dark, ofiq.UNDER_EXPOSURE(dark)),
         "over_exposure": (bright, ofiq.clip_round(1.0 / (bright + 0.01))),
         "dynamic_range": (entropy, ofiq.clip_round(12.5 * entropy)),

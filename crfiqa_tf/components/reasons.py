@@ -54,8 +54,13 @@ def load_profile(path: str | None = None) -> list[Rule]:
     """The rules of a profile file (local or remote path; default: the shipped profile). Raises ValueError naming
     the file and the rule for anything malformed."""
     path = path or DEFAULT_PROFILE
+    return parse_profile(paths.read_text(path), path)
+
+
+def parse_profile(text: str, path: str) -> list[Rule]:
+    """The rules of a profile's JSON `text` read from `path` (named in errors)."""
     try:
-        document = json.loads(paths.read_text(path))
+        document = json.loads(text)
     except ValueError as error:
         raise ValueError(f"{path}: not a JSON reasons profile ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list) or not document["rules"]:
