@@ -94,16 +94,25 @@ def _tf_config(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from crfiqa_tf.evaluation.evaluate import evaluate
 
-    result = evaluate(
-        args.model,
-        args.out,
-        bin_path=args.bin,
-        pairs_csv=args.pairs,
-        images_root=args.images,
-        fr_model_path=args.fr_model,
-        fmrs=args.fmr,
-    )
+    try:
+        result = evaluate(
+            args.model,
+            args.out,
+            bin_path=args.bin,
+            pairs_csv=args.pairs,
+            images_root=args.images,
+            fr_model_path=args.fr_model,
+            fmrs=args.fmr,
+            groups_csv=args.groups,
+            reject_below=args.threshold,
+            calibration_path=args.calibration,
+            min_group_pairs=args.min_group_pairs,
+        )
+    except ValueError as error:
+        raise SystemExit(f"crfiqa-tf evaluate: {error}") from None
     print(open(f"{args.out}/pauc.md", encoding="utf-8").read())
+    if "groups" in result:
+        print(open(f"{args.out}/groups.md", encoding="utf-8").read())
     print(f"verification accuracy (10-fold): {result['verification_accuracy']:.4f}; plots: {result['plots']}")
     return 0
 
@@ -328,6 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--images", help="root folder of the paths in --pairs")
     evaluate.add_argument("--fr-model", help="another recognition model (.keras) for the comparison scores")
     evaluate.add_argument("--fmr", type=float, nargs="+", default=[1e-3], help="target FMR(s) for the threshold")
+    evaluate.add_argument(
+        "--groups", help="CSV path,group (pairs CSV) or pair,group (.bin): quality, rejection and EDC per group"
+    )
+    evaluate.add_argument("--threshold", type=float, help="raw quality below which --groups counts an image rejected")
+    evaluate.add_argument("--calibration", help="calibration JSON: its 10%% point is the --groups threshold")
+    evaluate.add_argument("--min-group-pairs", type=int, default=20, help="mated pairs a group needs for its EDC")
     evaluate.add_argument("--out", required=True)
     evaluate.set_defaults(handler=_evaluate)
 

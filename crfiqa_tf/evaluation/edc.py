@@ -95,13 +95,17 @@ def edc_curve(
     fmr: float | None = 1e-3,
     starting_fnmr: float | None = None,
     pauc_limits=(0.2, 0.3),
+    threshold: float | None = None,
 ) -> EDCCurve:
     """The EDC of one quality measure over mated comparisons (see the module docstring).
 
-    Give either a target `fmr` (with `nonmated_scores`) or a `starting_fnmr` (then `fmr` is ignored).
+    Give either a target `fmr` (with `nonmated_scores`), a `starting_fnmr` (then `fmr` is ignored), or a comparison
+    `threshold` already fixed (e.g. once for several subsets of the same comparisons).
     """
     scores, quality = _validate(mated_scores, mated_pair_quality, "mated comparisons")
-    if starting_fnmr is not None:
+    if threshold is not None:
+        threshold = float(threshold)
+    elif starting_fnmr is not None:
         threshold = threshold_at_fnmr(scores, starting_fnmr)
     else:
         if nonmated_scores is None or np.asarray(nonmated_scores).size == 0:
