@@ -7,6 +7,8 @@ import json
 import os
 import time
 
+import numpy as np
+
 from crfiqa_tf.environment import describe_machine
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -80,3 +82,39 @@ def train_r50(tmp: str, steps: int) -> tuple[str, str]:
     path = os.path.join(tmp, "model.keras")
     model.save(path)
     return path, data
+
+
+def latency_models(work: str) -> dict[str, str]:
+    """Untrained int8 TFLite files of the edge student (MobileFaceNet-edge) and iResNet-50, both with the quality
+    head, for latency only (int8 latency does not depend on the weights' values); reused when `work` has them."""
+    import keras
+    from PIL import Image
+
+    from crfiqa_tf.data.samples import synthetic_images
+    from crfiqa_tf.model_io import save_keras_model
+    from crfiqa_tf.models import CRQualityHead, IResNet, MobileFaceNet
+    from crfiqa_tf.models.inference_model import build_inference_model
+    from crfiqa_tf_apps.serving.export_lib import export
+
+    faces = os.path.join(work, "latency_faces")
+    if not os.path.isdir(faces):
+        os.makedirs(faces)
+        for index, image in enumerate(synthetic_images(64, 112, seed=81)):
+            Image.fromarray(image).save(os.path.join(faces, f"{index:03d}.png"))
+    builders = {
+        "student": lambda: MobileFaceNet.variant("mobilefacenet-edge", 512),
+        "iresnet50": lambda: IResNet(50, 512, form="inference"),
+    }
+    models = {}
+    for name, build in builders.items():
+        exported = os.path.join(work, f"latency_{name}")
+        path = os.path.join(exported, "tflite", "crfiqa_int8.tflite")
+        if not os.path.exists(path):
+            keras.utils.set_random_seed(0)
+            backbone, head = build(), CRQualityHead()
+            head(backbone(np.zeros((1, 112, 112, 3), np.float32)))
+            keras_file = os.path.join(work, f"latency_{name}.keras")
+            save_keras_model(build_inference_model(backbone, head, "uint8", "RGB"), keras_file)
+            export(keras_file, exported, formats=("tflite",), quantize=("int8",), representative=faces)
+        models[name] = path
+    return models

@@ -22,6 +22,7 @@ BENCHMARKS = [
     "detectors",
     "edge",
     "demo_precision",
+    "components",
 ]
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
@@ -31,9 +32,12 @@ EDGE_START, EDGE_END = "<!-- EDGE -->", "<!-- /EDGE -->"
 TRAINING_START, TRAINING_END = "<!-- TRAINING -->", "<!-- /TRAINING -->"
 INFERENCE_START, INFERENCE_END = "<!-- INFERENCE -->", "<!-- /INFERENCE -->"
 METHOD_START, METHOD_END = "<!-- METHOD_CHECK -->", "<!-- /METHOD_CHECK -->"
+COMPONENTS_START, COMPONENTS_END = "<!-- COMPONENTS -->", "<!-- /COMPONENTS -->"
 
 
 def _value(row: dict) -> str:
+    if "ms" in row:
+        return f"{row['ms']:.3g} ms"
     if "ms_per_photo" in row:
         return f"{row['ms_per_photo']:.3g} ms/photo"
     if "ms_per_face_1_thread" in row:
@@ -342,6 +346,24 @@ def method_check_summary() -> str:
     return "\n".join([METHOD_START, "", *_markdown_table(header, table), "", METHOD_END])
 
 
+def components_summary() -> str:
+    """The quality-components timings, from benchmarks/results/components.json."""
+    result = _result("components")
+    intro = (
+        f"`python -m benchmarks.components`, {result['machine']}, {result['date']}: in a process without TensorFlow "
+        f"(LiteRT + NumPy, as the `[edge]` install), {result['models']}; the median over repeats."
+    )
+    table = [[row["what"], f"{row['ms']:.2f}"] for row in result["rows"]]
+    cited = result["ofiq_cited"]
+    lines = [COMPONENTS_START, "", intro, "", *_markdown_table(["measurement", "ms"], table), ""]
+    lines.append(
+        f"- OFIQ for comparison (cited, not run): {cited['cli_seconds_per_image']} s per image from its command "
+        f"line; {cited['jetson_orin_all_measures_ms']} ms for all its measures on a Jetson Orin."
+    )
+    lines.append("- Goals: " + "; ".join(f"{g}: {'met' if m else 'missed'}" for g, m in result["goals"].items()) + ".")
+    return "\n".join(lines + ["", COMPONENTS_END])
+
+
 def _replace_block(text: str, start: str, end: str, block: str) -> str:
     if start not in text:
         raise SystemExit(f"docs/BENCHMARKS.md has no {start} marker")
@@ -361,6 +383,7 @@ def rewrite_doc() -> None:
     text = _replace_block(text, TRAINING_START, TRAINING_END, training_summary())
     text = _replace_block(text, INFERENCE_START, INFERENCE_END, inference_summary())
     text = _replace_block(text, METHOD_START, METHOD_END, method_check_summary())
+    text = _replace_block(text, COMPONENTS_START, COMPONENTS_END, components_summary())
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 

@@ -26,6 +26,18 @@ APPS = ("training", "serving", "beam_jobs", "demo")
 # Each fault: its name, the file, the exact text replaced (it must occur once), its replacement, and the tests
 # that own the feature (pytest arguments). Kept as one table line per fault: NAME | FILE | TESTS, then OLD and NEW.
 FAULT_TABLE = r"""
+head pose: roll sign flipped | crfiqa_tf/components/head_pose.py | tests/test_components.py -k rotat
+  -     return yaw, pitch, -roll
+  +     return yaw, pitch, roll
+sharpness not contrast-normalised | crfiqa_tf/components/pixels.py | tests/test_components.py -k dark
+  -     raw = float(laplacian.std()) / contrast if contrast >= 1.0 else 0.0
+  +     raw = float(laplacian.std()) / 40.0
+grey photo measured as colour | crfiqa_tf/components/compute.py | tests/test_components.py -k grey
+  -             if len(region) and np.all(region == region[:, :1]):
+  +             if False:
+a mated pair with two labels counted for its first image's group | crfiqa_tf/evaluation/groups.py | tests/test_groups.py
+  -     pair_group = np.where(labels[0::2] == labels[1::2], labels[0::2], None)
+  +     pair_group = labels[0::2]
 weight decay x2 | crfiqa_tf/models/crfiqa_model.py | tests/test_crfiqa_model.py -k known_answer
   - coefficient = self.weight_decay * loss_scale / replicas
   + coefficient = 2 * self.weight_decay * loss_scale / replicas

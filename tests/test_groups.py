@@ -56,6 +56,7 @@ def test_small_groups_are_reported_not_merged_and_cross_group_pairs_counted():
     assert report["groups"]["tiny"]["status"].startswith("too_few_pairs: 2 mated pairs")
     assert "pauc" not in report["groups"]["tiny"] and report["groups"]["a"]["status"] == "ok"
     assert report["cross_group_mated_pairs"] == 1 and "tiny" not in report["curves"]
+    assert report["groups"]["a"]["mated_pairs"] == 200 - 2 - 1  # minus tiny's two and the cross-group one
 
 
 def test_groups_file_errors_name_the_line(tmp_path):

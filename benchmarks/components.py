@@ -1,0 +1,132 @@
+"""Quality components: time per face of the components alone, and of the whole photo → detection → components →
+reasons + CR-FIQA score path, TensorFlow-free (LiteRT + NumPy), against OFIQ's published figures.
+
+    python -m benchmarks.components [--work-dir DIR] [--repeats 30]
+
+The models are the edge student (MobileFaceNet-edge) and iResNet-50, int8 TFLite with untrained weights (int8
+latency does not depend on the weights' values; `benchmarks.common.latency_models`). The timing runs in a child
+process that never imports TensorFlow (checked), as on the ``[edge]`` install, through the public call a user makes:
+``scorer.score([photo], align=True, components=True)``, with detector and scorer at one and then two threads.
+
+- components alone: every face of the packaged sample photos (10 faces), the median over repeats of the time per
+  face, detection excluded;
+- the whole path, for the one-face photos (astronaut 512×512, grace_hopper 600×512): median milliseconds per photo.
+
+OFIQ, for comparison (cited, not run here): 4–7 s per image from its command line (BSI-OFIQ/OFIQ-Project issue
+#75) and ~617 ms for all measures on a Jetson Orin (its ``doc/fast_inference_and_logging.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+GOALS = {"components_ms_per_face": 2.0, "photo_to_reasons_ms": 50.0}
+ONE_FACE_PHOTOS = ("astronaut", "grace_hopper")
+
+
+def _median_ms(call, repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def measure(models: dict[str, str], repeats: int) -> dict:
+    """The timings (run in a process without TensorFlow)."""
+    from crfiqa_tf.align.aligner import FaceAligner
+    from crfiqa_tf.align.blazeface import BlazeFaceDetector
+    from crfiqa_tf.components import face_components, load_profile, reasons_for
+    from crfiqa_tf.data.sample_photos import available, photo
+    from crfiqa_tf.inference.litert import LiteRTScorer
+
+    rules = load_profile()
+    aligner = FaceAligner(BlazeFaceDetector(threads=1), policy="all")
+    faces = []
+    for name in available():
+        image = photo(name)
+        found = aligner.detect_all(image)
+        faces += [(image, face, [f.area for f in found]) for face in aligner.align(image, found)]
+
+    def all_components():
+        for image, face, areas in faces:
+            reasons_for(face_components(image, face.detection, areas, face.crop), rules)
+
+    components_ms = _median_ms(all_components, repeats) / len(faces)
+    whole = {}
+    for threads in (1, 2):
+        detector = FaceAligner(BlazeFaceDetector(threads=threads), policy="largest")
+        for model, path in models.items():
+            scorer = LiteRTScorer(path, num_threads=threads)
+            scorer.__dict__["_aligners"] = {("blazeface", "largest"): detector}  # the detector at `threads`
+            for name in ONE_FACE_PHOTOS:
+                image = photo(name)
+                (record,) = scorer.score([image], align=True, components=True)
+                assert record.error is None and record.components is not None, name
+                whole[f"{model}, {threads} thread(s), {name}"] = _median_ms(
+                    lambda s=scorer, i=image: s.score([i], align=True, components=True), repeats
+                )
+    assert "tensorflow" not in sys.modules, "the measured path imported TensorFlow"
+    return {"faces": len(faces), "components_ms_per_face": components_ms, "photo_to_reasons_and_score_ms": whole}
+
+
+def main() -> dict:
+    from benchmarks.common import latency_models, report
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work-dir", help="keep (and reuse) the int8 models here")
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # child process: JSON of the models to time
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(json.loads(args.measure), args.repeats)))
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        models = latency_models(args.work_dir or tmp)
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.components",
+                "--measure",
+                json.dumps(models),
+                "--repeats",
+                str(args.repeats),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
+    timings = json.loads(child.stdout.strip().splitlines()[-1])
+    rows = [{"what": "components + reasons, per face (no detection)", "ms": timings["components_ms_per_face"]}]
+    rows += [
+        {"what": f"photo → reasons + score: {k}", "ms": v} for k, v in timings["photo_to_reasons_and_score_ms"].items()
+    ]
+    worst_two_threads = max(v for k, v in timings["photo_to_reasons_and_score_ms"].items() if "2 thread" in k)
+    extra = {
+        "faces_timed": timings["faces"],
+        "tensorflow_imported": False,
+        "models": "int8 TFLite, untrained weights (latency only): MobileFaceNet-edge student and iResNet-50",
+        "ofiq_cited": {"cli_seconds_per_image": "4-7 (OFIQ issue #75)", "jetson_orin_all_measures_ms": 617},
+        "goals": {
+            "components <= 2 ms per face": timings["components_ms_per_face"] <= GOALS["components_ms_per_face"],
+            "photo -> reasons + score <= 50 ms on 2 threads (one-face photos, both models)": worst_two_threads
+            <= GOALS["photo_to_reasons_ms"],
+        },
+    }
+    return report("components", rows, extra)
+
+
+if __name__ == "__main__":
+    main()
