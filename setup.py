@@ -43,6 +43,9 @@ EXTRAS = {
     "serving": TF + ["tensorflow-serving-api>=2.21,<2.22", "grpcio>=1.60"],
     "align": TF + ALIGN,
     "torch": ["torch>=2.4"],
+    # best-shots on video files and cameras: OpenCV's wheel ships FFmpeg and the platform camera APIs (frame
+    # folders need no extra)
+    "video": ["opencv-python-headless>=4.9"],
 }
 EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("gpu", "beam-gpu") for req in reqs})
 EXTRAS["dev"] = [

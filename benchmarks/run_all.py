@@ -23,6 +23,7 @@ BENCHMARKS = [
     "edge",
     "demo_precision",
     "components",
+    "best_shots",
 ]
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
@@ -33,11 +34,14 @@ TRAINING_START, TRAINING_END = "<!-- TRAINING -->", "<!-- /TRAINING -->"
 INFERENCE_START, INFERENCE_END = "<!-- INFERENCE -->", "<!-- /INFERENCE -->"
 METHOD_START, METHOD_END = "<!-- METHOD_CHECK -->", "<!-- /METHOD_CHECK -->"
 COMPONENTS_START, COMPONENTS_END = "<!-- COMPONENTS -->", "<!-- /COMPONENTS -->"
+BEST_SHOTS_START, BEST_SHOTS_END = "<!-- BEST_SHOTS -->", "<!-- /BEST_SHOTS -->"
 
 
 def _value(row: dict) -> str:
     if "ms" in row:
         return f"{row['ms']:.3g} ms"
+    if "frames_per_s" in row:
+        return f"{row['frames_per_s']:.3g} frames/s"
     if "ms_per_photo" in row:
         return f"{row['ms_per_photo']:.3g} ms/photo"
     if "ms_per_face_1_thread" in row:
@@ -364,6 +368,28 @@ def components_summary() -> str:
     return "\n".join(lines + ["", COMPONENTS_END])
 
 
+def best_shots_summary() -> str:
+    """Frames per second of the best-shot loop and its memory, from benchmarks/results/best_shots.json."""
+    result = _result("best_shots")
+    intro = (
+        f"`python -m benchmarks.best_shots`, {result['machine']}, {result['date']}: {result['frame']} frames, "
+        f"{result['models']}; in a process without TensorFlow; the median of three passes."
+    )
+    header = ["model", "threads", "faces", "quality every", "frames/s"]
+    table = [
+        [r["model"], r["threads"], r["faces"], r["quality_every"], f"{r['frames_per_s']:.1f}"] for r in result["rows"]
+    ]
+    memory = result["memory_mib_by_frames"]
+    lines = [BEST_SHOTS_START, "", intro, "", *_markdown_table(header, table), ""]
+    lines.append(
+        "- Memory (Python-visible allocations, NumPy's included) over a stream of one face: "
+        + ", ".join(f"{m['mib']:.2f} MiB after {m['frames']} frames" for m in (memory[0], memory[-1]))
+        + f" (growth {result['memory_growth_mib']:+.2f} MiB)."
+    )
+    lines.append("- Goals: " + "; ".join(f"{g}: {'met' if m else 'missed'}" for g, m in result["goals"].items()) + ".")
+    return "\n".join(lines + ["", BEST_SHOTS_END])
+
+
 def _replace_block(text: str, start: str, end: str, block: str) -> str:
     if start not in text:
         raise SystemExit(f"docs/BENCHMARKS.md has no {start} marker")
@@ -384,6 +410,7 @@ def rewrite_doc() -> None:
     text = _replace_block(text, INFERENCE_START, INFERENCE_END, inference_summary())
     text = _replace_block(text, METHOD_START, METHOD_END, method_check_summary())
     text = _replace_block(text, COMPONENTS_START, COMPONENTS_END, components_summary())
+    text = _replace_block(text, BEST_SHOTS_START, BEST_SHOTS_END, best_shots_summary())
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 

@@ -176,6 +176,31 @@ def _convert_torch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _best_shots(args: argparse.Namespace) -> int:
+    from crfiqa_tf.best_shots.command import run
+    from crfiqa_tf.best_shots.sources import SourceError
+    from crfiqa_tf.model_io import load_scorer
+
+    try:
+        scorer = load_scorer(args.model, calibration=args.calibration, threads=args.threads)
+        run(
+            args.input,
+            scorer,
+            args.out,
+            per_track=args.per_track,
+            min_gap_ms=args.min_gap_ms,
+            quality_every=args.quality_every,
+            min_score=args.min_score,
+            fps=args.fps,
+            max_frames=args.max_frames,
+            profile=args.profile,
+            threads=args.threads,
+        )
+    except (SourceError, ValueError, OSError) as error:
+        raise SystemExit(f"crfiqa-tf best-shots: {error}") from None
+    return 0
+
+
 def _score(args: argparse.Namespace) -> int:
     from crfiqa_tf.inference.score_files import score_files, summary_line, write_rows
     from crfiqa_tf.model_io import load_scorer
@@ -403,6 +428,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--out", help="CSV file (default: stdout)")
     score.set_defaults(handler=_score)
+
+    best = commands.add_parser(
+        "best-shots", help="a video, a folder of frames or a camera → each tracked person's best frames"
+    )
+    best.add_argument("input", help="video file, folder of frames (sorted by name) or camera index (0, 1, ...)")
+    best.add_argument("--model", required=True, help="any model crfiqa-tf score takes (a .tflite on a device)")
+    best.add_argument("--out", required=True, help="folder for the crops, best_shots.csv and best_shots.json")
+    best.add_argument("--per-track", type=int, default=3, help="best shots kept per person (N)")
+    best.add_argument("--min-gap-ms", type=float, default=500.0, help="shots of one person at least T ms apart")
+    best.add_argument("--quality-every", type=int, default=1, help="quality network on one face in K per person")
+    best.add_argument("--min-score", type=float, help="keep shots with quality_score >= S (needs a calibration)")
+    best.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
+    best.add_argument("--profile", help="reasons profile JSON for the checks (default: the shipped one)")
+    best.add_argument("--fps", type=float, default=25.0, help="frame rate of a folder of frames (timestamps)")
+    best.add_argument("--max-frames", type=int, help="stop after this many frames (a camera runs until Ctrl-C)")
+    best.add_argument("--threads", type=int, help="CPU threads of the face detector and of a .tflite/.onnx model")
+    best.set_defaults(handler=_best_shots)
 
     calibrate = commands.add_parser(
         "calibrate", help="fit the 0-100 quality_score on a reference set; print rejection thresholds"

@@ -6,13 +6,14 @@ from the sdist), checked from outside the source tree.
 - The full package: the wheel unpacked beside this environment's dependencies (PYTHONPATH; every module checked to
   come from the unpacked copy, not the editable checkout) exports a tiny model to int8 TFLite and scores with it.
 - The edge install: a fresh virtualenv, the wheel installed (not editable) with ``[edge]`` only, TensorFlow absent:
-  ``crfiqa-tf --help`` and ``crfiqa-tf score --align --components`` of a real photo with the int8 model from the
-  step above.
+  ``crfiqa-tf --help``, ``crfiqa-tf score --align --components`` of a real photo with the int8 model from the
+  step above, and ``crfiqa-tf best-shots`` of a folder of frames.
 """
 
 import csv
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -164,3 +165,12 @@ def test_edge_install_scores_a_real_photo_without_tensorflow(dist, int8_model, t
     assert float(row["detection_score"]) > 0.5 and len(row["landmarks"].split()) == 10
     # Quality components on the TF-free install: head pose from the shipped canonical face, a frontal portrait.
     assert abs(float(row["head_pose_yaw"])) < 10 and int(row["head_pose_yaw_value"]) > 90 and row["reasons"] == ""
+    # Best shots of a folder of frames (no OpenCV needed for frames) on the same install.
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for index in range(3):
+        shutil.copy(photo, frames / f"{index:03d}.jpg")
+    shots = tmp_path / "shots"
+    done = _run([cli, "best-shots", str(frames), "--model", int8_model, "--out", str(shots)], cwd=str(tmp_path))
+    assert "3 frames, 0 undecodable (skipped), 1 tracks, 1 shots" in done.stdout
+    assert (shots / "track_0001" / "1_frame000000_aligned.png").exists()

@@ -80,6 +80,18 @@ class Scorer(abc.ABC):
     def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
         """Raw outputs by name (`crfiqa_tf.signatures`) for a uint8 RGB batch."""
 
+    def score_crops(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, dict]:
+        """Raw quality ``[n]``, the 0–100 score ``[n]`` (None without a calibration or a built-in score) and the raw
+        outputs of aligned crops ``[n, S, S, 3]`` uint8."""
+        outputs = self.predict(crops)
+        quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32).reshape(-1)
+        # Where the calibration is known the score is recomputed from the raw quality: it may override the one
+        # built into the model, and a full-int8 model's own score output is quantized in steps of 100/255.
+        scores = outputs.get(sig.OUTPUT_QUALITY_SCORE)
+        if self.calibration is not None:
+            scores = apply_calibration(quality, self.calibration)
+        return quality, None if scores is None else np.asarray(scores, np.float64).reshape(-1), outputs
+
     def _load(self, item, index: int) -> tuple[str, np.ndarray]:
         """The input's name and its RGB uint8 pixels at their own size."""
         if isinstance(item, np.ndarray):
@@ -157,16 +169,10 @@ class Scorer(abc.ABC):
         def flush():
             if not pending:
                 return
-            outputs = self.predict(np.stack([image for _, image in pending]))
-            quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32).reshape(-1)
-            # Where the calibration is known the score is recomputed from the raw quality: it may override the one
-            # built into the model, and a full-int8 model's own score output is quantized in steps of 100/255.
-            scores = outputs.get(sig.OUTPUT_QUALITY_SCORE)
-            if self.calibration is not None:
-                scores = apply_calibration(quality, self.calibration)
+            quality, scores, outputs = self.score_crops(np.stack([image for _, image in pending]))
             for row, (record, _) in enumerate(pending):
                 record.quality = float(quality[row])
-                record.quality_score = None if scores is None else float(np.asarray(scores).reshape(-1)[row])
+                record.quality_score = None if scores is None else float(scores[row])
                 if with_embeddings:
                     record.embedding = np.asarray(outputs[sig.OUTPUT_EMBEDDING][row], np.float32)
             pending.clear()
