@@ -52,14 +52,14 @@ def _faces(count: int) -> list[np.ndarray]:
 
 
 def frames(faces: int, count: int) -> list[np.ndarray]:
-    """`count` frames with `faces` faces drifting right by 4 px a frame, in rows."""
+    """`count` frames with `faces` faces side by side, each swaying ±20 px."""
     sprites = _faces(faces)
     out = []
     for i in range(count):
         frame = np.full((HEIGHT, WIDTH, 3), 90, np.uint8)
         for k, sprite in enumerate(sprites):
-            x = 10 + (k * 210 + 4 * i) % (WIDTH - 160)
-            y = 20 + (k % 2) * 280 if faces > 1 else 160
+            x = 30 + k * 200 + int(20 * np.sin(i / 10 + k))
+            y = 40 + (k % 2) * 240 if faces > 1 else 160
             frame[y : y + 150, x : x + 150] = sprite
         out.append(frame)
     return out
@@ -145,9 +145,10 @@ def main() -> dict:
             ],
             capture_output=True,
             text=True,
-            check=True,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         )
+        if child.returncode:
+            raise SystemExit(f"the measuring process failed:\n{child.stderr[-3000:]}")
     measured = json.loads(child.stdout.strip().splitlines()[-1])
     rows = measured["rows"]
     memory = measured["memory"]
