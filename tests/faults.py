@@ -38,6 +38,18 @@ grey photo measured as colour | crfiqa_tf/components/compute.py | tests/test_com
 a mated pair with two labels counted for its first image's group | crfiqa_tf/evaluation/groups.py | tests/test_groups.py
   -     pair_group = np.where(labels[0::2] == labels[1::2], labels[0::2], None)
   +     pair_group = labels[0::2]
+best shots: the minimum gap ignored | crfiqa_tf/best_shots/selector.py | tests/test_best_shots.py -k honoured
+  -             if all(abs(candidate.timestamp_ms - s.timestamp_ms) >= self.min_gap_ms for s in chosen):
+  +             if True:
+best shots: quality on every face whatever K | crfiqa_tf/best_shots/selector.py | tests/test_best_shots.py -k honoured
+  -             due = state.scored == 0 or state.since_scored + 1 >= self.quality_every
+  +             due = True
+best shots: the checks do not hold faces back | crfiqa_tf/best_shots/selector.py | tests/test_best_shots.py -k checks
+  -             if state.scored and self.gate_reasons.intersection(reasons):
+  +             if False:
+best shots: no motion prediction | crfiqa_tf/best_shots/tracker.py | tests/test_best_shots.py -k crossing
+  -         return self.centre + self.velocity * (timestamp_ms - self.last_ms)
+  +         return self.centre
 weight decay x2 | crfiqa_tf/models/crfiqa_model.py | tests/test_crfiqa_model.py -k known_answer
   - coefficient = self.weight_decay * loss_scale / replicas
   + coefficient = 2 * self.weight_decay * loss_scale / replicas

@@ -4,9 +4,9 @@ Per frame: every face is detected (BlazeFace + Face Mesh) and joined to a track 
 the cheap checks come first — the detector's own score threshold, then the quality components and their reasons
 (`crfiqa_tf.components`: pose, sharpness, exposure, eyes, size; ~1 ms a face) — and the quality network runs on at
 most one face in `quality_every` of a track (always on a track's first face), only on faces the checks pass. A
-scored face becomes a shot when it is among the track's `per_track` best by quality and at least `min_gap_ms` from
-every other shot kept (a better face within the gap replaces the shots it is too close to). Only those shots' crops
-are held: memory grows with the number of people in view, not with the number of frames.
+scored face joins the track's pool of its `POOL_FACTOR`·`per_track` best faces by quality; the shots are chosen from
+the pool best first, skipping any face closer than `min_gap_ms` to one already chosen. Only the pool's crops are
+held: memory grows with the number of people in view, not with the number of frames.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from crfiqa_tf.best_shots.tracker import Tracker
 # Reasons that make a face not worth the quality network's time (a track's first face is scored regardless).
 GATE_REASONS = ("FACE_TOO_SMALL", "FACE_FORWARD", "LOOK_STRAIGHT", "EYES_CLOSED", "BLURRED", "TOO_DARK", "OVEREXPOSED")
 SOURCE_MARGIN = 0.25  # the source-frame crop: the face box grown by this share of its size on each side
+POOL_FACTOR = 4  # faces kept per track to choose its shots from, per shot wanted
 
 
 @dataclass
@@ -82,7 +83,8 @@ class _TrackState:
     scored: int = 0
     gated: int = 0
     since_scored: int = 0
-    shots: list[Shot] = field(default_factory=list)
+    pool: list[Shot] = field(default_factory=list)  # the best faces so far, best first
+    shots: list[Shot] = field(default_factory=list)  # chosen from the pool
 
 
 def _source_crop(frame: np.ndarray, box) -> np.ndarray:
@@ -203,15 +205,18 @@ class BestShots:
         return events
 
     def _offer(self, state: _TrackState, shot: Shot) -> bool:
-        """Keeps `shot` if it is among the track's best at least `min_gap_ms` from the others; True when kept."""
+        """Adds `shot` to the track's pool and chooses the shots again; True when `shot` is one of them."""
         if self.min_score is not None and (shot.quality_score is None or shot.quality_score < self.min_score):
             return False
-        near = [s for s in state.shots if abs(s.timestamp_ms - shot.timestamp_ms) < self.min_gap_ms]
-        if near and shot.quality <= max(s.quality for s in near):
-            return False
-        candidates = sorted([s for s in state.shots if s not in near] + [shot], key=lambda s: -s.quality)
-        state.shots = candidates[: self.per_track]
-        return shot in state.shots
+        state.pool = sorted(state.pool + [shot], key=lambda s: -s.quality)[: POOL_FACTOR * self.per_track]
+        chosen: list[Shot] = []
+        for candidate in state.pool:
+            if all(abs(candidate.timestamp_ms - s.timestamp_ms) >= self.min_gap_ms for s in chosen):
+                chosen.append(candidate)
+                if len(chosen) == self.per_track:
+                    break
+        state.shots = chosen
+        return shot in chosen
 
     def _end(self, track, frame_index: int, timestamp_ms: float) -> Event:
         state = self._states.pop(track.id, _TrackState())
