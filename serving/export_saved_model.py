@@ -1,10 +1,13 @@
 """SavedModel export in the TF Serving layout, with warmup requests, models.config and batching parameters.
 
-``OUT/saved_model/<model_name>/<version>/`` holds a SavedModel with two signatures (names in
-`crfiqa_tf.signatures`): ``serving_default`` takes ``image_bytes`` (JPEG/PNG of any size, decoded and resized to
-the model's input inside the graph) and ``predict_images`` takes aligned uint8 RGB ``images``. Both return
-``quality``, ``embedding`` and, when a calibration is given, ``quality_score``. A request whose bytes are not a
-JPEG or PNG fails with INVALID_ARGUMENT naming the input.
+``OUT/saved_model/<model_name>/<version>/`` holds a SavedModel with three signatures (names in
+`crfiqa_tf.signatures`): ``serving_default`` takes ``image_bytes`` of aligned faces (JPEG/PNG, resized to the
+model's input inside the graph), ``predict_images`` takes aligned uint8 RGB ``images``; both return ``quality``,
+``embedding`` and, when a calibration is given, ``quality_score``. ``score_photos`` takes ``image_bytes`` of raw
+photos (any size, any mix of sizes) and returns every face, detected, aligned and scored in the graph
+(`crfiqa_tf.align.tf_face_pipeline`), padded to ``max_faces`` with ``num_faces`` and ``faces_found``; the faces of
+all photos of a request go through the network as one batch. A request whose bytes are not a JPEG or PNG, or whose
+image has more pixels than the CLI accepts, fails with INVALID_ARGUMENT naming the input.
 """
 
 from __future__ import annotations
@@ -66,10 +69,56 @@ def _frozen_outputs(inference_model: keras.Model, calibration: dict | None, spec
     return lambda images: tf.nest.pack_sequence_as(graph.structured_outputs, frozen(images))
 
 
+def score_photos_function(outputs, size: int, embedding_dim: int, with_score: bool, max_faces: int):
+    """The ``score_photos`` endpoint: photos → faces (in-graph pipeline) → one network call on every face found →
+    outputs scattered back to ``[batch, max_faces, ...]``."""
+    from crfiqa_tf.align.tf_face_pipeline import FacePipeline, face_outputs_spec
+
+    pipeline = FacePipeline(max_faces=max_faces, size=size)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=sig.INPUT_IMAGE_BYTES)])
+    def score_photos(image_bytes):
+        faces = tf.map_fn(
+            lambda data: pipeline.faces(pipeline.decode(data, sig.INPUT_IMAGE_BYTES)),
+            image_bytes,
+            fn_output_signature=face_outputs_spec(max_faces, size),
+        )
+        valid = tf.sequence_mask(faces["num_faces"], max_faces)
+        where = tf.where(valid)
+        crops = tf.gather_nd(faces["crops"], where)
+        names = [sig.OUTPUT_QUALITY, sig.OUTPUT_EMBEDDING] + ([sig.OUTPUT_QUALITY_SCORE] if with_score else [])
+
+        def run():
+            out = outputs(crops)
+            return [out[name] for name in names]
+
+        def empty():  # no face in the whole request: the network is not called on an empty batch
+            return [tf.zeros([0]), tf.zeros([0, embedding_dim])] + ([tf.zeros([0])] if with_score else [])
+
+        values = tf.cond(tf.shape(crops)[0] > 0, run, empty)
+        batch = tf.shape(image_bytes, out_type=tf.int64)[0]
+        result = {
+            sig.OUTPUT_NUM_FACES: faces["num_faces"],
+            sig.OUTPUT_FACES_FOUND: faces["faces_found"],
+            sig.OUTPUT_BOXES: faces["boxes"],
+            sig.OUTPUT_LANDMARKS: faces["landmarks"],
+            sig.OUTPUT_DETECTION_SCORE: faces["detection_score"],
+        }
+        for name, value in zip(names, values):
+            shape = tf.concat([[batch, max_faces], tf.shape(value, out_type=tf.int64)[1:]], 0)
+            result[name] = tf.scatter_nd(where, value, shape)
+        return result
+
+    return score_photos
+
+
 def build_archive(
-    inference_model: keras.Model, calibration: dict | None = None, freeze: bool = True
+    inference_model: keras.Model,
+    calibration: dict | None = None,
+    freeze: bool = True,
+    max_faces: int = sig.DEFAULT_MAX_FACES,
 ) -> keras.export.ExportArchive:
-    """The two endpoints over `inference_model`; with `freeze` its weights are constants in the graph."""
+    """The three endpoints over `inference_model`; with `freeze` its weights are constants in the graph."""
     size = int(inference_model.input_shape[1])
     spec = tf.TensorSpec([None, size, size, 3], tf.uint8, name=sig.INPUT_IMAGES)
     archive = keras.export.ExportArchive()
@@ -94,6 +143,10 @@ def build_archive(
 
     archive.add_endpoint(sig.PREDICT_IMAGES, predict_images)
     archive.add_endpoint(sig.SERVING_DEFAULT, serve_bytes)
+    embedding_dim = int(outputs(tf.zeros([1, size, size, 3], tf.uint8))[sig.OUTPUT_EMBEDDING].shape[-1])
+    archive.add_endpoint(
+        sig.SCORE_PHOTOS, score_photos_function(outputs, size, embedding_dim, calibration is not None, max_faces)
+    )
     return archive
 
 

@@ -33,9 +33,11 @@ NMS_IOU = 0.3
 ROI_SCALE = 1.5
 MESH_MIN_SCORE = 0.5  # Face Mesh's own face-presence flag
 CROP_MARGIN = 0.25  # margin added, per side, when nothing is found in a (possibly tightly cropped) image
+MIN_CONFIDENCE = 0.5  # MediaPipe's score threshold
 
 
-def _anchors() -> np.ndarray:
+def anchors() -> np.ndarray:
+    """The full-range model's anchor centres ``[GRID², 2]`` in [0, 1], in the order of its outputs."""
     centres = (np.arange(GRID, dtype=np.float32) + 0.5) / GRID
     x, y = np.meshgrid(centres, centres)  # row-major: y outer, x inner, as the model's outputs
     return np.stack([x.reshape(-1), y.reshape(-1)], axis=1)
@@ -82,7 +84,7 @@ class BlazeFaceDetector:
         threads: LiteRT CPU threads for both models.
     """
 
-    def __init__(self, min_confidence: float = 0.5, threads: int = 2):
+    def __init__(self, min_confidence: float = MIN_CONFIDENCE, threads: int = 2):
         from ai_edge_litert.interpreter import Interpreter
 
         self.min_confidence = min_confidence
@@ -90,7 +92,7 @@ class BlazeFaceDetector:
         self._mesh_model = Interpreter(model_path=face_mesh.data_file(LANDMARK_FILE), num_threads=threads)
         for interpreter in (self._detector, self._mesh_model):
             interpreter.allocate_tensors()
-        self._anchors = _anchors()
+        self._anchors = anchors()
         self._lock = threading.Lock()  # one interpreter pair, shared by the threads of a Beam worker
 
     @staticmethod
@@ -115,9 +117,9 @@ class BlazeFaceDetector:
         raw = raw_boxes.reshape(-1, 8, 2) / INPUT_SIZE
         scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1), -80.0, 80.0)))
         keep = scores >= self.min_confidence
-        raw, scores, anchors = raw[keep], scores[keep], self._anchors[keep]
-        centre, size = raw[:, 0] + anchors, raw[:, 1]
-        points = raw[:, 2:] + anchors[:, None, :]
+        raw, scores, cells = raw[keep], scores[keep], self._anchors[keep]
+        centre, size = raw[:, 0] + cells, raw[:, 1]
+        points = raw[:, 2:] + cells[:, None, :]
         boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1)
         offset = np.array([offset_x, offset_y], np.float32)
         ratio = np.array([resized_w / width, resized_h / height], np.float32)  # source pixel → canvas pixel

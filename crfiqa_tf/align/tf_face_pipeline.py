@@ -1,0 +1,326 @@
+"""The face pipeline of `crfiqa_tf.align.blazeface` + `crfiqa_tf.align.similarity`, written again in TensorFlow ops
+for the SavedModel's ``score_photos`` signature: encoded photo in, every face's box, five points, detection score
+and aligned 112×112 crop out, with no Python at serving time.
+
+Step for step the LiteRT path: letterbox to 192×192, BlazeFace full range (its `.tflite` weights replayed by
+`crfiqa_tf.align.tflite_replay`), anchor decoding, MediaPipe's weighted non-maximum suppression, the rotated 1.5×
+square around each face for Face Mesh (replayed the same way), the five points off the mesh, the retry with an
+edge margin when nothing is found, faces ordered largest first, then the Umeyama similarity onto the ArcFace
+template and the warp. Every constant (anchors, thresholds, mesh indices, template) is imported from the modules the
+LiteRT path uses; the resampling reproduces Pillow's (pixel centres at +0.5, black outside the image, neighbours
+clamped at the border) so that both paths cut the same crops. Tested equal to the LiteRT path on the sample photos
+(tests/test_tf_face_pipeline.py).
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from crfiqa_tf.align import blazeface as bf
+from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE
+from crfiqa_tf.align.tflite_replay import TFLiteGraph
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS
+
+MAX_CANDIDATES = 256  # detector candidates above the score threshold kept for suppression, best first
+JPEG_MAGIC, PNG_MAGIC = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"
+
+
+def sample_bilinear(image, x, y):
+    """Pillow's BILINEAR sampling of `image` ``[H, W, C]`` at continuous coordinates `x`, `y` (any equal shapes):
+    pixel centres at +0.5, neighbours clamped at the border, 0 where the point lies outside the image."""
+    image = tf.cast(image, tf.float32)
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    inside = (x >= 0) & (y >= 0) & (x < tf.cast(width, x.dtype)) & (y < tf.cast(height, y.dtype))
+    x, y = x - 0.5, y - 0.5
+    x0, y0 = tf.floor(x), tf.floor(y)
+    dx, dy = tf.cast(x - x0, tf.float32)[..., None], tf.cast(y - y0, tf.float32)[..., None]
+    x0, y0 = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
+    xs = [tf.clip_by_value(x0 + k, 0, width - 1) for k in (0, 1)]
+    ys = [tf.clip_by_value(y0 + k, 0, height - 1) for k in (0, 1)]
+
+    def at(yy, xx):
+        return tf.gather_nd(image, tf.stack([yy, xx], axis=-1))
+
+    top = at(ys[0], xs[0]) * (1 - dx) + at(ys[0], xs[1]) * dx
+    bottom = at(ys[1], xs[0]) * (1 - dx) + at(ys[1], xs[1]) * dx
+    value = top * (1 - dy) + bottom * dy
+    return tf.where(inside[..., None], value, 0.0)
+
+
+def affine_crop(image, matrix, size: int):
+    """Pillow's ``Image.transform((size, size), AFFINE, matrix, BILINEAR)``, rounded to uint8: output pixel
+    (u, v) ← input point ``matrix · (u + 0.5, v + 0.5, 1)`` (`matrix` ``[6]``, float64)."""
+    grid = tf.range(size, dtype=tf.float64) + 0.5
+    u, v = tf.meshgrid(grid, grid)
+    m = tf.unstack(tf.cast(matrix, tf.float64))
+    x = m[0] * u + m[1] * v + m[2]
+    y = m[3] * u + m[4] * v + m[5]
+    return tf.cast(tf.clip_by_value(tf.floor(sample_bilinear(image, x, y) + 0.5), 0, 255), tf.uint8)
+
+
+def umeyama(source, target):
+    """`crfiqa_tf.align.similarity.umeyama` in TF (float64): the 2×3 least-squares similarity source → target."""
+    mu_s, mu_t = tf.reduce_mean(source, 0), tf.reduce_mean(target, 0)
+    s, t = source - mu_s, target - mu_t
+    n = tf.cast(tf.shape(source)[0], tf.float64)
+    covariance = tf.matmul(t, s, transpose_a=True) / n
+    d, u, v = tf.linalg.svd(covariance)
+    flip = tf.linalg.det(u) * tf.linalg.det(v) < 0
+    sign = tf.where(flip, tf.constant([1.0, -1.0], tf.float64), tf.constant([1.0, 1.0], tf.float64))
+    rotation = tf.matmul(u * sign, v, transpose_b=True)
+    scale = tf.reduce_sum(d * sign) / tf.reduce_sum(tf.math.reduce_variance(s, axis=0))
+    translation = mu_t - scale * tf.linalg.matvec(rotation, mu_s)
+    return tf.concat([scale * rotation, translation[:, None]], axis=1)
+
+
+def warp_face(image, landmarks, size: int = 112):
+    """`crfiqa_tf.align.similarity.warp_face` in TF: the aligned ``size × size`` uint8 crop."""
+    template = tf.constant(ARCFACE_TEMPLATE * (size / 112.0), tf.float64)
+    matrix = umeyama(tf.cast(landmarks, tf.float64), template)
+    inverse = tf.linalg.inv(tf.concat([matrix, tf.constant([[0.0, 0.0, 1.0]], tf.float64)], 0))[:2]
+    return affine_crop(image, tf.reshape(inverse, [6]), size)
+
+
+def _iou(box, boxes):
+    x0, y0 = tf.maximum(box[0], boxes[:, 0]), tf.maximum(box[1], boxes[:, 1])
+    x1, y1 = tf.minimum(box[2], boxes[:, 2]), tf.minimum(box[3], boxes[:, 3])
+    inter = tf.maximum(x1 - x0, 0.0) * tf.maximum(y1 - y0, 0.0)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / tf.maximum(area + areas - inter, 1e-12)
+
+
+def weighted_nms(boxes, points, scores, iou: float = bf.NMS_IOU):
+    """`crfiqa_tf.align.blazeface.weighted_nms` in TF: (boxes ``[n, 4]``, keypoints ``[n, 6, 2]``, scores ``[n]``)
+    of the faces kept, best first."""
+    order = tf.argsort(-scores, stable=True)
+    boxes, points, scores = tf.gather(boxes, order), tf.gather(points, order), tf.gather(scores, order)
+    count = tf.shape(scores)[0]
+    arrays = [tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=shape) for shape in ([4], [6, 2], [])]
+
+    def body(i, remaining, kept, out_boxes, out_points, out_scores):
+        def keep():
+            group = tf.logical_and(remaining, _iou(boxes[i], boxes) > iou)
+            group = tf.tensor_scatter_nd_update(group, [[i]], [True])
+            weights = tf.where(group, scores, 0.0)
+            weights = weights / tf.reduce_sum(weights)
+            return (
+                tf.logical_and(remaining, tf.logical_not(group)),
+                kept + 1,
+                out_boxes.write(kept, tf.reduce_sum(weights[:, None] * boxes, 0)),
+                out_points.write(kept, tf.reduce_sum(weights[:, None, None] * points, 0)),
+                out_scores.write(kept, scores[i]),
+            )
+
+        def skip():
+            return remaining, kept, out_boxes, out_points, out_scores
+
+        return (i + 1, *tf.cond(remaining[i], keep, skip))
+
+    _, _, kept, out_boxes, out_points, out_scores = tf.while_loop(
+        lambda i, *_: i < count, body, [0, tf.ones([count], tf.bool), 0, *arrays]
+    )
+    del kept
+    return (
+        tf.reshape(out_boxes.stack(), [-1, 4]),
+        tf.reshape(out_points.stack(), [-1, 6, 2]),
+        tf.reshape(out_scores.stack(), [-1]),
+    )
+
+
+class FacePipeline:
+    """Photos → faces, in TF ops (build once, call inside a `tf.function`).
+
+    Args:
+        max_faces: faces returned per photo (the largest); `faces_found` counts them all.
+        size: side of the aligned crops.
+        min_confidence: BlazeFace's score threshold (the LiteRT path's default).
+        max_pixels: photos with more pixels are refused with INVALID_ARGUMENT before decoding.
+    """
+
+    def __init__(
+        self,
+        max_faces: int = 16,
+        size: int = 112,
+        min_confidence: float = bf.MIN_CONFIDENCE,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ):
+        self.max_faces, self.size, self.min_confidence, self.max_pixels = max_faces, size, min_confidence, max_pixels
+        self.detector = TFLiteGraph(fm.data_file(bf.DETECTOR_FILE))
+        self.mesh_model = TFLiteGraph(fm.data_file(bf.LANDMARK_FILE))
+        self.anchors = tf.constant(bf.anchors(), tf.float32)
+
+    # -- decoding ---------------------------------------------------------------------------------------------
+
+    def decode(self, data, name: str):
+        """An encoded JPEG or PNG → RGB uint8; INVALID_ARGUMENT naming the input when it is neither, or larger
+        than `max_pixels` (checked from the header, before decoding)."""
+        is_jpeg = tf.equal(tf.strings.substr(data, 0, 3), JPEG_MAGIC)
+        is_png = tf.equal(tf.strings.substr(data, 0, 8), PNG_MAGIC)
+        check = tf.debugging.Assert(tf.logical_or(is_jpeg, is_png), [f"{name}: an element is not a JPEG or PNG image"])
+        with tf.control_dependencies([check]):
+
+            def png_shape():
+                header = tf.io.decode_raw(tf.strings.substr(data, 16, 8), tf.uint8)
+                values = tf.cast(header, tf.int64)
+                width = values[0] * 2**24 + values[1] * 2**16 + values[2] * 2**8 + values[3]
+                height = values[4] * 2**24 + values[5] * 2**16 + values[6] * 2**8 + values[7]
+                return tf.stack([height, width])
+
+            shape = tf.cond(is_jpeg, lambda: tf.cast(tf.image.extract_jpeg_shape(data)[:2], tf.int64), png_shape)
+        small = tf.debugging.Assert(
+            shape[0] * shape[1] <= self.max_pixels,
+            [f"{name}: an image has more than {self.max_pixels} pixels; height, width:", shape],
+        )
+        with tf.control_dependencies([small]):
+            return tf.io.decode_image(data, channels=3, expand_animations=False)
+
+    # -- detection --------------------------------------------------------------------------------------------
+
+    def _candidates(self, image):
+        shape = tf.shape(image)
+        height, width = tf.cast(shape[0], tf.float64), tf.cast(shape[1], tf.float64)
+        scale = bf.INPUT_SIZE / tf.maximum(height, width)
+        one = tf.constant(1.0, tf.float64)
+        resized_w, resized_h = tf.maximum(one, tf.round(width * scale)), tf.maximum(one, tf.round(height * scale))
+        offset_x = tf.math.floordiv(bf.INPUT_SIZE - resized_w, 2.0)
+        offset_y = tf.math.floordiv(bf.INPUT_SIZE - resized_h, 2.0)
+        resized = tf.image.resize(
+            image, tf.cast(tf.stack([resized_h, resized_w]), tf.int32), method="bilinear", antialias=True
+        )
+        resized = tf.clip_by_value(tf.floor(resized + 0.5), 0.0, 255.0)  # Pillow's uint8 result
+        ox, oy = tf.cast(offset_x, tf.int32), tf.cast(offset_y, tf.int32)
+        padding = [
+            [oy, bf.INPUT_SIZE - tf.cast(resized_h, tf.int32) - oy],
+            [ox, bf.INPUT_SIZE - tf.cast(resized_w, tf.int32) - ox],
+            [0, 0],
+        ]
+        canvas = tf.pad(resized, padding)
+        raw_boxes, raw_scores = self.detector((canvas / 127.5 - 1.0)[None])
+        raw = tf.reshape(raw_boxes, [-1, 8, 2]) / bf.INPUT_SIZE
+        scores = tf.sigmoid(tf.clip_by_value(tf.reshape(raw_scores, [-1]), -80.0, 80.0))
+        keep = scores >= self.min_confidence
+        raw, scores = tf.boolean_mask(raw, keep), tf.boolean_mask(scores, keep)
+        cells = tf.boolean_mask(self.anchors, keep)
+        top = tf.math.top_k(scores, tf.minimum(tf.shape(scores)[0], MAX_CANDIDATES), sorted=False).indices
+        raw, scores, cells = tf.gather(raw, top), tf.gather(scores, top), tf.gather(cells, top)
+        centre, extent = raw[:, 0] + cells, raw[:, 1]
+        points = raw[:, 2:] + cells[:, None, :]
+        boxes = tf.concat([centre - extent / 2, centre + extent / 2], axis=1)
+        offset = tf.cast(tf.stack([offset_x, offset_y]), tf.float32)
+        ratio = tf.cast(tf.stack([resized_w / width, resized_h / height]), tf.float32)
+        boxes = (tf.reshape(boxes, [-1, 2, 2]) * bf.INPUT_SIZE - offset) / ratio
+        points = (points * bf.INPUT_SIZE - offset) / ratio
+        return tf.reshape(boxes, [-1, 4]), points, scores
+
+    def _mesh_matrices(self, boxes, eyes):
+        """Per face the 6 affine numbers of the rotated ROI_SCALE square (crop pixel → source point), and the
+        step (source pixels per crop pixel)."""
+        boxes, eyes = tf.cast(boxes, tf.float64), tf.cast(eyes, tf.float64)
+        centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+        side = bf.ROI_SCALE * tf.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+        angle = tf.atan2(eyes[:, 1, 1] - eyes[:, 0, 1], eyes[:, 1, 0] - eyes[:, 0, 0])
+        step = side / bf.INPUT_SIZE
+        a, b = step * tf.cos(angle), -step * tf.sin(angle)
+        d, e = step * tf.sin(angle), step * tf.cos(angle)
+        half = bf.INPUT_SIZE / 2
+        matrices = tf.stack([a, b, centre[:, 0] - half * (a + b), d, e, centre[:, 1] - half * (d + e)], axis=1)
+        return matrices, step
+
+    def _detect(self, image):
+        """(boxes, five points, scores, meshes) of the faces the mesh model confirms, in suppression order."""
+        boxes, points, scores = weighted_nms(*self._candidates(image))
+        matrices, step = self._mesh_matrices(boxes, points[:, :2])
+        crops = tf.map_fn(
+            lambda m: affine_crop(image, m, bf.INPUT_SIZE),
+            matrices,
+            fn_output_signature=tf.TensorSpec([bf.INPUT_SIZE, bf.INPUT_SIZE, 3], tf.uint8),
+        )
+        # Run the mesh model only when there are faces (a convolution on an empty batch is not safe on every kernel).
+        mesh, flag = tf.cond(
+            tf.shape(crops)[0] > 0,
+            lambda: tuple(self.mesh_model(tf.cast(crops, tf.float32) / 255.0)),
+            lambda: (tf.zeros([0, 1, 1, 3 * fm.MESH_POINTS]), tf.zeros([0, 1, 1, 1])),
+        )
+        present = tf.sigmoid(tf.reshape(flag, [-1])) >= bf.MESH_MIN_SCORE
+        uvz = tf.cast(tf.reshape(mesh, [-1, fm.MESH_POINTS, 3]), tf.float64)
+        u, v = uvz[..., 0], uvz[..., 1]
+        m = matrices[:, None, :]
+        x = m[..., 0] * u + m[..., 1] * v + m[..., 2]
+        y = m[..., 3] * u + m[..., 4] * v + m[..., 5]
+        meshes = tf.stack([x, y, step[:, None] * uvz[..., 2]], axis=-1)
+        meshes = tf.boolean_mask(meshes, present)
+        return tf.boolean_mask(boxes, present), five_points(meshes), tf.boolean_mask(scores, present), meshes
+
+    def detect(self, image):
+        """Every face of one RGB uint8 photo, largest first: boxes ``[n, 4]`` float64, five points ``[n, 5, 2]``,
+        scores ``[n]``. Nothing found: once more with an edge margin of `crfiqa_tf.align.blazeface.CROP_MARGIN`."""
+        boxes, points, scores, _ = self._detect(image)
+
+        def retry():
+            shape = tf.shape(image)
+            pad_y = tf.cast(tf.round(bf.CROP_MARGIN * tf.cast(shape[0], tf.float64)), tf.int32)
+            pad_x = tf.cast(tf.round(bf.CROP_MARGIN * tf.cast(shape[1], tf.float64)), tf.int32)
+            rows = tf.clip_by_value(tf.range(-pad_y, shape[0] + pad_y), 0, shape[0] - 1)
+            columns = tf.clip_by_value(tf.range(-pad_x, shape[1] + pad_x), 0, shape[1] - 1)
+            padded = tf.gather(tf.gather(image, rows), columns, axis=1)  # numpy's "edge" padding
+            b, p, s, _ = self._detect(padded)
+            shift = tf.cast(tf.stack([pad_x, pad_y]), tf.float64)
+            return tf.cast(b, tf.float64) - tf.tile(shift, [2]), p - shift, s
+
+        boxes, points, scores = tf.cond(
+            tf.shape(scores)[0] > 0, lambda: (tf.cast(boxes, tf.float64), points, scores), retry
+        )
+        areas = tf.maximum(boxes[:, 2] - boxes[:, 0], 0.0) * tf.maximum(boxes[:, 3] - boxes[:, 1], 0.0)
+        order = tf.argsort(-areas, stable=True)
+        return tf.gather(boxes, order), tf.gather(points, order), tf.gather(scores, order)
+
+    def faces(self, image):
+        """One photo's faces padded to `max_faces`: boxes, landmarks, detection scores, aligned crops, how many
+        are valid and how many were found."""
+        boxes, points, scores = self.detect(image)
+        found = tf.shape(scores)[0]
+        count = tf.minimum(found, self.max_faces)
+        boxes, points, scores = boxes[:count], points[:count], scores[:count]
+        crops = tf.map_fn(
+            lambda p: warp_face(image, p, self.size),
+            points,
+            fn_output_signature=tf.TensorSpec([self.size, self.size, 3], tf.uint8),
+        )
+        pad = self.max_faces - count
+        return {
+            "boxes": tf.pad(tf.cast(boxes, tf.float32), [[0, pad], [0, 0]]),
+            "landmarks": tf.pad(tf.cast(points, tf.float32), [[0, pad], [0, 0], [0, 0]]),
+            "detection_score": tf.pad(scores, [[0, pad]]),
+            "crops": tf.pad(crops, [[0, pad], [0, 0], [0, 0], [0, 0]]),
+            "num_faces": count,
+            "faces_found": found,
+        }
+
+
+def five_points(meshes):
+    """`crfiqa_tf.align.face_mesh.five_points` for a batch of meshes ``[n, 468, ≥2]`` → ``[n, 5, 2]``."""
+    xy = meshes[..., :2]
+    return tf.stack(
+        [
+            tf.reduce_mean(tf.gather(xy, list(fm.LEFT_EYE_CONTOUR), axis=1), axis=1),
+            tf.reduce_mean(tf.gather(xy, list(fm.RIGHT_EYE_CONTOUR), axis=1), axis=1),
+            xy[:, fm.NOSE_TIP],
+            xy[:, fm.LEFT_MOUTH_CORNER],
+            xy[:, fm.RIGHT_MOUTH_CORNER],
+        ],
+        axis=1,
+    )
+
+
+def face_outputs_spec(max_faces: int, size: int) -> dict:
+    """The `tf.map_fn` output signature of `FacePipeline.faces`."""
+    return {
+        "boxes": tf.TensorSpec([max_faces, 4], tf.float32),
+        "landmarks": tf.TensorSpec([max_faces, 5, 2], tf.float32),
+        "detection_score": tf.TensorSpec([max_faces], tf.float32),
+        "crops": tf.TensorSpec([max_faces, size, size, 3], tf.uint8),
+        "num_faces": tf.TensorSpec([], tf.int32),
+        "faces_found": tf.TensorSpec([], tf.int32),
+    }
