@@ -130,6 +130,7 @@ def _export(args: argparse.Namespace) -> int:
             model_name=args.name,
             calibration_path=args.calibration,
             representative=args.representative,
+            max_faces=args.max_faces,
         )
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf export: {error}") from None
@@ -150,10 +151,25 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _client(args: argparse.Namespace) -> int:
-    from crfiqa_tf.image_io import ImageReadError, read_bytes
+    from crfiqa_tf.image_io import ImageReadError, list_inputs, read_bytes
+    from crfiqa_tf.inference.base import ScoreRecord
+    from crfiqa_tf.inference.score_files import summary_line, write_rows
     from crfiqa_tf_apps.serving.client import CRFIQAClient
 
     client = CRFIQAClient(args.target, model_name=args.name, transport=args.transport, timeout=args.timeout)
+    if args.photos:  # raw photos: every face, through score_photos, as `score --align --faces all` rows
+        from crfiqa_tf.inference.score_files import record_row
+
+        result = []
+        for path in list_inputs(args.images):
+            try:
+                records = client.score_photos([read_bytes(path)], [path])
+            except (ImageReadError, ValueError) as error:
+                records = [ScoreRecord(path, error=" ".join(str(error).split()))]  # a server's message spans lines
+            result += [record_row(record) for record in records]
+        write_rows(result, sys.stdout)
+        print(summary_line(result), file=sys.stderr)
+        return 0
     rows = csv.writer(sys.stdout, lineterminator="\n")
     rows.writerow(["path", "quality", "quality_score", "error"])
     for path in args.images:
@@ -225,6 +241,8 @@ def _score(args: argparse.Namespace) -> int:
         components=args.components,
         profile=args.profile,
     )
+    if args.align and getattr(scorer, "align_path", None):
+        print(f"faces found by {scorer.align_path}", file=sys.stderr)
     if args.out:
         import io
 
@@ -387,10 +405,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="faces like those to be scored, for int8 ranges and parity: a folder of aligned images, TFRecord shards "
         "(folder or glob) or a .bin set (default: synthetic faces, for models trained on them only)",
     )
+    export.add_argument(
+        "--max-faces",
+        type=int,
+        default=sig.DEFAULT_MAX_FACES,
+        help="faces per photo the SavedModel's score_photos signature returns (the largest)",
+    )
     export.set_defaults(handler=_export)
 
     client = commands.add_parser("client", help="score images with a model served by TF Serving (CSV to stdout)")
     client.add_argument("images", nargs="+")
+    client.add_argument(
+        "--photos",
+        action="store_true",
+        help="raw photos or folders: the server detects, aligns and scores every face (score_photos); a row per face",
+    )
     client.add_argument("--target", required=True, help="HOST:PORT (gRPC 8500 or REST 8501)")
     client.add_argument("--transport", choices=["grpc", "rest"], default="grpc")
     client.add_argument("--name", default=sig.DEFAULT_MODEL_NAME)

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 DEFAULT_MAX_PIXELS = 40_000_000
+JPEG_MAGIC, PNG_MAGIC = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"  # the formats TF decodes in a SavedModel
 
 
 class ImageReadError(ValueError):

@@ -3,6 +3,7 @@
     client = CRFIQAClient("localhost:8500")                       # gRPC
     client = CRFIQAClient("localhost:8501", transport="rest")     # REST
     outputs = client.predict_bytes([open("face.jpg", "rb").read()])   # {"quality": [...], "embedding": [...]}
+    records = client.score_photos([open("group.jpg", "rb").read()], ["group.jpg"])  # raw photos: a row per face
 
 Errors are explicit: a refused connection raises `ConnectionError`, a deadline `TimeoutError`, a request the
 server rejects (an undecodable image) `ValueError` with the server's message. Unavailable servers are retried.
@@ -41,6 +42,16 @@ class CRFIQAClient:
     def predict_bytes(self, encoded_images: list[bytes]) -> dict[str, np.ndarray]:
         """Scores JPEG/PNG bytes through ``serving_default``."""
         return self._predict(sig.SERVING_DEFAULT, sig.INPUT_IMAGE_BYTES, list(encoded_images))
+
+    def score_photos(self, encoded_photos: list[bytes], sources: list[str] | None = None, with_embeddings=False):
+        """Raw photos (JPEG/PNG bytes, any sizes) through ``score_photos``: every face detected, aligned and scored
+        by the server. Returns `ScoreRecord`s, one per face (largest first) or per photo without a face."""
+        from crfiqa_tf.inference.photo_outputs import records_from_photo_outputs
+
+        photos = list(encoded_photos)
+        sources = sources or [f"photo[{i}]" for i in range(len(photos))]
+        outputs = self._predict(sig.SCORE_PHOTOS, sig.INPUT_IMAGE_BYTES, photos)
+        return records_from_photo_outputs(outputs, sources, with_embeddings=with_embeddings)
 
     def predict_images(self, images: np.ndarray) -> dict[str, np.ndarray]:
         """Scores aligned uint8 RGB images ``[n, S, S, 3]`` through ``predict_images``."""
@@ -112,4 +123,4 @@ class CRFIQAClient:
         outputs = payload["outputs"]
         if not isinstance(outputs, dict):  # a single-output signature answers with a bare list
             outputs = {sig.OUTPUT_QUALITY: outputs}
-        return {name: np.asarray(v, np.float32) for name, v in outputs.items()}
+        return {name: np.asarray(v, np.float32) for name, v in outputs.items()}  # counts come back as floats

@@ -55,6 +55,7 @@ def export(
     model_name: str = sig.DEFAULT_MODEL_NAME,
     calibration_path: str | None = None,
     representative: str | None = None,
+    max_faces: int = sig.DEFAULT_MAX_FACES,
 ) -> dict:
     for what, given, known in (("formats", formats, sig.EXPORT_FORMATS), ("quantize", quantize, sig.TFLITE_MODES)):
         unknown = sorted(set(given) - set(known))
@@ -69,8 +70,10 @@ def export(
         calibration = load_calibration(calibration_path)
     fitting, held_out = sample_sets(model_path, size, representative, "tflite" in formats and "int8" in quantize)
     images_used = {"int8_representative": fitting.describe(), "parity_held_out": held_out.describe()}
-    saved = export_saved_model(inference, out_dir, model_name, version, calibration, warmup_images=held_out.images[:4])
-    result = {"saved_model": saved, "images": images_used, "files": []}
+    saved = export_saved_model(
+        inference, out_dir, model_name, version, calibration, warmup_images=held_out.images[:4], max_faces=max_faces
+    )
+    result = {"saved_model": saved, "score_photos": {"max_faces": max_faces}, "images": images_used, "files": []}
     reference = SavedModelScorer(saved).predict(held_out.images)
     if "tflite" in formats:
         from crfiqa_tf.inference.litert import LiteRTScorer

@@ -24,9 +24,9 @@ import tensorflow as tf
 
 from crfiqa_tf import signatures as sig
 
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-BATCHING_PARAMETERS = """max_batch_size { value: 64 }
+BATCHING_PARAMETERS = """# One set for every signature: requests are batched along dimension 0 (aligned faces for
+# serving_default and predict_images; photos for score_photos, whose faces then go through the network as one batch).
+max_batch_size { value: 64 }
 batch_timeout_micros { value: 2000 }
 max_enqueued_batches { value: 256 }
 num_batch_threads { value: 4 }
@@ -35,12 +35,9 @@ pad_variable_length_inputs: false
 
 
 def _decode_one(data, size: int):
-    is_image = tf.logical_or(
-        tf.equal(tf.strings.substr(data, 0, 3), JPEG_MAGIC), tf.equal(tf.strings.substr(data, 0, 8), PNG_MAGIC)
-    )
-    check = tf.debugging.Assert(is_image, [f"{sig.INPUT_IMAGE_BYTES}: an element is not a JPEG or PNG image"])
-    with tf.control_dependencies([check]):
-        image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    from crfiqa_tf.align.tf_face_pipeline import decode_photo
+
+    image = decode_photo(data, sig.INPUT_IMAGE_BYTES)
     image = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
     return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
 
@@ -150,18 +147,34 @@ def build_archive(
     return archive
 
 
-def write_warmup(version_dir: str, model_name: str, encoded_images: list[bytes]) -> str:
-    """``assets.extra/tf_serving_warmup_requests``: PredictionLog records TF Serving replays on load."""
+def warmup_photos() -> list[bytes]:
+    """Two raw photos for ``score_photos``'s warmup: one with two faces (matplotlib's Grace Hopper portrait side by
+    side with its mirror image; matplotlib comes with the ``tf`` extra) and one without any."""
+    from crfiqa_tf.data.sample_photos import photo
+
+    try:
+        portrait = photo("grace_hopper")
+        with_faces = np.concatenate([portrait, portrait[:, ::-1]], axis=1)
+    except FileNotFoundError:  # no matplotlib: the warmup still runs the whole graph, on a photo without faces
+        with_faces = np.random.default_rng(1).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    without = np.full((360, 480, 3), 128, np.uint8)
+    return [_jpeg(with_faces), _jpeg(without)]
+
+
+def write_warmup(version_dir: str, model_name: str, encoded_images: list[bytes], photos: list[bytes]) -> str:
+    """``assets.extra/tf_serving_warmup_requests``: PredictionLog records TF Serving replays on load — aligned faces
+    for ``serving_default`` (one, then all) and raw photos for ``score_photos`` (each alone, then together)."""
     from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
     folder = os.path.join(version_dir, "assets.extra")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "tf_serving_warmup_requests")
+    requests = [(sig.SERVING_DEFAULT, encoded_images[:1]), (sig.SERVING_DEFAULT, encoded_images)]
+    requests += [(sig.SCORE_PHOTOS, [p]) for p in photos] + [(sig.SCORE_PHOTOS, photos)]
     with tf.io.TFRecordWriter(path) as writer:
-        for batch in (encoded_images[:1], encoded_images):
-            request = predict_pb2.PredictRequest(
-                model_spec=model_pb2.ModelSpec(name=model_name, signature_name=sig.SERVING_DEFAULT)
-            )
+        for signature, batch in requests:
+            spec = model_pb2.ModelSpec(name=model_name, signature_name=signature)
+            request = predict_pb2.PredictRequest(model_spec=spec)
             request.inputs[sig.INPUT_IMAGE_BYTES].CopyFrom(tf.make_tensor_proto(batch, dtype=tf.string))
             log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
             writer.write(log.SerializeToString())
@@ -185,6 +198,7 @@ def export_saved_model(
     warmup_images: np.ndarray | None = None,
     fold: bool = True,
     freeze: bool = True,
+    max_faces: int = sig.DEFAULT_MAX_FACES,
 ) -> str:
     """Writes the SavedModel (replacing that version if present) and the TF Serving files; returns its path.
 
@@ -192,7 +206,8 @@ def export_saved_model(
     into convolutions, PReLU as x + (alpha − 1)·min(x, 0); the TFLite and ONNX files converted from it inherit
     that. A model not in the standard inference layout is exported as it is, with a message. With `freeze`
     (default) the weights are constants of the serving graph (faster on CPU, see `_frozen_outputs`); without it
-    they are SavedModel variables.
+    they are SavedModel variables. `max_faces` pads ``score_photos``'s outputs (recorded in
+    ``assets.extra/score_photos.json``).
     """
     if fold:
         from crfiqa_tf.models.folding import fold_inference_model
@@ -204,11 +219,15 @@ def export_saved_model(
     base = os.path.join(out_dir, "saved_model")
     version_dir = os.path.join(base, model_name, str(version))
     shutil.rmtree(version_dir, ignore_errors=True)
-    build_archive(inference_model, calibration, freeze).write_out(version_dir, verbose=False)
+    if max_faces < 1:
+        raise ValueError(f"max_faces must be at least 1, got {max_faces}")
+    build_archive(inference_model, calibration, freeze, max_faces).write_out(version_dir, verbose=False)
+    size = int(inference_model.input_shape[1])
     if warmup_images is None:
-        size = int(inference_model.input_shape[1])
         warmup_images = np.random.default_rng(0).integers(0, 256, (4, size, size, 3), dtype=np.uint8)
-    write_warmup(version_dir, model_name, [_jpeg(image) for image in warmup_images])
+    write_warmup(version_dir, model_name, [_jpeg(image) for image in warmup_images], warmup_photos())
+    with open(os.path.join(version_dir, "assets.extra", sig.SCORE_PHOTOS_FILE), "w", encoding="utf-8") as handle:
+        json.dump({"max_faces": max_faces, "image_size": size, "detector": "blazeface (in-graph)"}, handle, indent=2)
     if calibration is not None:
         with open(os.path.join(version_dir, "assets.extra", sig.CALIBRATION_FILE), "w", encoding="utf-8") as f:
             json.dump(calibration, f, indent=2)

@@ -20,10 +20,9 @@ from crfiqa_tf.align import blazeface as bf
 from crfiqa_tf.align import face_mesh as fm
 from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE
 from crfiqa_tf.align.tflite_replay import TFLiteGraph
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, JPEG_MAGIC, PNG_MAGIC
 
 MAX_CANDIDATES = 256  # detector candidates above the score threshold kept for suppression, best first
-JPEG_MAGIC, PNG_MAGIC = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"
 
 
 def sample_bilinear(image, x, y):
@@ -49,14 +48,23 @@ def sample_bilinear(image, x, y):
 
 
 def affine_crop(image, matrix, size: int):
-    """Pillow's ``Image.transform((size, size), AFFINE, matrix, BILINEAR)``, rounded to uint8: output pixel
-    (u, v) ← input point ``matrix · (u + 0.5, v + 0.5, 1)`` (`matrix` ``[6]``, float64)."""
+    """Pillow's ``Image.transform((size, size), AFFINE, matrix, BILINEAR)`` on uint8: output pixel (u, v) ← input
+    point ``matrix · (u + 0.5, v + 0.5, 1)`` (`matrix` ``[6]``, float64), truncated to an integer as Pillow does."""
     grid = tf.range(size, dtype=tf.float64) + 0.5
     u, v = tf.meshgrid(grid, grid)
     m = tf.unstack(tf.cast(matrix, tf.float64))
     x = m[0] * u + m[1] * v + m[2]
     y = m[3] * u + m[4] * v + m[5]
-    return tf.cast(tf.clip_by_value(tf.floor(sample_bilinear(image, x, y) + 0.5), 0, 255), tf.uint8)
+    return tf.cast(tf.clip_by_value(tf.floor(sample_bilinear(image, x, y)), 0, 255), tf.uint8)
+
+
+def resize_like_pillow(image, height, width):
+    """Pillow's ``resize((width, height), BILINEAR)`` of a uint8 image, as float32: a triangle filter widened when
+    shrinking (``antialias``), applied as Pillow does, horizontally then vertically, rounding to 8 bits after each
+    pass (measured on the sample photos: 0.005 levels mean difference, against 0.11 for one float pass)."""
+    rounded = lambda x: tf.clip_by_value(tf.floor(x + 0.5), 0.0, 255.0)  # noqa: E731
+    across = rounded(tf.image.resize(image, tf.stack([tf.shape(image)[0], width]), "bilinear", antialias=True))
+    return rounded(tf.image.resize(across, tf.stack([height, width]), "bilinear", antialias=True))
 
 
 def umeyama(source, target):
@@ -151,30 +159,8 @@ class FacePipeline:
         self.mesh_model = TFLiteGraph(fm.data_file(bf.LANDMARK_FILE))
         self.anchors = tf.constant(bf.anchors(), tf.float32)
 
-    # -- decoding ---------------------------------------------------------------------------------------------
-
     def decode(self, data, name: str):
-        """An encoded JPEG or PNG → RGB uint8; INVALID_ARGUMENT naming the input when it is neither, or larger
-        than `max_pixels` (checked from the header, before decoding)."""
-        is_jpeg = tf.equal(tf.strings.substr(data, 0, 3), JPEG_MAGIC)
-        is_png = tf.equal(tf.strings.substr(data, 0, 8), PNG_MAGIC)
-        check = tf.debugging.Assert(tf.logical_or(is_jpeg, is_png), [f"{name}: an element is not a JPEG or PNG image"])
-        with tf.control_dependencies([check]):
-
-            def png_shape():
-                header = tf.io.decode_raw(tf.strings.substr(data, 16, 8), tf.uint8)
-                values = tf.cast(header, tf.int64)
-                width = values[0] * 2**24 + values[1] * 2**16 + values[2] * 2**8 + values[3]
-                height = values[4] * 2**24 + values[5] * 2**16 + values[6] * 2**8 + values[7]
-                return tf.stack([height, width])
-
-            shape = tf.cond(is_jpeg, lambda: tf.cast(tf.image.extract_jpeg_shape(data)[:2], tf.int64), png_shape)
-        small = tf.debugging.Assert(
-            shape[0] * shape[1] <= self.max_pixels,
-            [f"{name}: an image has more than {self.max_pixels} pixels; height, width:", shape],
-        )
-        with tf.control_dependencies([small]):
-            return tf.io.decode_image(data, channels=3, expand_animations=False)
+        return decode_photo(data, name, self.max_pixels)
 
     # -- detection --------------------------------------------------------------------------------------------
 
@@ -186,10 +172,7 @@ class FacePipeline:
         resized_w, resized_h = tf.maximum(one, tf.round(width * scale)), tf.maximum(one, tf.round(height * scale))
         offset_x = tf.math.floordiv(bf.INPUT_SIZE - resized_w, 2.0)
         offset_y = tf.math.floordiv(bf.INPUT_SIZE - resized_h, 2.0)
-        resized = tf.image.resize(
-            image, tf.cast(tf.stack([resized_h, resized_w]), tf.int32), method="bilinear", antialias=True
-        )
-        resized = tf.clip_by_value(tf.floor(resized + 0.5), 0.0, 255.0)  # Pillow's uint8 result
+        resized = resize_like_pillow(image, tf.cast(resized_h, tf.int32), tf.cast(resized_w, tf.int32))
         ox, oy = tf.cast(offset_x, tf.int32), tf.cast(offset_y, tf.int32)
         padding = [
             [oy, bf.INPUT_SIZE - tf.cast(resized_h, tf.int32) - oy],
@@ -297,6 +280,34 @@ class FacePipeline:
             "num_faces": count,
             "faces_found": found,
         }
+
+
+def decode_photo(data, name: str, max_pixels: int = DEFAULT_MAX_PIXELS):
+    """An encoded JPEG or PNG → RGB uint8, decoded as Pillow decodes it (JPEG with libjpeg's accurate integer
+    DCT: the same pixels as the Python path); INVALID_ARGUMENT naming the input when the bytes are neither, or
+    when the image has more than `max_pixels` (checked from the header, before decoding)."""
+    is_jpeg = tf.equal(tf.strings.substr(data, 0, 3), JPEG_MAGIC)
+    is_png = tf.equal(tf.strings.substr(data, 0, 8), PNG_MAGIC)
+    check = tf.debugging.Assert(tf.logical_or(is_jpeg, is_png), [f"{name}: an element is not a JPEG or PNG image"])
+    with tf.control_dependencies([check]):
+
+        def png_shape():
+            values = tf.cast(tf.io.decode_raw(tf.strings.substr(data, 16, 8), tf.uint8), tf.int64)
+            width = values[0] * 2**24 + values[1] * 2**16 + values[2] * 2**8 + values[3]
+            height = values[4] * 2**24 + values[5] * 2**16 + values[6] * 2**8 + values[7]
+            return tf.stack([height, width])
+
+        shape = tf.cond(is_jpeg, lambda: tf.cast(tf.image.extract_jpeg_shape(data)[:2], tf.int64), png_shape)
+    small = tf.debugging.Assert(
+        shape[0] * shape[1] <= max_pixels,
+        [f"{name}: an image has more than {max_pixels} pixels; height, width:", shape],
+    )
+    with tf.control_dependencies([small]):
+        return tf.cond(
+            is_jpeg,
+            lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
+            lambda: tf.io.decode_png(data, channels=3),
+        )
 
 
 def five_points(meshes):

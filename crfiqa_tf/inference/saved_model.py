@@ -1,4 +1,5 @@
-"""Scorer over an exported SavedModel's ``predict_images`` signature (TensorFlow)."""
+"""Scorer over an exported SavedModel's ``predict_images`` signature (TensorFlow); with ``align=True`` and a
+SavedModel that has ``score_photos``, the faces are detected and aligned inside the SavedModel too."""
 
 from __future__ import annotations
 
@@ -12,12 +13,46 @@ import tensorflow as tf
 
 from crfiqa_tf import environment, paths
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.inference.base import Scorer
+from crfiqa_tf.align.detection import DEFAULT_DETECTOR
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, JPEG_MAGIC, PNG_MAGIC, ImageReadError, open_image, read_bytes
+from crfiqa_tf.inference.base import Scorer, ScoreRecord
 from crfiqa_tf.model_io import resolve_saved_model_dir
 
 PRECISIONS = ("float32", "bfloat16")
 _BF16_REWRITE = "auto_mixed_precision_onednn_bfloat16"
 _OPTIONS_LOCK = threading.Lock()
+IN_GRAPH = "score_photos (detection and alignment inside the SavedModel)"
+
+
+def photo_bytes(item, index: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[str, bytes]:
+    """(source name, bytes for ``score_photos``) of a path or an RGB uint8 array: JPEGs and plain 8-bit grey or RGB
+    PNGs as they are; anything else Pillow reads (other formats, alpha, 16-bit) decoded the way the Python path
+    decodes it and sent as PNG. Raises `ImageReadError` as `read_image` does (sizes checked from the header)."""
+    import io
+
+    from PIL import Image
+
+    if isinstance(item, np.ndarray):
+        source, image = f"array[{index}]", item
+        if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
+            raise ImageReadError(source, "bad_shape", f"expected uint8 [H, W, 3], got {image.dtype} {image.shape}")
+    else:
+        source = str(item)
+        data = read_bytes(source)
+        plain_png = data.startswith(PNG_MAGIC) and len(data) > 26 and data[24] == 8 and data[25] in (0, 2)
+        if data.startswith(JPEG_MAGIC) or plain_png:
+            try:
+                width, height = Image.open(io.BytesIO(data)).size
+            except Exception:  # not decodable: the full decode below names the cause
+                width = height = 0
+            if width * height > max_pixels:
+                raise ImageReadError(source, "too_large", f"{width}x{height} exceeds the {max_pixels} pixel limit")
+            if width:
+                return source, data
+        image = np.asarray(open_image(data, source, max_pixels), np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return source, buffer.getvalue()
 
 
 @contextlib.contextmanager
@@ -68,9 +103,80 @@ class SavedModelScorer(Scorer):
         calibration = paths.join(path, "assets.extra", sig.CALIBRATION_FILE)
         if paths.exists(calibration):
             self.calibration = json.loads(paths.read_text(calibration))
+        self._score_photos = self._model.signatures.get(sig.SCORE_PHOTOS)
+        self.align_path: str | None = None  # how the last score(align=True) found its faces
+
+    @property
+    def has_score_photos(self) -> bool:
+        return self._score_photos is not None
+
+    def _rewrite(self):
+        return _onednn_bfloat16() if self.precision == "bfloat16" else contextlib.nullcontext()
+
+    def score_photos(self, encoded: list[bytes]) -> dict[str, np.ndarray]:
+        """The raw ``score_photos`` outputs for JPEG/PNG bytes."""
+        with self._rewrite():
+            outputs = self._score_photos(**{sig.INPUT_IMAGE_BYTES: tf.constant(encoded, tf.string)})
+            return {name: value.numpy() for name, value in outputs.items()}
+
+    def score(
+        self,
+        inputs,
+        batch_size: int = 32,
+        with_embeddings: bool = False,
+        align: bool = False,
+        faces: str = "largest",
+        detector: str = DEFAULT_DETECTOR,
+        components: bool = False,
+        profile: str | None = None,
+    ) -> list[ScoreRecord]:
+        """As `Scorer.score`; with `align`, the default detector and no components, through ``score_photos`` when
+        the SavedModel has it (so a GPU runs detection too): `align_path` says which path was used. The
+        components need the Face Mesh, which the signature does not return: they take the Python path."""
+        in_graph = align and self.has_score_photos and detector == DEFAULT_DETECTOR and not components
+        if not in_graph:
+            self.align_path = f"{detector} (LiteRT/Python) + NumPy alignment" if align else None
+            return super().score(inputs, batch_size, with_embeddings, align, faces, detector, components, profile)
+        self.align_path = IN_GRAPH
+        records: list[ScoreRecord] = []
+        items = list(inputs)
+        for start in range(0, len(items), batch_size):
+            ready = []  # per input: (source, bytes) or the record of its read error
+            for index, item in enumerate(items[start : start + batch_size], start=start):
+                try:
+                    ready.append(photo_bytes(item, index))
+                except ImageReadError as error:
+                    ready.append(ScoreRecord(error.source, error=f"{error.cause}: {error.detail}"))
+            photos = [entry for entry in ready if not isinstance(entry, ScoreRecord)]
+            scored = iter(self._photo_records(photos, faces, with_embeddings))
+            for entry in ready:  # back in input order
+                records += [entry] if isinstance(entry, ScoreRecord) else next(scored)
+        return records
+
+    def _photo_records(self, photos, faces: str, with_embeddings: bool) -> list[list[ScoreRecord]]:
+        """Per photo its records; a photo the graph refuses (INVALID_ARGUMENT) is retried alone and gets an error."""
+        from crfiqa_tf.inference.photo_outputs import records_from_photo_outputs
+
+        if not photos:
+            return []
+        try:
+            outputs = self.score_photos([data for _, data in photos])
+        except tf.errors.InvalidArgumentError as error:
+            if len(photos) == 1:
+                return [[ScoreRecord(photos[0][0], error=f"corrupt: {' '.join(error.message.split())[:300]}")]]
+            return [self._photo_records([photo], faces, with_embeddings)[0] for photo in photos]
+        return [
+            records_from_photo_outputs(
+                {name: value[i : i + 1] for name, value in outputs.items()},
+                [source],
+                faces,
+                with_embeddings,
+                self.calibration,
+            )
+            for i, (source, _) in enumerate(photos)
+        ]
 
     def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        rewrite = _onednn_bfloat16() if self.precision == "bfloat16" else contextlib.nullcontext()
-        with rewrite:
+        with self._rewrite():
             outputs = self._signature(**{sig.INPUT_IMAGES: tf.constant(images, tf.uint8)})
             return {name: value.numpy() for name, value in outputs.items()}
