@@ -103,3 +103,40 @@ class CRFIQAModelHandler(ModelHandler[np.ndarray, PredictionResult, Scorer]):
 
     def get_metrics_namespace(self) -> str:
         return "crfiqa_RunInference"
+
+
+def photo_weight(element) -> int:
+    """Batch weight of an encoded photo for ``score_photos``: the aligned faces its decoded pixels would fill
+    (read from the header), at least 1, so that a batch of large photos stays small in memory."""
+    import io
+
+    from PIL import Image
+
+    data = element[1] if isinstance(element, tuple) else element
+    try:
+        width, height = Image.open(io.BytesIO(data)).size
+    except Exception:  # noqa: BLE001 - the graph will refuse it; weigh it by its bytes
+        return max(1, -(-len(data) // ALIGNED_BYTES))
+    return max(1, -(-width * height * 3 // ALIGNED_BYTES))
+
+
+class PhotoModelHandler(CRFIQAModelHandler):
+    """RunInference over encoded photos through a SavedModel's ``score_photos``: detection, alignment and the
+    network in the graph. Each `PredictionResult` holds one photo's padded outputs (``num_faces``, ``boxes``,
+    ``landmarks``, ``quality``, ...), ``quality_score`` recomputed where a calibration is known."""
+
+    def __init__(self, model_path: str, **kwargs):
+        super().__init__(model_path, **kwargs)
+        self._batching_kwargs["element_size_fn"] = photo_weight  # photos are weighed by their pixels
+
+    def run_inference(self, batch: Sequence[bytes], model, inference_args: dict[str, Any] | None = None):
+        outputs = model.score_photos(list(batch))
+        calibration = self._calibration or model.calibration
+        if calibration is not None:
+            quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32)
+            outputs[sig.OUTPUT_QUALITY_SCORE] = apply_calibration(quality, calibration).astype(np.float32)
+        for row, data in enumerate(batch):
+            yield PredictionResult(data, {name: value[row] for name, value in outputs.items()}, model_id=model.label)
+
+    def get_num_bytes(self, batch: Sequence[bytes]) -> int:
+        return sum(len(data) for data in batch)

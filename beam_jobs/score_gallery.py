@@ -23,6 +23,11 @@ all``). Re-running with the same prefix replaces the outputs.
 a ``components`` struct (name → raw, value, note) and ``reasons`` / ``instructions`` lists in Parquet, the flat
 columns of ``crfiqa-tf score --components`` in CSV and JSON Lines; ``--profile`` reads a reasons profile from any
 filesystem.
+
+With ``--align``, a SavedModel that has the ``score_photos`` signature (every export since 0.3) detects and aligns
+the faces inside its graph (``RunInference`` sends the encoded photos; a GPU worker runs the whole pipeline); the
+LiteRT/Python aligner is used instead for ``.tflite`` / ``.onnx`` models, ``--detector mtcnn`` and ``--components``
+(which need the Face Mesh). The log names the path taken.
 """
 
 from __future__ import annotations
@@ -46,10 +51,17 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
 from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, parquet_types
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, is_hidden, open_image, relative_path
+from crfiqa_tf.image_io import (
+    DEFAULT_MAX_PIXELS,
+    ImageReadError,
+    graph_photo_bytes,
+    is_hidden,
+    open_image,
+    relative_path,
+)
 from crfiqa_tf.inference.score_files import BOX_COLUMNS
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
-from crfiqa_tf_apps.beam_jobs.model_handler import WARNING, CRFIQAModelHandler
+from crfiqa_tf_apps.beam_jobs.model_handler import WARNING, CRFIQAModelHandler, PhotoModelHandler
 
 NAMESPACE = "crfiqa"
 # read = photos in; extra_faces = faces past the first of a photo (--faces all), each then scored or failed on its
@@ -104,10 +116,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
 
 
 class ReadAndDecode(beam.DoFn):
-    """(path or source id, bytes or None) → (path, uint8 image); unreadable inputs to the ``failed`` output."""
+    """(path or source id, bytes or None) → (path, uint8 image), or with `as_photo_bytes` (path, the bytes for
+    ``score_photos``); unreadable inputs to the ``failed`` output."""
 
-    def __init__(self, max_pixels: int):
-        self.max_pixels = max_pixels
+    def __init__(self, max_pixels: int, as_photo_bytes: bool = False):
+        self.max_pixels, self.as_photo_bytes = max_pixels, as_photo_bytes
         self.read = Metrics.counter(NAMESPACE, "read")
         self.failed = Metrics.counter(NAMESPACE, "failed_decode")
 
@@ -121,7 +134,10 @@ class ReadAndDecode(beam.DoFn):
                         data = handle.read()
                 except OSError as error:
                     raise ImageReadError(path, "unreadable", str(error)) from None
-            yield {"path": path}, np.asarray(open_image(data, path, self.max_pixels), np.uint8)
+            if self.as_photo_bytes:
+                yield {"path": path}, graph_photo_bytes(data, path, self.max_pixels)
+            else:
+                yield {"path": path}, np.asarray(open_image(data, path, self.max_pixels), np.uint8)
         except ImageReadError as error:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
@@ -168,6 +184,57 @@ class Align(beam.DoFn):
                 components = face_components(image, detection, [f.area for f in found], crop)
                 row.update(nested(components, reasons_for(components, self.rules)))
             yield row, face.crop
+
+
+class FormatPhotos(beam.DoFn):
+    """One photo's ``score_photos`` result → a row per face kept (largest, or all); a photo without a face goes to
+    ``failed`` (stage ``align``), so the counters add up as on the Python path."""
+
+    def __init__(self, with_embeddings: bool, faces: str):
+        self.with_embeddings, self.faces = with_embeddings, faces
+        self.scored = Metrics.counter(NAMESPACE, "scored")
+        self.failed = Metrics.counter(NAMESPACE, "failed_align")
+        self.extra_faces = Metrics.counter(NAMESPACE, "extra_faces")
+
+    def process(self, element):
+        from crfiqa_tf.inference.photo_outputs import records_from_photo_outputs
+
+        key, result = element
+        outputs = {name: np.asarray(value)[None] for name, value in result.inference.items()}
+        records = records_from_photo_outputs(outputs, [key["path"]], self.faces, self.with_embeddings)
+        if records[0].error:
+            self.failed.inc()
+            yield beam.pvalue.TaggedOutput(
+                FAILED, {"path": key["path"], "stage": "align", "error": "no_face", "message": "no face detected"}
+            )
+            return
+        self.extra_faces.inc(len(records) - 1)
+        for record in records:
+            row = {
+                **key,
+                "quality": record.quality,
+                "quality_score": record.quality_score,
+                "model": result.model_id,
+                "warning": record.warning,
+                "face_index": record.face_index,
+                "detection_score": record.detection_score,
+                **dict(zip(BOX_COLUMNS, record.box)),
+                "landmarks": [float(v) for v in record.landmarks.reshape(-1)],
+            }
+            if self.with_embeddings:
+                row["embedding"] = [float(v) for v in record.embedding]
+            self.scored.inc()
+            yield row
+
+
+def in_graph_alignment(args) -> bool:
+    """Whether `args` align inside the SavedModel (``score_photos``) rather than with the LiteRT/Python aligner."""
+    if not args.align or args.detector != DEFAULT_DETECTOR or args.components:
+        return False
+    source = describe_model(args.model)
+    if source.kind != "saved_model":
+        return False
+    return FileSystems.exists(FileSystems.join(source.path, "assets.extra", sig.SCORE_PHOTOS_FILE))
 
 
 class Format(beam.DoFn):
@@ -247,18 +314,20 @@ def read_paths(pipeline, args):
 
 def build_pipeline(pipeline, args) -> dict:
     """Adds every stage to `pipeline`; returns the ``rows`` and ``failures`` PCollections."""
-    decoded = read_paths(pipeline, args) | "ReadAndDecode" >> beam.ParDo(ReadAndDecode(args.max_pixels)).with_outputs(
-        FAILED, main="ok"
-    )
+    in_graph = in_graph_alignment(args)
+    logging.info("faces: %s", "score_photos, inside the SavedModel" if in_graph else "LiteRT/Python aligner")
+    decode = ReadAndDecode(args.max_pixels, as_photo_bytes=in_graph)
+    decoded = read_paths(pipeline, args) | "ReadAndDecode" >> beam.ParDo(decode).with_outputs(FAILED, main="ok")
     images, failures = decoded.ok, [decoded[FAILED]]
-    if args.align:
+    if args.align and not in_graph:
         rules = read_profile(args.profile) if args.components else None
         align = Align(args.image_size, args.detector, args.faces, rules)
         aligned = images | "Align" >> beam.ParDo(align).with_outputs(FAILED, main="ok")
         images = aligned.ok
         failures.append(aligned[FAILED])
+    handler_class = PhotoModelHandler if in_graph else CRFIQAModelHandler
     handler = KeyedModelHandler(
-        CRFIQAModelHandler(
+        handler_class(
             args.model,
             precision=args.precision,
             threads=args.threads,
@@ -273,7 +342,14 @@ def build_pipeline(pipeline, args) -> dict:
     )
     scored, dead_letters = images | "RunInference" >> RunInference(handler).with_exception_handling()
     failures.append(dead_letters.failed_inferences | "InferenceFailures" >> beam.FlatMap(_inference_failures))
-    rows = scored | "Format" >> beam.ParDo(Format(args.with_embeddings))
+    if in_graph:
+        formatted = scored | "Format" >> beam.ParDo(FormatPhotos(args.with_embeddings, args.faces)).with_outputs(
+            FAILED, main="ok"
+        )
+        rows = formatted.ok
+        failures.append(formatted[FAILED])
+    else:
+        rows = scored | "Format" >> beam.ParDo(Format(args.with_embeddings))
     all_failures = failures | "AllFailures" >> beam.Flatten()
     return {"rows": rows, "failures": all_failures}
 

@@ -72,6 +72,31 @@ def read_bytes(path: str) -> bytes:
         raise ImageReadError(path, "unreadable", getattr(error, "strerror", None) or str(error)) from None
 
 
+def graph_photo_bytes(data: bytes, source: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
+    """The bytes to send a SavedModel's ``score_photos`` for a file's `data`: JPEGs and plain 8-bit grey or RGB
+    PNGs as they are (the graph decodes them as Pillow does); anything else Pillow reads (other formats, alpha,
+    16-bit, palettes) decoded as `read_image` decodes it and re-encoded as PNG. Raises `ImageReadError` as
+    `read_image` does, the size checked from the header."""
+    plain_png = data.startswith(PNG_MAGIC) and len(data) > 26 and data[24] == 8 and data[25] in (0, 2)
+    if data.startswith(JPEG_MAGIC) or plain_png:
+        try:
+            width, height = Image.open(io.BytesIO(data)).size
+        except Exception:  # noqa: BLE001 - not decodable: the full decode below names the cause
+            width = height = 0
+        if width * height > max_pixels:
+            raise ImageReadError(source, "too_large", f"{width}x{height} exceeds the {max_pixels} pixel limit")
+        if width:
+            return data
+    return png_bytes(np.asarray(open_image(data, source, max_pixels), np.uint8))
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An RGB uint8 array as PNG (fast compression: these bytes are sent, not stored)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
 def read_image(
     path_or_bytes, source: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, size: int | None = None
 ) -> np.ndarray:

@@ -196,6 +196,19 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
         assert row["warning"] == ""
     assert {k: sorted(v) for k, v in faces.items()} == {"group_of_six.png": list(range(6)), "astronaut.png": [0]}
 
+    # Without --components a SavedModel aligns inside its graph (score_photos): the same faces, the same counters.
+    counters = run([*base, "--align", "--faces", "all", "--output", str(tmp_path / "g" / "s"), "--format", "csv"])
+    assert (counters["read"], counters["extra_faces"], counters["scored"], counters["failed_align"]) == (3, 5, 7, 1)
+    in_graph = {
+        (r["path"], r["face_index"]): r for f in (tmp_path / "g").glob("s-0*.csv") for r in csv.DictReader(open(f))
+    }
+    assert set(in_graph) == {(r["path"], r["face_index"]) for r in rows}
+    for row in rows:
+        other = in_graph[row["path"], row["face_index"]]
+        a, b = ([float(r[c]) for c in ("box_x0", "box_y0", "box_x1", "box_y1")] for r in (row, other))
+        overlap = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+        assert overlap / ((a[2] - a[0]) * (a[3] - a[1])) > 0.9
+
     # Parquet: the components as one struct column, the reasons as a list.
     one = ["--input-glob", f"{folder}/astronaut.png", "--model", exported["saved"], "--align", "--components"]
     run([*one, "--output", str(tmp_path / "p" / "s"), "--format", "parquet"])

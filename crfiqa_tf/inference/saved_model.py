@@ -14,7 +14,7 @@ import tensorflow as tf
 from crfiqa_tf import environment, paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, JPEG_MAGIC, PNG_MAGIC, ImageReadError, open_image, read_bytes
+from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, graph_photo_bytes, png_bytes, read_bytes
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
 from crfiqa_tf.model_io import resolve_saved_model_dir
 
@@ -25,34 +25,15 @@ IN_GRAPH = "score_photos (detection and alignment inside the SavedModel)"
 
 
 def photo_bytes(item, index: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[str, bytes]:
-    """(source name, bytes for ``score_photos``) of a path or an RGB uint8 array: JPEGs and plain 8-bit grey or RGB
-    PNGs as they are; anything else Pillow reads (other formats, alpha, 16-bit) decoded the way the Python path
-    decodes it and sent as PNG. Raises `ImageReadError` as `read_image` does (sizes checked from the header)."""
-    import io
-
-    from PIL import Image
-
+    """(source name, bytes for ``score_photos``) of a path (`crfiqa_tf.image_io.graph_photo_bytes`) or of an RGB
+    uint8 array (sent as PNG). Raises `ImageReadError` as `read_image` does."""
     if isinstance(item, np.ndarray):
-        source, image = f"array[{index}]", item
-        if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
-            raise ImageReadError(source, "bad_shape", f"expected uint8 [H, W, 3], got {image.dtype} {image.shape}")
-    else:
-        source = str(item)
-        data = read_bytes(source)
-        plain_png = data.startswith(PNG_MAGIC) and len(data) > 26 and data[24] == 8 and data[25] in (0, 2)
-        if data.startswith(JPEG_MAGIC) or plain_png:
-            try:
-                width, height = Image.open(io.BytesIO(data)).size
-            except Exception:  # not decodable: the full decode below names the cause
-                width = height = 0
-            if width * height > max_pixels:
-                raise ImageReadError(source, "too_large", f"{width}x{height} exceeds the {max_pixels} pixel limit")
-            if width:
-                return source, data
-        image = np.asarray(open_image(data, source, max_pixels), np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return source, buffer.getvalue()
+        source = f"array[{index}]"
+        if item.ndim != 3 or item.shape[-1] != 3 or item.dtype != np.uint8:
+            raise ImageReadError(source, "bad_shape", f"expected uint8 [H, W, 3], got {item.dtype} {item.shape}")
+        return source, png_bytes(item)
+    source = str(item)
+    return source, graph_photo_bytes(read_bytes(source), source, max_pixels)
 
 
 @contextlib.contextmanager
