@@ -69,17 +69,13 @@ def _frozen_outputs(inference_model: keras.Model, calibration: dict | None, spec
 def score_photos_function(outputs, size: int, embedding_dim: int, with_score: bool, max_faces: int):
     """The ``score_photos`` endpoint: photos → faces (in-graph pipeline) → one network call on every face found →
     outputs scattered back to ``[batch, max_faces, ...]``."""
-    from crfiqa_tf.align.tf_face_pipeline import FacePipeline, face_outputs_spec
+    from crfiqa_tf.align.tf_face_pipeline import FacePipeline, faces_of_photos
 
     pipeline = FacePipeline(max_faces=max_faces, size=size)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=sig.INPUT_IMAGE_BYTES)])
     def score_photos(image_bytes):
-        faces = tf.map_fn(
-            lambda data: pipeline.faces(pipeline.decode(data, sig.INPUT_IMAGE_BYTES)),
-            image_bytes,
-            fn_output_signature=face_outputs_spec(max_faces, size),
-        )
+        faces = faces_of_photos(pipeline, image_bytes, sig.INPUT_IMAGE_BYTES)
         valid = tf.sequence_mask(faces["num_faces"], max_faces)
         where = tf.where(valid)
         crops = tf.gather_nd(faces["crops"], where)

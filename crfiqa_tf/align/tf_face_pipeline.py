@@ -164,7 +164,9 @@ class FacePipeline:
 
     # -- detection --------------------------------------------------------------------------------------------
 
-    def _candidates(self, image):
+    def letterbox(self, image):
+        """The detector's input for one photo (``[192, 192, 3]`` in [−1, 1]) and the numbers that map its outputs
+        back to source pixels (offset x, y; ratio x, y)."""
         shape = tf.shape(image)
         height, width = tf.cast(shape[0], tf.float64), tf.cast(shape[1], tf.float64)
         scale = bf.INPUT_SIZE / tf.maximum(height, width)
@@ -179,8 +181,12 @@ class FacePipeline:
             [ox, bf.INPUT_SIZE - tf.cast(resized_w, tf.int32) - ox],
             [0, 0],
         ]
-        canvas = tf.pad(resized, padding)
-        raw_boxes, raw_scores = self.detector((canvas / 127.5 - 1.0)[None])
+        canvas = tf.reshape(tf.pad(resized, padding), [bf.INPUT_SIZE, bf.INPUT_SIZE, 3]) / 127.5 - 1.0
+        frame = tf.cast(tf.stack([offset_x, offset_y, resized_w / width, resized_h / height]), tf.float32)
+        return canvas, frame
+
+    def _decode(self, raw_boxes, raw_scores, frame):
+        """The detector's raw outputs for one photo → candidate boxes, keypoints and scores in source pixels."""
         raw = tf.reshape(raw_boxes, [-1, 8, 2]) / bf.INPUT_SIZE
         scores = tf.sigmoid(tf.clip_by_value(tf.reshape(raw_scores, [-1]), -80.0, 80.0))
         keep = scores >= self.min_confidence
@@ -191,11 +197,15 @@ class FacePipeline:
         centre, extent = raw[:, 0] + cells, raw[:, 1]
         points = raw[:, 2:] + cells[:, None, :]
         boxes = tf.concat([centre - extent / 2, centre + extent / 2], axis=1)
-        offset = tf.cast(tf.stack([offset_x, offset_y]), tf.float32)
-        ratio = tf.cast(tf.stack([resized_w / width, resized_h / height]), tf.float32)
+        offset, ratio = frame[:2], frame[2:]
         boxes = (tf.reshape(boxes, [-1, 2, 2]) * bf.INPUT_SIZE - offset) / ratio
         points = (points * bf.INPUT_SIZE - offset) / ratio
         return tf.reshape(boxes, [-1, 4]), points, scores
+
+    def _candidates(self, image):
+        canvas, frame = self.letterbox(image)
+        raw_boxes, raw_scores = self.detector(canvas[None])
+        return self._decode(raw_boxes[0], raw_scores[0], frame)
 
     def _mesh_matrices(self, boxes, eyes):
         """Per face the 6 affine numbers of the rotated ROI_SCALE square (crop pixel → source point), and the
@@ -211,9 +221,10 @@ class FacePipeline:
         matrices = tf.stack([a, b, centre[:, 0] - half * (a + b), d, e, centre[:, 1] - half * (d + e)], axis=1)
         return matrices, step
 
-    def _detect(self, image):
-        """(boxes, five points, scores, meshes) of the faces the mesh model confirms, in suppression order."""
-        boxes, points, scores = weighted_nms(*self._candidates(image))
+    def _detect(self, image, candidates=None):
+        """(boxes, five points, scores, meshes) of the faces the mesh model confirms, in suppression order, from
+        the detector's `candidates` (computed here when not given)."""
+        boxes, points, scores = weighted_nms(*(self._candidates(image) if candidates is None else candidates))
         matrices, step = self._mesh_matrices(boxes, points[:, :2])
         crops = tf.map_fn(
             lambda m: affine_crop(image, m, bf.INPUT_SIZE),
@@ -236,10 +247,10 @@ class FacePipeline:
         meshes = tf.boolean_mask(meshes, present)
         return tf.boolean_mask(boxes, present), five_points(meshes), tf.boolean_mask(scores, present), meshes
 
-    def detect(self, image):
+    def detect(self, image, candidates=None):
         """Every face of one RGB uint8 photo, largest first: boxes ``[n, 4]`` float64, five points ``[n, 5, 2]``,
         scores ``[n]``. Nothing found: once more with an edge margin of `crfiqa_tf.align.blazeface.CROP_MARGIN`."""
-        boxes, points, scores, _ = self._detect(image)
+        boxes, points, scores, _ = self._detect(image, candidates)
 
         def retry():
             shape = tf.shape(image)
@@ -259,10 +270,10 @@ class FacePipeline:
         order = tf.argsort(-areas, stable=True)
         return tf.gather(boxes, order), tf.gather(points, order), tf.gather(scores, order)
 
-    def faces(self, image):
+    def faces(self, image, candidates=None):
         """One photo's faces padded to `max_faces`: boxes, landmarks, detection scores, aligned crops, how many
         are valid and how many were found."""
-        boxes, points, scores = self.detect(image)
+        boxes, points, scores = self.detect(image, candidates)
         found = tf.shape(scores)[0]
         count = tf.minimum(found, self.max_faces)
         boxes, points, scores = boxes[:count], points[:count], scores[:count]
@@ -308,6 +319,32 @@ def decode_photo(data, name: str, max_pixels: int = DEFAULT_MAX_PIXELS):
             lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
             lambda: tf.io.decode_png(data, channels=3),
         )
+
+
+def faces_of_photos(pipeline: FacePipeline, image_bytes, name: str):
+    """`FacePipeline.faces` of each encoded photo of a batch, with the detector run once on the whole batch (its
+    per-photo cost falls about 3× from batch 1 to 8 on a CPU): photos are decoded and letterboxed, detected
+    together, then decoded again one by one for the mesh and the warp (keeping every decoded photo of a large
+    batch in memory at once would cost more than decoding twice)."""
+    canvases, frames = tf.map_fn(
+        lambda data: pipeline.letterbox(pipeline.decode(data, name)),
+        image_bytes,
+        fn_output_signature=(
+            tf.TensorSpec([bf.INPUT_SIZE, bf.INPUT_SIZE, 3], tf.float32),
+            tf.TensorSpec([4], tf.float32),
+        ),
+    )
+    anchors = bf.GRID * bf.GRID
+    raw_boxes, raw_scores = tf.cond(
+        tf.shape(canvases)[0] > 0,
+        lambda: tuple(pipeline.detector(canvases)),
+        lambda: (tf.zeros([0, anchors, 16]), tf.zeros([0, anchors, 1])),
+    )
+    return tf.map_fn(
+        lambda args: pipeline.faces(pipeline.decode(args[0], name), pipeline._decode(args[1], args[2], args[3])),
+        (image_bytes, raw_boxes, raw_scores, frames),
+        fn_output_signature=face_outputs_spec(pipeline.max_faces, pipeline.size),
+    )
 
 
 def five_points(meshes):

@@ -49,7 +49,8 @@ class TFLiteGraph:
             data = model.buffers[tensor.buffer].data if tensor.buffer < len(model.buffers) else None
             if data is not None and len(data):
                 array = np.frombuffer(bytes(data), _DTYPES[tensor.type]).reshape(tensor.shape)
-                self._constants[index] = array
+                # float16 weights (BlazeFace stores them so, behind DEQUANTIZE) are widened once, here
+                self._constants[index] = array.astype(np.float32) if array.dtype == np.float16 else array
         self._ops = []
         for op in graph.operators:
             code = model.operatorCodes[op.opcodeIndex]
@@ -59,7 +60,7 @@ class TFLiteGraph:
             self._ops.append((name, list(op.inputs), list(op.outputs), op.builtinOptions))
 
     def _value(self, values: dict, index: int):
-        return values[index] if index in values else tf.constant(self._constants[index])
+        return values[index] if index in values else self._constants[index]  # a NumPy constant
 
     def __call__(self, x):
         values = {self._inputs[0]: tf.convert_to_tensor(x, tf.float32)}
@@ -71,11 +72,12 @@ class TFLiteGraph:
     # -- operators --------------------------------------------------------------------------------------------
 
     def _op_dequantize(self, args, options, out):
-        return tf.cast(args[0], tf.float32)
+        value = args[0]
+        return value.astype(np.float32) if isinstance(value, np.ndarray) else tf.cast(value, tf.float32)
 
     def _op_conv_2d(self, args, o, out):
         x, kernel, bias = args
-        kernel = tf.transpose(tf.cast(kernel, tf.float32), [1, 2, 3, 0])  # OHWI → HWIO
+        kernel = np.transpose(np.asarray(kernel, np.float32), [1, 2, 3, 0])  # OHWI → HWIO, once, as a constant
         y = tf.nn.conv2d(
             x,
             kernel,
@@ -83,14 +85,14 @@ class TFLiteGraph:
             padding=_PADDING[o.padding],
             dilations=[1, o.dilationHFactor, o.dilationWFactor, 1],
         )
-        return _activation(y if bias is None else y + tf.cast(bias, tf.float32), o.fusedActivationFunction)
+        return _activation(y if bias is None else y + np.asarray(bias, np.float32), o.fusedActivationFunction)
 
     def _op_depthwise_conv_2d(self, args, o, out):
         x, kernel, bias = args
         channels = int(self._shapes[out][-1])
         multiplier = o.depthMultiplier or 1
-        _, height, width, _ = self._shapes_of(kernel)
-        kernel = tf.reshape(tf.cast(kernel, tf.float32), [height, width, channels // multiplier, multiplier])
+        _, height, width, _ = np.shape(kernel)
+        kernel = np.reshape(np.asarray(kernel, np.float32), [height, width, channels // multiplier, multiplier])
         y = tf.nn.depthwise_conv2d(
             x,
             kernel,
@@ -98,11 +100,7 @@ class TFLiteGraph:
             padding=_PADDING[o.padding],
             dilations=[o.dilationHFactor, o.dilationWFactor],
         )
-        return _activation(y if bias is None else y + tf.cast(bias, tf.float32), o.fusedActivationFunction)
-
-    @staticmethod
-    def _shapes_of(tensor):
-        return [int(d) for d in tensor.shape]
+        return _activation(y if bias is None else y + np.asarray(bias, np.float32), o.fusedActivationFunction)
 
     def _op_add(self, args, o, out):
         return _activation(args[0] + args[1], o.fusedActivationFunction)
@@ -112,7 +110,7 @@ class TFLiteGraph:
 
     def _op_prelu(self, args, o, out):
         x, alpha = args
-        return tf.maximum(x, 0.0) + tf.cast(alpha, tf.float32) * tf.minimum(x, 0.0)
+        return tf.maximum(x, 0.0) + np.asarray(alpha, np.float32) * tf.minimum(x, 0.0)
 
     def _op_max_pool_2d(self, args, o, out):
         y = tf.nn.max_pool2d(
@@ -124,12 +122,12 @@ class TFLiteGraph:
         return _activation(y, o.fusedActivationFunction)
 
     def _op_pad(self, args, o, out):
-        return tf.pad(args[0], tf.cast(args[1], tf.int32))
+        return tf.pad(args[0], np.asarray(args[1], np.int32))
 
     def _op_resize_bilinear(self, args, o, out):
         if o.alignCorners:
             raise ValueError(f"{self.path}: RESIZE_BILINEAR with align_corners is not supported")
-        size = tf.cast(args[1], tf.int32)
+        size = np.asarray(args[1], np.int32)
         # half_pixel_centers is TF2's tf.image.resize bilinear (no antialias)
         return tf.image.resize(args[0], size, method="bilinear")
 
