@@ -24,6 +24,7 @@ BENCHMARKS = [
     "demo_precision",
     "components",
     "best_shots",
+    "score_photos",
 ]
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
@@ -35,6 +36,7 @@ INFERENCE_START, INFERENCE_END = "<!-- INFERENCE -->", "<!-- /INFERENCE -->"
 METHOD_START, METHOD_END = "<!-- METHOD_CHECK -->", "<!-- /METHOD_CHECK -->"
 COMPONENTS_START, COMPONENTS_END = "<!-- COMPONENTS -->", "<!-- /COMPONENTS -->"
 BEST_SHOTS_START, BEST_SHOTS_END = "<!-- BEST_SHOTS -->", "<!-- /BEST_SHOTS -->"
+SCORE_PHOTOS_START, SCORE_PHOTOS_END = "<!-- SCORE_PHOTOS -->", "<!-- /SCORE_PHOTOS -->"
 
 
 def _value(row: dict) -> str:
@@ -42,6 +44,8 @@ def _value(row: dict) -> str:
         return f"{row['ms']:.3g} ms"
     if "frames_per_s" in row:
         return f"{row['frames_per_s']:.3g} frames/s"
+    if "photos_per_s" in row:
+        return f"{row['photos_per_s']:.3g} photos/s ({row['vs_python_path']:.2f}× the Python path)"
     if "ms_per_photo" in row:
         return f"{row['ms_per_photo']:.3g} ms/photo"
     if "ms_per_face_1_thread" in row:
@@ -390,6 +394,31 @@ def best_shots_summary() -> str:
     return "\n".join(lines + ["", BEST_SHOTS_END])
 
 
+def score_photos_summary() -> str:
+    """The in-graph photo path against the Python path, from benchmarks/results/score_photos.json."""
+    result = _result("score_photos")
+    intro = (
+        f"`python -m benchmarks.score_photos`, {result['machine']}, {result['date']}: {result['photos']} sample "
+        f"photos (JPEG), {result['model']}; the median photos/s over rounds that visit every path in turn. GPU: "
+        f"{result['gpu']}."
+    )
+    header = ["path", "batch", "photos/s", "× the Python path", "faces"]
+    table = [
+        [r["what"].rsplit(", batch", 1)[0], r["batch"], f"{r['photos_per_s']:.2f}", f"{r['vs_python_path']:.2f}",
+         r["faces"]]
+        for r in result["rows"]
+    ]  # fmt: skip
+    lines = [SCORE_PHOTOS_START, "", intro, "", *_markdown_table(header, table), ""]
+    detection = result["detection_ms_for_all_photos"]
+    lines.append(
+        "- Finding and aligning the faces of all the photos, without the network: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in detection.items())
+        + "; the rest of each path is the same network on the same faces."
+    )
+    lines.append("- Goals: " + "; ".join(f"{g}: {'met' if m else 'missed'}" for g, m in result["goals"].items()) + ".")
+    return "\n".join(lines + ["", SCORE_PHOTOS_END])
+
+
 def _replace_block(text: str, start: str, end: str, block: str) -> str:
     if start not in text:
         raise SystemExit(f"docs/BENCHMARKS.md has no {start} marker")
@@ -411,6 +440,7 @@ def rewrite_doc() -> None:
     text = _replace_block(text, METHOD_START, METHOD_END, method_check_summary())
     text = _replace_block(text, COMPONENTS_START, COMPONENTS_END, components_summary())
     text = _replace_block(text, BEST_SHOTS_START, BEST_SHOTS_END, best_shots_summary())
+    text = _replace_block(text, SCORE_PHOTOS_START, SCORE_PHOTOS_END, score_photos_summary())
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 

@@ -47,9 +47,18 @@ best shots: quality on every face whatever K | crfiqa_tf/best_shots/selector.py 
 best shots: the checks do not hold faces back | crfiqa_tf/best_shots/selector.py | tests/test_best_shots.py -k checks
   -             if state.scored and self.gate_reasons.intersection(reasons):
   +             if False:
-best shots: no motion prediction | crfiqa_tf/best_shots/tracker.py | tests/test_best_shots.py -k crossing
+best shots: no motion model | crfiqa_tf/best_shots/tracker.py | tests/test_best_shots.py -k crossing
   -         return self.centre + self.velocity * (timestamp_ms - self.last_ms)
   +         return self.centre
+TF replay: kernel H and W swapped | crfiqa_tf/align/tflite_replay.py | tests/test_tf_face_pipeline.py -k replayed
+  -         kernel = np.transpose(np.asarray(kernel, np.float32), [1, 2, 3, 0])
+  +         kernel = np.transpose(np.asarray(kernel, np.float32), [2, 1, 3, 0])
+score_photos: no pixel limit | crfiqa_tf/align/tf_face_pipeline.py | tests/test_tf_face_pipeline.py -k oversized
+  -         shape[0] * shape[1] <= max_pixels,
+  +         True,
+score_photos: faces scattered to other photos | serving/export_saved_model.py | tests/test_tf_face_pipeline.py -k sizes
+  -             result[name] = tf.scatter_nd(where, value, shape)
+  +             result[name] = tf.scatter_nd(tf.reverse(where, [0]), value, shape)
 weight decay x2 | crfiqa_tf/models/crfiqa_model.py | tests/test_crfiqa_model.py -k known_answer
   - coefficient = self.weight_decay * loss_scale / replicas
   + coefficient = 2 * self.weight_decay * loss_scale / replicas
