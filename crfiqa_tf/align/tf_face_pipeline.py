@@ -7,9 +7,9 @@ Step for step the LiteRT path: letterbox to 192×192, BlazeFace full range (its 
 square around each face for Face Mesh (replayed the same way), the five points off the mesh, the retry with an
 edge margin when nothing is found, faces ordered largest first, then the Umeyama similarity onto the ArcFace
 template and the warp. Every constant (anchors, thresholds, mesh indices, template) is imported from the modules the
-LiteRT path uses; the resampling reproduces Pillow's (pixel centres at +0.5, black outside the image, neighbours
-clamped at the border) so that both paths cut the same crops. Tested equal to the LiteRT path on the sample photos
-(tests/test_tf_face_pipeline.py).
+LiteRT path uses; decoding and resampling reproduce Pillow's (JPEG's accurate integer DCT, two rounded resize
+passes, pixel centres at +0.5 and truncation in the warps) so that both paths cut the same crops. Tested equal to
+the LiteRT path on the sample photos (tests/test_tf_face_pipeline.py).
 """
 
 from __future__ import annotations
@@ -25,37 +25,36 @@ from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, JPEG_MAGIC, PNG_MAGIC
 MAX_CANDIDATES = 256  # detector candidates above the score threshold kept for suppression, best first
 
 
-def sample_bilinear(image, x, y):
-    """Pillow's BILINEAR sampling of `image` ``[H, W, C]`` at continuous coordinates `x`, `y` (any equal shapes):
-    pixel centres at +0.5, neighbours clamped at the border, 0 where the point lies outside the image."""
-    image = tf.cast(image, tf.float32)
-    height, width = tf.shape(image)[0], tf.shape(image)[1]
-    inside = (x >= 0) & (y >= 0) & (x < tf.cast(width, x.dtype)) & (y < tf.cast(height, y.dtype))
-    x, y = x - 0.5, y - 0.5
-    x0, y0 = tf.floor(x), tf.floor(y)
-    dx, dy = tf.cast(x - x0, tf.float32)[..., None], tf.cast(y - y0, tf.float32)[..., None]
-    x0, y0 = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
-    xs = [tf.clip_by_value(x0 + k, 0, width - 1) for k in (0, 1)]
-    ys = [tf.clip_by_value(y0 + k, 0, height - 1) for k in (0, 1)]
-
-    def at(yy, xx):
-        return tf.gather_nd(image, tf.stack([yy, xx], axis=-1))
-
-    top = at(ys[0], xs[0]) * (1 - dx) + at(ys[0], xs[1]) * dx
-    bottom = at(ys[1], xs[0]) * (1 - dx) + at(ys[1], xs[1]) * dx
-    value = top * (1 - dy) + bottom * dy
-    return tf.where(inside[..., None], value, 0.0)
+def sampling_source(image):
+    """The photo as `affine_crop` samples it: float32, with a one-pixel border repeating the edge pixels (Pillow
+    clamps a sample's neighbours to the image, TensorFlow's kernel would read the zero fill there)."""
+    return tf.pad(tf.cast(image, tf.float32), [[1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
 
 
-def affine_crop(image, matrix, size: int):
-    """Pillow's ``Image.transform((size, size), AFFINE, matrix, BILINEAR)`` on uint8: output pixel (u, v) ← input
-    point ``matrix · (u + 0.5, v + 0.5, 1)`` (`matrix` ``[6]``, float64), truncated to an integer as Pillow does."""
-    grid = tf.range(size, dtype=tf.float64) + 0.5
+def affine_crop(source, matrix, size: int):
+    """Pillow's ``Image.transform((size, size), AFFINE, matrix, BILINEAR)`` of the photo behind `source`
+    (`sampling_source`): output pixel (u, v) ← input point ``matrix · (u + 0.5, v + 0.5, 1)`` (`matrix` ``[6]``),
+    0 where that point lies outside the photo, truncated to an integer as Pillow does. TensorFlow's
+    projective-transform kernel samples at integer pixel centres, so the half-pixel offsets (and the border's one
+    pixel) move into the translation; float32 coordinates leave differences of at most one level."""
+    m = tf.cast(matrix, tf.float32)
+    shift_x, shift_y = 0.5 * (m[0] + m[1]) + m[2] + 0.5, 0.5 * (m[3] + m[4]) + m[5] + 0.5  # −0.5 centre, +1 border
+    transform = tf.stack([m[0], m[1], shift_x, m[3], m[4], shift_y, 0.0, 0.0])
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=source[None],
+        transforms=transform[None],
+        output_shape=[size, size],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="CONSTANT",
+    )[0]
+    grid = tf.range(size, dtype=tf.float64) + 0.5  # where each output pixel samples, in float64 as Pillow
     u, v = tf.meshgrid(grid, grid)
-    m = tf.unstack(tf.cast(matrix, tf.float64))
-    x = m[0] * u + m[1] * v + m[2]
-    y = m[3] * u + m[4] * v + m[5]
-    return tf.cast(tf.clip_by_value(tf.floor(sample_bilinear(image, x, y)), 0, 255), tf.uint8)
+    d = tf.cast(matrix, tf.float64)
+    x, y = d[0] * u + d[1] * v + d[2], d[3] * u + d[4] * v + d[5]
+    height, width = tf.cast(tf.shape(source)[0] - 2, tf.float64), tf.cast(tf.shape(source)[1] - 2, tf.float64)
+    inside = (x >= 0) & (y >= 0) & (x < width) & (y < height)
+    return tf.cast(tf.clip_by_value(tf.floor(tf.where(inside[..., None], out, 0.0)), 0, 255), tf.uint8)
 
 
 def resize_like_pillow(image, height, width):
@@ -82,12 +81,12 @@ def umeyama(source, target):
     return tf.concat([scale * rotation, translation[:, None]], axis=1)
 
 
-def warp_face(image, landmarks, size: int = 112):
-    """`crfiqa_tf.align.similarity.warp_face` in TF: the aligned ``size × size`` uint8 crop."""
+def warp_face(source, landmarks, size: int = 112):
+    """`crfiqa_tf.align.similarity.warp_face` in TF (the photo as `sampling_source`): the aligned uint8 crop."""
     template = tf.constant(ARCFACE_TEMPLATE * (size / 112.0), tf.float64)
     matrix = umeyama(tf.cast(landmarks, tf.float64), template)
     inverse = tf.linalg.inv(tf.concat([matrix, tf.constant([[0.0, 0.0, 1.0]], tf.float64)], 0))[:2]
-    return affine_crop(image, tf.reshape(inverse, [6]), size)
+    return affine_crop(source, tf.reshape(inverse, [6]), size)
 
 
 def _iou(box, boxes):
@@ -226,8 +225,9 @@ class FacePipeline:
         the detector's `candidates` (computed here when not given)."""
         boxes, points, scores = weighted_nms(*(self._candidates(image) if candidates is None else candidates))
         matrices, step = self._mesh_matrices(boxes, points[:, :2])
+        pixels = sampling_source(image)
         crops = tf.map_fn(
-            lambda m: affine_crop(image, m, bf.INPUT_SIZE),
+            lambda m: affine_crop(pixels, m, bf.INPUT_SIZE),
             matrices,
             fn_output_signature=tf.TensorSpec([bf.INPUT_SIZE, bf.INPUT_SIZE, 3], tf.uint8),
         )
@@ -277,8 +277,9 @@ class FacePipeline:
         found = tf.shape(scores)[0]
         count = tf.minimum(found, self.max_faces)
         boxes, points, scores = boxes[:count], points[:count], scores[:count]
+        pixels = sampling_source(image)
         crops = tf.map_fn(
-            lambda p: warp_face(image, p, self.size),
+            lambda p: warp_face(pixels, p, self.size),
             points,
             fn_output_signature=tf.TensorSpec([self.size, self.size, 3], tf.uint8),
         )

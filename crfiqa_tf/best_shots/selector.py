@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crfiqa_tf.best_shots.tracker import Tracker
+from crfiqa_tf.components import face_components, load_profile, reasons_for
 
 # Reasons that make a face not worth the quality network's time (a track's first face is scored regardless).
 GATE_REASONS = ("FACE_TOO_SMALL", "FACE_FORWARD", "LOOK_STRAIGHT", "EYES_CLOSED", "BLURRED", "TOO_DARK", "OVEREXPOSED")
@@ -141,11 +142,7 @@ class BestShots:
             size = scorer.image_size
             if scorer.score_crops(np.zeros((1, size, size, 3), np.uint8))[1] is None:
                 raise ValueError("min_score compares the 0-100 quality_score: give a calibration (--calibration)")
-        self.rules = None
-        if components:
-            from crfiqa_tf.components import load_profile
-
-            self.rules = load_profile(profile)
+        self.rules = load_profile(profile) if components else None
         self.gate_reasons = set(gate_reasons)
         self.keep_finished = keep_finished
         self.tracker = Tracker(max_gap_ms=max_gap_ms)
@@ -170,8 +167,6 @@ class BestShots:
                 continue
             reasons = []
             if self.rules is not None:
-                from crfiqa_tf.components import face_components, reasons_for
-
                 crop = face.crop if face.crop.shape[0] == 112 else None
                 reasons = [r.code for r in reasons_for(face_components(frame, face.detection, areas, crop), self.rules)]
             if state.scored and self.gate_reasons.intersection(reasons):
