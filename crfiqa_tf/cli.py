@@ -158,13 +158,17 @@ def _client(args: argparse.Namespace) -> int:
 
     client = CRFIQAClient(args.target, model_name=args.name, transport=args.transport, timeout=args.timeout)
     if args.photos:  # raw photos: every face, through score_photos, as `score --align --faces all` rows
+        from crfiqa_tf.image_io import graph_photo_bytes
         from crfiqa_tf.inference.score_files import record_row
 
         result = []
         for path in list_inputs(args.images):
             try:
-                records = client.score_photos([read_bytes(path)], [path])
-            except (ImageReadError, ValueError) as error:
+                # JPEG / plain PNG as they are; any other format Pillow reads is sent as PNG (as the scorer does)
+                records = client.score_photos([graph_photo_bytes(read_bytes(path), path)], [path])
+            except ImageReadError as error:
+                records = [ScoreRecord(path, error=f"{error.cause}: {error.detail}")]
+            except ValueError as error:
                 records = [ScoreRecord(path, error=" ".join(str(error).split()))]  # a server's message spans lines
             result += [record_row(record) for record in records]
         write_rows(result, sys.stdout)

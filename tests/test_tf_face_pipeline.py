@@ -21,6 +21,7 @@ from crfiqa_tf.align.face_mesh import data_file
 from crfiqa_tf.align.tflite_replay import TFLiteGraph
 from crfiqa_tf.data.sample_photos import available, photo
 from crfiqa_tf.inference.saved_model import IN_GRAPH, SavedModelScorer
+from crfiqa_tf_apps.serving.client import CRFIQAClient
 
 PHOTOS = [name for name in available()]  # group of six, portraits, photos without a face
 
@@ -159,12 +160,17 @@ def test_client_photos_gives_a_row_per_face_through_the_serving_test_doubles(exp
     folder.mkdir()
     for name in ("group_of_six", "grace_hopper", "cat"):
         Image.fromarray(photo(name)).save(folder / f"{name}.jpg", quality=95)
+    Image.fromarray(photo("astronaut")).save(folder / "astronaut.bmp")  # not JPEG/PNG: sent as PNG
     (folder / "notes.txt").write_text("not a photo")
     start = start_grpc_test_double if transport == "grpc" else start_rest_test_double
     server, target = start(exported["saved"], "crfiqa")
     try:
         argv = ["client", str(folder), "--photos", "--target", target, "--transport", transport]
         assert main(argv) == 0
+        client = CRFIQAClient(target, transport=transport)
+        with pytest.raises(ValueError, match="image_bytes: an element is not a JPEG or PNG image"):
+            client.score_photos([b"GIF89a"])  # refused by the server ...
+        assert [r.face_index for r in client.score_photos([png(photo("grace_hopper"))])] == [0]  # ... which goes on
     finally:
         server.shutdown() if transport == "rest" else server.stop(0)
     captured = capsys.readouterr()
@@ -177,5 +183,6 @@ def test_client_photos_gives_a_row_per_face_through_the_serving_test_doubles(exp
     grace = by_file["grace_hopper.jpg"][0]
     assert float(grace["quality_score"]) >= 0 and len(grace["landmarks"].split()) == 10 and grace["error"] == ""
     assert by_file["cat.jpg"][0]["error"] == "no_face: no face detected"
-    assert "not a JPEG or PNG" in by_file["notes.txt"][0]["error"]  # refused by the server, and it kept serving
-    assert "4 files: 2 scored (7 faces), 2 with an error" in captured.err
+    assert by_file["astronaut.bmp"][0]["face_index"] == "0"
+    assert by_file["notes.txt"][0]["error"].startswith("not_an_image")  # not sent: Pillow names the cause
+    assert "5 files: 3 scored (8 faces), 2 with an error" in captured.err
