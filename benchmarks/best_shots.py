@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -118,7 +116,7 @@ def measure(models: dict[str, str], count: int, long_count: int) -> dict:
 
 
 def main() -> dict:
-    from benchmarks.common import latency_models, report
+    from benchmarks.common import latency_models, measure_in_child, report
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work-dir", help="keep (and reuse) the int8 models here")
@@ -131,25 +129,9 @@ def main() -> dict:
         return {}
     with tempfile.TemporaryDirectory() as tmp:
         models = latency_models(args.work_dir or tmp)
-        child = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.best_shots",
-                "--measure",
-                json.dumps(models),
-                "--frames",
-                str(args.frames),
-                "--long-frames",
-                str(args.long_frames),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        measured = measure_in_child(
+            "benchmarks.best_shots", models, "--frames", str(args.frames), "--long-frames", str(args.long_frames)
         )
-        if child.returncode:
-            raise SystemExit(f"the measuring process failed:\n{child.stderr[-3000:]}")
-    measured = json.loads(child.stdout.strip().splitlines()[-1])
     rows = measured["rows"]
     memory = measured["memory"]
     target = next(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -118,3 +121,29 @@ def latency_models(work: str) -> dict[str, str]:
             export(keras_file, exported, formats=("tflite",), quantize=("int8",), representative=faces)
         models[name] = path
     return models
+
+
+def median_ms(call, repeats: int = 50, warmup: int = 5) -> float:
+    """Median milliseconds of `call` over `repeats` calls, after `warmup` untimed ones."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def measure_in_child(module: str, models: dict, *args: str) -> dict:
+    """Runs ``python -m MODULE --measure JSON(models) ARGS`` — the benchmark's own TensorFlow-free measuring side —
+    and returns the JSON it prints last; raises with the child's stderr when it fails."""
+    child = subprocess.run(
+        [sys.executable, "-m", module, "--measure", json.dumps(models), *args],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    if child.returncode:
+        raise SystemExit(f"{module}: the measuring process failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])

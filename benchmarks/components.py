@@ -20,26 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from benchmarks.common import median_ms
 
 GOALS = {"components_ms_per_face": 2.0, "photo_to_reasons_ms": 50.0}
 ONE_FACE_PHOTOS = ("astronaut", "grace_hopper")
-
-
-def _median_ms(call, repeats: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
 
 
 def measure(models: dict[str, str], repeats: int) -> dict:
@@ -62,7 +49,7 @@ def measure(models: dict[str, str], repeats: int) -> dict:
         for image, face, areas in faces:
             reasons_for(face_components(image, face.detection, areas, face.crop), rules)
 
-    components_ms = _median_ms(all_components, repeats) / len(faces)
+    components_ms = median_ms(all_components, repeats, warmup=3) / len(faces)
     whole = {}
     for threads in (1, 2):
         detector = FaceAligner(BlazeFaceDetector(threads=threads), policy="largest")
@@ -73,15 +60,52 @@ def measure(models: dict[str, str], repeats: int) -> dict:
                 image = photo(name)
                 (record,) = scorer.score([image], align=True, components=True)
                 assert record.error is None and record.components is not None, name
-                whole[f"{model}, {threads} thread(s), {name}"] = _median_ms(
-                    lambda s=scorer, i=image: s.score([i], align=True, components=True), repeats
+                whole[f"{model}, {threads} thread(s), {name}"] = median_ms(
+                    lambda s=scorer, i=image: s.score([i], align=True, components=True), repeats, warmup=3
                 )
     assert "tensorflow" not in sys.modules, "the measured path imported TensorFlow"
-    return {"faces": len(faces), "components_ms_per_face": components_ms, "photo_to_reasons_and_score_ms": whole}
+    return {
+        "faces": len(faces),
+        "components_ms_per_face": components_ms,
+        "photo_to_reasons_and_score_ms": whole,
+        "sample_faces": sample_measures(faces),
+    }
+
+
+def sample_measures(faces) -> dict:
+    """The ranges, over the faces of the sample photos, that the default thresholds are read against: mean
+    luminance, sharpness as taken and after a Gaussian blur of σ = 1 and 2 pixels at the aligned crop's scale, and
+    the pitch of the frontal faces (|yaw| < 5°)."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE, warp_face
+    from crfiqa_tf.components import face_components
+    from crfiqa_tf.components.pixels import sharpness
+
+    template_eyes = float(np.linalg.norm(ARCFACE_TEMPLATE[1] - ARCFACE_TEMPLATE[0]))
+    values = {"luminance_mean": [], "sharpness": [], "sharpness_blur_1px": [], "sharpness_blur_2px": []}
+    pitch = []
+    for image, face, areas in faces:
+        components = face_components(image, face.detection, areas, face.crop)
+        if components["luminance_mean"].raw is not None:
+            values["luminance_mean"].append(components["luminance_mean"].raw)
+        values["sharpness"].append(components["sharpness"].raw)
+        if abs(components["head_pose_yaw"].raw or 90.0) < 5.0:
+            pitch.append(components["head_pose_pitch"].raw)
+        landmarks = face.detection.landmarks
+        eyes = float(np.linalg.norm(landmarks[1] - landmarks[0]))
+        for sigma in (1, 2):
+            blurred = Image.fromarray(image).filter(ImageFilter.GaussianBlur(sigma * eyes / template_eyes))
+            crop = warp_face(np.asarray(blurred), landmarks, 112)
+            values[f"sharpness_blur_{sigma}px"].append(sharpness(crop)[0])
+    ranges = {name: [min(v), max(v)] for name, v in values.items()}
+    ranges["pitch_of_frontal_faces"] = [min(pitch), max(pitch)] if pitch else None
+    return ranges
 
 
 def main() -> dict:
-    from benchmarks.common import latency_models, report
+    from benchmarks.common import latency_models, measure_in_child, report
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work-dir", help="keep (and reuse) the int8 models here")
@@ -93,22 +117,7 @@ def main() -> dict:
         return {}
     with tempfile.TemporaryDirectory() as tmp:
         models = latency_models(args.work_dir or tmp)
-        child = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.components",
-                "--measure",
-                json.dumps(models),
-                "--repeats",
-                str(args.repeats),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        )
-    timings = json.loads(child.stdout.strip().splitlines()[-1])
+        timings = measure_in_child("benchmarks.components", models, "--repeats", str(args.repeats))
     rows = [{"what": "components + reasons, per face (no detection)", "ms": timings["components_ms_per_face"]}]
     rows += [
         {"what": f"photo → reasons + score: {k}", "ms": v} for k, v in timings["photo_to_reasons_and_score_ms"].items()
@@ -117,6 +126,7 @@ def main() -> dict:
     extra = {
         "faces_timed": timings["faces"],
         "tensorflow_imported": False,
+        "sample_faces": timings["sample_faces"],
         "models": "int8 TFLite, untrained weights (latency only): MobileFaceNet-edge student and iResNet-50",
         "ofiq_cited": {"cli_seconds_per_image": "4-7 (OFIQ issue #75)", "jetson_orin_all_measures_ms": 617},
         "goals": {

@@ -26,20 +26,9 @@ import time
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import exported_r50, report
+from benchmarks.common import exported_r50, median_ms, report
 
 GOALS = {"size_mb": 2.0, "speedup_1_thread": 15.0, "spearman_vs_teacher": 0.9, "frame_to_score_ms": 50.0}
-
-
-def _median_ms(call, repeats: int = 50, warmup: int = 5) -> float:
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
 
 
 STUDENT = "mobilefacenet-edge"
@@ -148,7 +137,7 @@ def main() -> dict:
             times = {name: [] for name in models}
             for _ in range(5):
                 for name, scorer in scorers.items():
-                    times[name].append(_median_ms(lambda s=scorer: s.predict(one), repeats=10, warmup=2))
+                    times[name].append(median_ms(lambda s=scorer: s.predict(one), repeats=10, warmup=2))
             for name in models:
                 latency[name, threads] = statistics.median(times[name])
         for name, path in models.items():
@@ -159,9 +148,9 @@ def main() -> dict:
 
         aligner = FaceAligner(BlazeFaceDetector(threads=1), policy="largest")
         frames = {name: photo(name) for name in ("astronaut", "grace_hopper", "group_of_six")}
-        detect_ms = {name: _median_ms(lambda f=frame: aligner.align(f), repeats=10) for name, frame in frames.items()}
+        detect_ms = {name: median_ms(lambda f=frame: aligner.align(f), repeats=10) for name, frame in frames.items()}
         astronaut = frames["astronaut"]
-        frame_to_score = _median_ms(lambda: student.predict(aligner.align(astronaut)[0].crop[None]), repeats=10)
+        frame_to_score = median_ms(lambda: student.predict(aligner.align(astronaut)[0].crop[None]), repeats=10)
 
         held_out = synthetic_images(512, 112, seed=72)
         spearman_synthetic = spearman(student.predict(held_out)["quality"], teacher.predict(held_out)["quality"])

@@ -190,6 +190,12 @@ def detectors_table() -> str:
     return "\n".join(lines + ["", DETECTORS_END])
 
 
+def _goals_line(result: dict) -> str:
+    return (
+        "- Goals: " + "; ".join(f"{goal}: {'met' if met else 'missed'}" for goal, met in result["goals"].items()) + "."
+    )
+
+
 def edge_table() -> str:
     """The edge comparison, from benchmarks/results/edge.json."""
     result = _result("edge")
@@ -221,7 +227,7 @@ def edge_table() -> str:
         "photos.",
         f"- EDC pAUC at 20 % rejected (FMR 1e-3, the teacher's embeddings as the recognition system; lower is "
         f"better): teacher {pauc['teacher']:.4f}, student {pauc['student']:.4f}.",
-        "- Goals: " + "; ".join(f"{goal}: {'met' if met else 'missed'}" for goal, met in result["goals"].items()) + ".",
+        _goals_line(result),
     ]
     return "\n".join(lines + ["", EDGE_END])
 
@@ -368,7 +374,24 @@ def components_summary() -> str:
         f"- OFIQ for comparison (cited, not run): {cited['cli_seconds_per_image']} s per image from its command "
         f"line; {cited['jetson_orin_all_measures_ms']} ms for all its measures on a Jetson Orin."
     )
-    lines.append("- Goals: " + "; ".join(f"{g}: {'met' if m else 'missed'}" for g, m in result["goals"].items()) + ".")
+    sample = result.get("sample_faces")
+    if sample:
+        span = {
+            name: f"{low:.3g}–{high:.3g}" for name, (low, high) in sample.items() if name != "pitch_of_frontal_faces"
+        }
+        lines.append(
+            f"- The {result['faces_timed']} faces of the sample photos, which the default thresholds were set against: "
+            f"mean luminance {span['luminance_mean']} (linear); sharpness {span['sharpness']}, "
+            f"{span['sharpness_blur_1px']} after a Gaussian blur of σ = 1 px at the crop's scale, "
+            f"{span['sharpness_blur_2px']} after σ = 2 px (BLURRED below 0.3)"
+            + (
+                "; pitch of the frontal faces {:+.1f}° to {:+.1f}°".format(*sample["pitch_of_frontal_faces"])
+                if sample["pitch_of_frontal_faces"]
+                else ""
+            )
+            + "."
+        )
+    lines.append(_goals_line(result))
     return "\n".join(lines + ["", COMPONENTS_END])
 
 
@@ -390,7 +413,7 @@ def best_shots_summary() -> str:
         + ", ".join(f"{m['mib']:.2f} MiB after {m['frames']} frames" for m in (memory[0], memory[-1]))
         + f" (growth {result['memory_growth_mib']:+.2f} MiB)."
     )
-    lines.append("- Goals: " + "; ".join(f"{g}: {'met' if m else 'missed'}" for g, m in result["goals"].items()) + ".")
+    lines.append(_goals_line(result))
     return "\n".join(lines + ["", BEST_SHOTS_END])
 
 
@@ -415,7 +438,7 @@ def score_photos_summary() -> str:
         + ", ".join(f"{name} {ms:.0f} ms" for name, ms in detection.items())
         + "; the rest of each path is the same network on the same faces."
     )
-    lines.append("- Goals: " + "; ".join(f"{g}: {'met' if m else 'missed'}" for g, m in result["goals"].items()) + ".")
+    lines.append(_goals_line(result))
     return "\n".join(lines + ["", SCORE_PHOTOS_END])
 
 

@@ -125,10 +125,9 @@ def weighted_nms(boxes, points, scores, iou: float = bf.NMS_IOU):
 
         return (i + 1, *tf.cond(remaining[i], keep, skip))
 
-    _, _, kept, out_boxes, out_points, out_scores = tf.while_loop(
+    *_, out_boxes, out_points, out_scores = tf.while_loop(
         lambda i, *_: i < count, body, [0, tf.ones([count], tf.bool), 0, *arrays]
     )
-    del kept
     return (
         tf.reshape(out_boxes.stack(), [-1, 4]),
         tf.reshape(out_points.stack(), [-1, 6, 2]),
@@ -184,7 +183,7 @@ class FacePipeline:
         frame = tf.cast(tf.stack([offset_x, offset_y, resized_w / width, resized_h / height]), tf.float32)
         return canvas, frame
 
-    def _decode(self, raw_boxes, raw_scores, frame):
+    def decode_detections(self, raw_boxes, raw_scores, frame):
         """The detector's raw outputs for one photo → candidate boxes, keypoints and scores in source pixels."""
         raw = tf.reshape(raw_boxes, [-1, 8, 2]) / bf.INPUT_SIZE
         scores = tf.sigmoid(tf.clip_by_value(tf.reshape(raw_scores, [-1]), -80.0, 80.0))
@@ -204,7 +203,7 @@ class FacePipeline:
     def _candidates(self, image):
         canvas, frame = self.letterbox(image)
         raw_boxes, raw_scores = self.detector(canvas[None])
-        return self._decode(raw_boxes[0], raw_scores[0], frame)
+        return self.decode_detections(raw_boxes[0], raw_scores[0], frame)
 
     def _mesh_matrices(self, boxes, eyes):
         """Per face the 6 affine numbers of the rotated ROI_SCALE square (crop pixel → source point), and the
@@ -342,7 +341,9 @@ def faces_of_photos(pipeline: FacePipeline, image_bytes, name: str):
         lambda: (tf.zeros([0, anchors, 16]), tf.zeros([0, anchors, 1])),
     )
     return tf.map_fn(
-        lambda args: pipeline.faces(pipeline.decode(args[0], name), pipeline._decode(args[1], args[2], args[3])),
+        lambda args: pipeline.faces(
+            pipeline.decode(args[0], name), pipeline.decode_detections(args[1], args[2], args[3])
+        ),
         (image_bytes, raw_boxes, raw_scores, frames),
         fn_output_signature=face_outputs_spec(pipeline.max_faces, pipeline.size),
     )

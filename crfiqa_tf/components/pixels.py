@@ -24,9 +24,8 @@ outline (`crfiqa_tf.align.face_mesh.FACE_OVAL`) in the source image, sampled on 
   (rows 40–99, columns 22–89 of the ArcFace template: eyes, nose, mouth) divided by the standard deviation of the
   grey values there. Dividing by the contrast makes it independent of exposure (a darker photo is not a blurrier
   one); measuring at the model's resolution makes it what the recognition network sees — a face upscaled from a
-  few pixels is blurred for it. Value ``100 · σ(raw; 0.3, 0.06)``: the packaged sample photos measure 0.46–1.48; a
-  Gaussian blur of σ = 1 px at the crop's scale brings them to 0.18–0.32, σ = 2 px to 0.08–0.15 (measured on this
-  package's sample photos; the known-answer tests sweep it).
+  few pixels is blurred for it. Value ``100 · σ(raw; 0.3, 0.06)``: 0.3 lies between the packaged sample faces as
+  taken and after a Gaussian blur of σ = 1 px at the crop's scale (`benchmarks/components.py` records both ranges).
 """
 
 from __future__ import annotations
