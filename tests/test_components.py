@@ -68,11 +68,12 @@ def test_a_mirrored_photo_flips_the_sign_of_yaw(aligner):
                 if np.hypot(width - (d.box[0] + d.box[2]) / 2 - centre[0], (d.box[1] + d.box[3]) / 2 - centre[1])
                 < 0.25 * (detection.box[2] - detection.box[0])
             ]
-            if abs(yaw) <= 3 or not match:  # the detector misses one face of the mirrored group photo
+            assert match, f"{name}: the face at {centre} is not found in the mirrored photo"
+            if abs(yaw) <= 8:  # a frontal face: the sign of a few degrees is noise (5.4° against −0.6° mirrored)
                 continue
             assert match[0]["head_pose_yaw"].raw == pytest.approx(-yaw, abs=3.0), name
             checked += 1
-    assert checked >= 4  # turned faces of the group photo (−42° to −14°) and the portrait (19°)
+    assert checked >= 5  # turned faces of the group photo (−40° to −14°) and the portrait (19°)
 
 
 @pytest.mark.parametrize("name", ["grace_hopper", "astronaut"])
@@ -232,7 +233,7 @@ def test_eyes_mouth_and_crops_on_a_synthetic_face():
 def test_a_face_without_mesh_a_tiny_face_and_a_face_at_the_border_give_notes_not_exceptions(rules):
     image = np.full((240, 200, 3), (180, 140, 120), np.uint8)
     mesh = synthetic_mesh()
-    no_mesh = Detection((40.0, 40.0, 160.0, 200.0), 0.9, five_points(mesh))  # as MTCNN gives
+    no_mesh = Detection((40.0, 40.0, 160.0, 200.0), 0.9, five_points(mesh))  # a face whose mesh failed
     components = face_components(image, no_mesh)
     assert list(components) == list(COMPONENTS)
     assert components["eyes_open"].raw is None and components["eyes_open"].note.startswith("no_mesh")

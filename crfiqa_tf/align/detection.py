@@ -2,8 +2,8 @@
 
 A `Detection` carries the box and the five points the insightface template is defined on (image-left eye,
 image-right eye, nose tip, image-left mouth corner, image-right mouth corner), all in source pixels, whatever the
-detector computes internally; the BlazeFace detector adds the whole Face Mesh (468 points, `crfiqa_tf.align.face_mesh`)
-that the quality components measure.
+detector computes internally, and the whole Face Mesh (468 points, `crfiqa_tf.align.face_mesh`) that the quality
+components measure: BlazeFace's own, or the one `crfiqa_tf.align.aligner.FaceAligner` runs on another detector's face.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 
 DETECTORS = ("blazeface", "mtcnn")
 FACE_POLICIES = ("largest", "all")  # which faces of a photo are kept
@@ -22,21 +24,29 @@ class Detection:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in source pixels
     score: float
     landmarks: np.ndarray  # [5, 2] x, y in source pixels, in the template's order
-    mesh: np.ndarray | None = None  # [468, 3] Face Mesh in source pixels (BlazeFace only; MTCNN has no mesh)
+    mesh: np.ndarray | None = None  # [468, 3] Face Mesh in source pixels (None: the mesh model saw no face there)
 
     @property
     def area(self) -> float:
         return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
 
 
-def make_detector(name: str = DEFAULT_DETECTOR, min_confidence: float | None = None):
-    """A detector object with ``detect(image) -> list[Detection]`` (best score first)."""
+def make_detector(
+    name: str = DEFAULT_DETECTOR,
+    min_confidence: float | None = None,
+    min_face: float | None = DEFAULT_MIN_FACE,
+    threads: int | None = None,
+):
+    """A detector object with ``detect(image) -> list[Detection]`` (best score first) that looks for faces down to
+    `min_face` pixels between the eyes (`crfiqa_tf.align.tiling`; None: the whole frame only; MTCNN's pyramid
+    always reaches its own smallest face)."""
+    options = {} if min_confidence is None else {"min_confidence": min_confidence}
     if name == "blazeface":
         from crfiqa_tf.align.blazeface import BlazeFaceDetector
 
-        return BlazeFaceDetector() if min_confidence is None else BlazeFaceDetector(min_confidence=min_confidence)
+        return BlazeFaceDetector(min_face=min_face, **options, **({} if threads is None else {"threads": threads}))
     if name == "mtcnn":
         from crfiqa_tf.align.mtcnn_detector import MTCNNDetector
 
-        return MTCNNDetector() if min_confidence is None else MTCNNDetector(min_confidence=min_confidence)
+        return MTCNNDetector(**options)
     raise ValueError(f"unknown face detector {name!r}; choose from {', '.join(DETECTORS)}")

@@ -86,7 +86,7 @@ def face_components(image: np.ndarray, detection, face_areas=None, aligned_crop:
     mesh = getattr(detection, "mesh", None)
     areas = [detection.area] if face_areas is None else face_areas
     if mesh is None or np.shape(mesh) != (MESH_POINTS, 3):
-        missing = "no_mesh: the detector gave five points only; these components need the BlazeFace Face Mesh"
+        missing = "no_mesh: the Face Mesh model saw no face in this face's box; these components need its points"
         out.update(_empty((*POSE, *LANDMARK, *REGION, *CHEEKS), missing))
     else:
         points = geometry.Landmarks(mesh)
