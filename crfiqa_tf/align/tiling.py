@@ -2,13 +2,13 @@
 
 BlazeFace full-range sees a 192×192 input. Shrinking a whole 4000×3000 photo to it makes a face 200 px tall 10 px
 tall, and the detector misses it. So besides the whole frame (letterboxed, as MediaPipe does) the frame is also
-looked at in *levels*: the frame resized by a scale at which a face of the smallest size asked for
-(`min_face`, pixels between the eyes) has `DETECTABLE_EYE_PX` between the eyes, then by half that scale, and so
-on while the level is still finer than the whole frame (by `FINEST_MARGIN`, `LEVEL_MARGIN`: the whole frame sees the larger faces). Each level is cut into 192×192 tiles that overlap by
-`TILE_OVERLAP` pixels, so every face a level is there for lies whole inside one of its tiles; a candidate that
-crosses a tile's inner edge is a cut face and is dropped (the tile beside it sees it whole), and so is one larger
-than the overlap (a coarser level or the whole frame sees it). Candidates of the
-frame and of every tile are merged in source pixels by the one weighted suppression.
+looked at in *levels*: the frame resized by a scale at which a face of the smallest size asked for (`min_face`,
+pixels between the eyes) has `DETECTABLE_EYE_PX` between the eyes, then by half that scale, and so on while the
+level is still finer than the whole frame (by `FINEST_MARGIN`, `LEVEL_MARGIN`: the whole frame sees the larger
+faces). Each level is cut into 192×192 tiles that overlap by `TILE_OVERLAP` pixels, so every face a level is there
+for lies whole inside one of its tiles; a candidate that crosses a tile's inner edge is a cut face and is dropped
+(the tile beside it sees it whole), and so is one larger than the overlap (a coarser level or the whole frame sees
+it). Candidates of the frame and of every tile are merged in source pixels by the one weighted suppression.
 
 This module is the one place these numbers and the plan live: the LiteRT path (`crfiqa_tf.align.blazeface`) and
 the TensorFlow-ops path (`crfiqa_tf.align.tf_face_pipeline`, which computes the same plan in graph ops) import
