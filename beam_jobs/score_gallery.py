@@ -26,8 +26,10 @@ filesystem.
 
 With ``--align``, a SavedModel that has the ``score_photos`` signature (every export since 0.3) detects and aligns
 the faces inside its graph (``RunInference`` sends the encoded photos; a GPU worker runs the whole pipeline); the
-LiteRT/Python aligner is used instead for ``.tflite`` / ``.onnx`` models, ``--detector mtcnn`` and ``--components``
-(which need the Face Mesh). The log names the path taken.
+LiteRT/Python aligner is used instead for ``.tflite`` / ``.onnx`` models, ``--detector mtcnn``, ``--components``
+(which need the Face Mesh) and a ``--min-face`` other than the export's. ``--min-face`` (pixels between the eyes)
+is the smallest face looked for, whatever the photo's size (`crfiqa_tf.align.tiling`). The log names the path
+taken.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
 from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, parquet_types
 from crfiqa_tf.image_io import (
     DEFAULT_MAX_PIXELS,
@@ -100,6 +103,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
     parser.add_argument("--align", action="store_true", help="detect and align faces in raw photos")
     parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector (--align)")
     parser.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces kept per photo (--align)")
+    parser.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
     parser.add_argument("--image-size", type=int, default=112, help="side of aligned crops (--align)")
     parser.add_argument("--components", action="store_true", help="quality components and reasons per face (--align)")
     parser.add_argument("--profile", help="reasons profile JSON for --components (default: the shipped one)")
@@ -149,8 +153,8 @@ class Align(beam.DoFn):
     """(path, raw photo) → (face key, aligned crop) for each face kept (largest, or all); no face goes to
     ``failed``. The key carries the face's index, detection score, box and landmarks to its output row."""
 
-    def __init__(self, size: int, detector: str, faces: str, rules=None):
-        self.size, self.detector_name, self.faces = size, detector, faces
+    def __init__(self, size: int, detector: str, faces: str, rules=None, min_face=DEFAULT_MIN_FACE):
+        self.size, self.detector_name, self.faces, self.min_face = size, detector, faces, min_face
         self.rules = rules  # reasons profile rules: components are computed when given
         self.failed = Metrics.counter(NAMESPACE, "failed_align")
         self.extra_faces = Metrics.counter(NAMESPACE, "extra_faces")
@@ -158,7 +162,7 @@ class Align(beam.DoFn):
     def setup(self):
         from crfiqa_tf.align.aligner import FaceAligner
 
-        self.aligner = FaceAligner(self.detector_name, policy=self.faces, size=self.size)
+        self.aligner = FaceAligner(self.detector_name, policy=self.faces, size=self.size, min_face=self.min_face)
 
     def process(self, element):
         key, image = element
@@ -228,13 +232,18 @@ class FormatPhotos(beam.DoFn):
 
 
 def in_graph_alignment(args) -> bool:
-    """Whether `args` align inside the SavedModel (``score_photos``) rather than with the LiteRT/Python aligner."""
+    """Whether `args` align inside the SavedModel (``score_photos``) rather than with the LiteRT/Python aligner:
+    a SavedModel exported with ``score_photos`` for the same `--min-face` (older exports: the whole frame only)."""
     if not args.align or args.detector != DEFAULT_DETECTOR or args.components:
         return False
     source = describe_model(args.model)
     if source.kind != "saved_model":
         return False
-    return FileSystems.exists(FileSystems.join(source.path, "assets.extra", sig.SCORE_PHOTOS_FILE))
+    settings = FileSystems.join(source.path, "assets.extra", sig.SCORE_PHOTOS_FILE)
+    if not FileSystems.exists(settings):
+        return False
+    with FileSystems.open(settings) as handle:
+        return json.loads(handle.read().decode("utf-8")).get("min_face") == args.min_face
 
 
 class Format(beam.DoFn):
@@ -321,7 +330,7 @@ def build_pipeline(pipeline, args) -> dict:
     images, failures = decoded.ok, [decoded[FAILED]]
     if args.align and not in_graph:
         rules = read_profile(args.profile) if args.components else None
-        align = Align(args.image_size, args.detector, args.faces, rules)
+        align = Align(args.image_size, args.detector, args.faces, rules, args.min_face)
         aligned = images | "Align" >> beam.ParDo(align).with_outputs(FAILED, main="ok")
         images = aligned.ok
         failures.append(aligned[FAILED])

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from crfiqa_tf import __version__
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
 
 
 def _skipped_lines(skipped: list[dict], shown: int = 10) -> str:
@@ -131,6 +132,7 @@ def _export(args: argparse.Namespace) -> int:
             calibration_path=args.calibration,
             representative=args.representative,
             max_faces=args.max_faces,
+            min_face=args.min_face,
         )
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf export: {error}") from None
@@ -215,6 +217,7 @@ def _best_shots(args: argparse.Namespace) -> int:
             max_frames=args.max_frames,
             profile=args.profile,
             threads=args.threads,
+            min_face=args.min_face,
         )
     except (SourceError, ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf best-shots: {error}") from None
@@ -244,6 +247,7 @@ def _score(args: argparse.Namespace) -> int:
         detector=args.detector,
         components=args.components,
         profile=args.profile,
+        min_face=args.min_face,
     )
     if args.align and getattr(scorer, "align_path", None):
         print(f"faces found by {scorer.align_path}", file=sys.stderr)
@@ -415,6 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=sig.DEFAULT_MAX_FACES,
         help="faces per photo the SavedModel's score_photos signature returns (the largest)",
     )
+    export.add_argument(
+        "--min-face",
+        type=parse_min_face,
+        default=DEFAULT_MIN_FACE,
+        help="smallest face score_photos looks for, pixels between the eyes ('none': the whole frame only)",
+    )
     export.set_defaults(handler=_export)
 
     client = commands.add_parser("client", help="score images with a model served by TF Serving (CSV to stdout)")
@@ -444,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--align", action="store_true", help="detect and align faces first (raw photos)")
     score.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
     score.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
+    score.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
     score.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
     score.add_argument(
         "--components",
@@ -477,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     best.add_argument("--fps", type=float, default=25.0, help="frame rate of a folder of frames (timestamps)")
     best.add_argument("--max-frames", type=int, help="stop after this many frames (a camera runs until Ctrl-C)")
     best.add_argument("--threads", type=int, help="CPU threads of the face detector and of a .tflite/.onnx model")
+    best.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
     best.set_defaults(handler=_best_shots)
 
     calibrate = commands.add_parser(

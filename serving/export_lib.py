@@ -14,6 +14,7 @@ import os
 
 from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.data.samples import ImageSample, sample_images, synthetic_images
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf.model_io import load_inference_model, training_data_info
@@ -56,6 +57,7 @@ def export(
     calibration_path: str | None = None,
     representative: str | None = None,
     max_faces: int = sig.DEFAULT_MAX_FACES,
+    min_face: float | None = DEFAULT_MIN_FACE,
 ) -> dict:
     for what, given, known in (("formats", formats, sig.EXPORT_FORMATS), ("quantize", quantize, sig.TFLITE_MODES)):
         unknown = sorted(set(given) - set(known))
@@ -71,9 +73,17 @@ def export(
     fitting, held_out = sample_sets(model_path, size, representative, "tflite" in formats and "int8" in quantize)
     images_used = {"int8_representative": fitting.describe(), "parity_held_out": held_out.describe()}
     saved = export_saved_model(
-        inference, out_dir, model_name, version, calibration, warmup_images=held_out.images[:4], max_faces=max_faces
+        inference,
+        out_dir,
+        model_name,
+        version,
+        calibration,
+        warmup_images=held_out.images[:4],
+        max_faces=max_faces,
+        min_face=min_face,
     )
-    result = {"saved_model": saved, "score_photos": {"max_faces": max_faces}, "images": images_used, "files": []}
+    score_photos = {"max_faces": max_faces, "min_face": min_face}
+    result = {"saved_model": saved, "score_photos": score_photos, "images": images_used, "files": []}
     reference = SavedModelScorer(saved).predict(held_out.images)
     if "tflite" in formats:
         from crfiqa_tf.inference.litert import LiteRTScorer

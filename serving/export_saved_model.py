@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 
 BATCHING_PARAMETERS = """# One set for every signature: requests are batched along dimension 0 (aligned faces for
 # serving_default and predict_images; photos for score_photos, whose faces then go through the network as one batch).
@@ -66,12 +67,14 @@ def _frozen_outputs(inference_model: keras.Model, calibration: dict | None, spec
     return lambda images: tf.nest.pack_sequence_as(graph.structured_outputs, frozen(images))
 
 
-def score_photos_function(outputs, size: int, embedding_dim: int, with_score: bool, max_faces: int):
+def score_photos_function(
+    outputs, size: int, embedding_dim: int, with_score: bool, max_faces: int, min_face: float | None
+):
     """The ``score_photos`` endpoint: photos → faces (in-graph pipeline) → one network call on every face found →
     outputs scattered back to ``[batch, max_faces, ...]``."""
     from crfiqa_tf.align.tf_face_pipeline import FacePipeline, faces_of_photos
 
-    pipeline = FacePipeline(max_faces=max_faces, size=size)
+    pipeline = FacePipeline(max_faces=max_faces, size=size, min_face=min_face)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=sig.INPUT_IMAGE_BYTES)])
     def score_photos(image_bytes):
@@ -110,6 +113,7 @@ def build_archive(
     calibration: dict | None = None,
     freeze: bool = True,
     max_faces: int = sig.DEFAULT_MAX_FACES,
+    min_face: float | None = DEFAULT_MIN_FACE,
 ) -> keras.export.ExportArchive:
     """The three endpoints over `inference_model`; with `freeze` its weights are constants in the graph."""
     size = int(inference_model.input_shape[1])
@@ -138,7 +142,8 @@ def build_archive(
     archive.add_endpoint(sig.SERVING_DEFAULT, serve_bytes)
     embedding_dim = int(outputs(tf.zeros([1, size, size, 3], tf.uint8))[sig.OUTPUT_EMBEDDING].shape[-1])
     archive.add_endpoint(
-        sig.SCORE_PHOTOS, score_photos_function(outputs, size, embedding_dim, calibration is not None, max_faces)
+        sig.SCORE_PHOTOS,
+        score_photos_function(outputs, size, embedding_dim, calibration is not None, max_faces, min_face),
     )
     return archive
 
@@ -195,6 +200,7 @@ def export_saved_model(
     fold: bool = True,
     freeze: bool = True,
     max_faces: int = sig.DEFAULT_MAX_FACES,
+    min_face: float | None = DEFAULT_MIN_FACE,
 ) -> str:
     """Writes the SavedModel (replacing that version if present) and the TF Serving files; returns its path.
 
@@ -202,8 +208,9 @@ def export_saved_model(
     into convolutions, PReLU as x + (alpha − 1)·min(x, 0); the TFLite and ONNX files converted from it inherit
     that. A model not in the standard inference layout is exported as it is, with a message. With `freeze`
     (default) the weights are constants of the serving graph (faster on CPU, see `_frozen_outputs`); without it
-    they are SavedModel variables. `max_faces` pads ``score_photos``'s outputs (recorded in
-    ``assets.extra/score_photos.json``).
+    they are SavedModel variables. `max_faces` pads ``score_photos``'s outputs and `min_face` is the smallest face
+    it looks for (pixels between the eyes; None: the whole frame only), both recorded in
+    ``assets.extra/score_photos.json``.
     """
     if fold:
         from crfiqa_tf.models.folding import fold_inference_model
@@ -217,13 +224,19 @@ def export_saved_model(
     shutil.rmtree(version_dir, ignore_errors=True)
     if max_faces < 1:
         raise ValueError(f"max_faces must be at least 1, got {max_faces}")
-    build_archive(inference_model, calibration, freeze, max_faces).write_out(version_dir, verbose=False)
+    build_archive(inference_model, calibration, freeze, max_faces, min_face).write_out(version_dir, verbose=False)
     size = int(inference_model.input_shape[1])
     if warmup_images is None:
         warmup_images = np.random.default_rng(0).integers(0, 256, (4, size, size, 3), dtype=np.uint8)
     write_warmup(version_dir, model_name, [_jpeg(image) for image in warmup_images], warmup_photos())
     with open(os.path.join(version_dir, "assets.extra", sig.SCORE_PHOTOS_FILE), "w", encoding="utf-8") as handle:
-        json.dump({"max_faces": max_faces, "image_size": size, "detector": "blazeface (in-graph)"}, handle, indent=2)
+        settings = {
+            "max_faces": max_faces,
+            "min_face": min_face,
+            "image_size": size,
+            "detector": "blazeface (in-graph)",
+        }
+        json.dump(settings, handle, indent=2)
     if calibration is not None:
         with open(os.path.join(version_dir, "assets.extra", sig.CALIBRATION_FILE), "w", encoding="utf-8") as f:
             json.dump(calibration, f, indent=2)

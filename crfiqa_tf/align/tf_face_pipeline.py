@@ -6,8 +6,9 @@ Step for step the LiteRT path: letterbox to 192×192, BlazeFace full range (its 
 `crfiqa_tf.align.tflite_replay`), anchor decoding, MediaPipe's weighted non-maximum suppression, the rotated 1.5×
 square around each face for Face Mesh (replayed the same way), the five points off the mesh, the retry with an
 edge margin when nothing is found, faces ordered largest first, then the Umeyama similarity onto the ArcFace
-template and the warp. Every constant (anchors, thresholds, mesh indices, template) is imported from the modules the
-LiteRT path uses; decoding and resampling reproduce Pillow's (JPEG's accurate integer DCT, two rounded resize
+template and the warp. The tiles of `crfiqa_tf.align.tiling`'s plan (computed here in graph ops from the photo's
+size) go through the replayed detector as one batch per level. Every constant (anchors, thresholds, tiling, mesh
+indices, template) is imported from the modules the LiteRT path uses; decoding and resampling reproduce Pillow's (JPEG's accurate integer DCT, two rounded resize
 passes, pixel centres at +0.5 and truncation in the warps) so that both paths cut the same crops. Tested equal to
 the LiteRT path on the sample photos (tests/test_tf_face_pipeline.py).
 """
@@ -18,6 +19,7 @@ import tensorflow as tf
 
 from crfiqa_tf.align import blazeface as bf
 from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import tiling
 from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE
 from crfiqa_tf.align.tflite_replay import TFLiteGraph
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, JPEG_MAGIC, PNG_MAGIC
@@ -143,6 +145,8 @@ class FacePipeline:
         size: side of the aligned crops.
         min_confidence: BlazeFace's score threshold (the LiteRT path's default).
         max_pixels: photos with more pixels are refused with INVALID_ARGUMENT before decoding.
+        min_face: the smallest face looked for, pixels between the eyes (`crfiqa_tf.align.tiling`; None: the
+            whole frame only).
     """
 
     def __init__(
@@ -151,8 +155,10 @@ class FacePipeline:
         size: int = 112,
         min_confidence: float = bf.MIN_CONFIDENCE,
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        min_face: float | None = tiling.DEFAULT_MIN_FACE,
     ):
         self.max_faces, self.size, self.min_confidence, self.max_pixels = max_faces, size, min_confidence, max_pixels
+        self.min_face = tiling.check_min_face(min_face)
         self.detector = TFLiteGraph(fm.data_file(bf.DETECTOR_FILE))
         self.mesh_model = TFLiteGraph(fm.data_file(bf.LANDMARK_FILE))
         self.anchors = tf.constant(bf.anchors(), tf.float32)
@@ -183,22 +189,82 @@ class FacePipeline:
         frame = tf.cast(tf.stack([offset_x, offset_y, resized_w / width, resized_h / height]), tf.float32)
         return canvas, frame
 
+    def _decode_raw(self, raw_boxes, raw_scores):
+        """Raw detector outputs ``[..., 2304, 16]``, ``[..., 2304(, 1)]`` → every anchor's box ``[..., 4]`` and
+        keypoints ``[..., 6, 2]`` in input pixels, its score, and whether the score passes the threshold."""
+        raw = tf.reshape(raw_boxes, tf.concat([tf.shape(raw_boxes)[:-1], [8, 2]], 0)) / bf.INPUT_SIZE
+        scores = tf.sigmoid(tf.clip_by_value(tf.reshape(raw_scores, tf.shape(raw_boxes)[:-1]), -80.0, 80.0))
+        centre, extent = raw[..., 0, :] + self.anchors, raw[..., 1, :]
+        points = (raw[..., 2:, :] + self.anchors[:, None, :]) * bf.INPUT_SIZE
+        boxes = tf.concat([centre - extent / 2, centre + extent / 2], axis=-1) * bf.INPUT_SIZE
+        return boxes, points, scores, scores >= self.min_confidence
+
+    @staticmethod
+    def _best(boxes, points, scores):
+        top = tf.math.top_k(scores, tf.minimum(tf.shape(scores)[0], MAX_CANDIDATES), sorted=False).indices
+        return tf.gather(boxes, top), tf.gather(points, top), tf.gather(scores, top)
+
     def decode_detections(self, raw_boxes, raw_scores, frame):
         """The detector's raw outputs for one photo → candidate boxes, keypoints and scores in source pixels."""
-        raw = tf.reshape(raw_boxes, [-1, 8, 2]) / bf.INPUT_SIZE
-        scores = tf.sigmoid(tf.clip_by_value(tf.reshape(raw_scores, [-1]), -80.0, 80.0))
-        keep = scores >= self.min_confidence
-        raw, scores = tf.boolean_mask(raw, keep), tf.boolean_mask(scores, keep)
-        cells = tf.boolean_mask(self.anchors, keep)
-        top = tf.math.top_k(scores, tf.minimum(tf.shape(scores)[0], MAX_CANDIDATES), sorted=False).indices
-        raw, scores, cells = tf.gather(raw, top), tf.gather(scores, top), tf.gather(cells, top)
-        centre, extent = raw[:, 0] + cells, raw[:, 1]
-        points = raw[:, 2:] + cells[:, None, :]
-        boxes = tf.concat([centre - extent / 2, centre + extent / 2], axis=1)
+        boxes, points, scores, keep = self._decode_raw(raw_boxes, raw_scores)
+        boxes, points, scores = self._best(*(tf.boolean_mask(t, keep) for t in (boxes, points, scores)))
         offset, ratio = frame[:2], frame[2:]
-        boxes = (tf.reshape(boxes, [-1, 2, 2]) * bf.INPUT_SIZE - offset) / ratio
-        points = (points * bf.INPUT_SIZE - offset) / ratio
-        return tf.reshape(boxes, [-1, 4]), points, scores
+        boxes = (tf.reshape(boxes, [-1, 2, 2]) - offset) / ratio
+        return tf.reshape(boxes, [-1, 4]), (points - offset) / ratio, scores
+
+    def _level_candidates(self, image, scale: float):
+        """Candidates of one level's tiles (`crfiqa_tf.align.tiling.plan`) that the tiles are there for."""
+        shape = tf.shape(image)
+        height, width = tf.cast(shape[0], tf.float64), tf.cast(shape[1], tf.float64)
+        one = tf.constant(1.0, tf.float64)
+        level_h = tf.cast(tf.maximum(one, tf.round(height * scale)), tf.int32)
+        level_w = tf.cast(tf.maximum(one, tf.round(width * scale)), tf.int32)
+        resized = resize_like_pillow(image, level_h, level_w)
+        side = bf.INPUT_SIZE
+        padded = tf.pad(resized, [[0, tf.maximum(side - level_h, 0)], [0, tf.maximum(side - level_w, 0)], [0, 0]])
+        ys, xs = tile_starts(level_h), tile_starts(level_w)
+        origins = tf.reshape(tf.stack(tf.meshgrid(xs, ys), -1), [-1, 2])  # row-major: y outer, x inner
+        tiles = tf.map_fn(
+            lambda o: tf.slice(padded, [o[1], o[0], 0], [side, side, 3]),
+            origins,
+            fn_output_signature=tf.TensorSpec([side, side, 3], tf.float32),
+        )
+        raw_boxes, raw_scores = self.detector(tiles / 127.5 - 1.0)
+        boxes, points, scores, keep = self._decode_raw(raw_boxes, raw_scores)  # [tiles, anchors, ...]
+        corner = tf.cast(origins, tf.float32)[:, None, :]
+        x, y = corner[..., 0], corner[..., 1]
+        edge_h, edge_w = tf.cast(level_h, tf.float32), tf.cast(level_w, tf.float32)
+        cut = (
+            ((boxes[..., 0] < 0) & (x > 0))
+            | ((boxes[..., 1] < 0) & (y > 0))
+            | ((boxes[..., 2] > side) & (x + side < edge_w))
+            | ((boxes[..., 3] > side) & (y + side < edge_h))
+            | (tf.maximum(boxes[..., 2] - boxes[..., 0], boxes[..., 3] - boxes[..., 1]) > tiling.TILE_OVERLAP)
+        )
+        keep = keep & ~cut
+        ratio = tf.stack([edge_w / tf.cast(width, tf.float32), edge_h / tf.cast(height, tf.float32)])
+        boxes = (tf.reshape(boxes, [-1, tf.shape(boxes)[1], 2, 2]) + corner[:, :, None, :]) / ratio
+        points = (points + corner[:, :, None, :]) / ratio
+        boxes = tf.reshape(boxes, [-1, tf.shape(boxes)[1], 4])
+        return self._best(tf.boolean_mask(boxes, keep), tf.boolean_mask(points, keep), tf.boolean_mask(scores, keep))
+
+    def tile_candidates(self, image):
+        """Candidates of every level of the plan for this photo (none when `min_face` is None), in source
+        pixels: each level's tiles batched through the detector, a level run only when the plan has it."""
+        empty = (tf.zeros([0, 4]), tf.zeros([0, 6, 2]), tf.zeros([0]))
+        if self.min_face is None:
+            return empty
+        shape = tf.shape(image)
+        whole = bf.INPUT_SIZE / tf.cast(tf.maximum(shape[0], shape[1]), tf.float64)
+        first = min(tiling.DETECTABLE_EYE_PX / self.min_face, tiling.MAX_SCALE)
+        parts = []
+        for index in range(tiling.MAX_LEVELS):
+            scale = first / 2.0**index
+            wanted = first > whole * tiling.FINEST_MARGIN
+            if index:
+                wanted = wanted & (scale > whole * tiling.LEVEL_MARGIN)
+            parts.append(tf.cond(wanted, lambda s=scale: self._level_candidates(image, s), lambda: empty))
+        return tuple(tf.concat([part[i] for part in parts], 0) for i in range(3))
 
     def _candidates(self, image):
         canvas, frame = self.letterbox(image)
@@ -219,10 +285,13 @@ class FacePipeline:
         matrices = tf.stack([a, b, centre[:, 0] - half * (a + b), d, e, centre[:, 1] - half * (d + e)], axis=1)
         return matrices, step
 
-    def _detect(self, image, candidates=None):
+    def _detect(self, image, candidates=None, tiles: bool = True):
         """(boxes, five points, scores, meshes) of the faces the mesh model confirms, in suppression order, from
-        the detector's `candidates` (computed here when not given)."""
-        boxes, points, scores = weighted_nms(*(self._candidates(image) if candidates is None else candidates))
+        the detector's whole-frame `candidates` (computed here when not given) and, with `tiles`, its tiles'."""
+        frame = self._candidates(image) if candidates is None else candidates
+        if tiles:
+            frame = tuple(tf.concat(pair, 0) for pair in zip(frame, self.tile_candidates(image)))
+        boxes, points, scores = weighted_nms(*frame)
         matrices, step = self._mesh_matrices(boxes, points[:, :2])
         pixels = sampling_source(image)
         crops = tf.map_fn(
@@ -258,7 +327,7 @@ class FacePipeline:
             rows = tf.clip_by_value(tf.range(-pad_y, shape[0] + pad_y), 0, shape[0] - 1)
             columns = tf.clip_by_value(tf.range(-pad_x, shape[1] + pad_x), 0, shape[1] - 1)
             padded = tf.gather(tf.gather(image, rows), columns, axis=1)  # numpy's "edge" padding
-            b, p, s, _ = self._detect(padded)
+            b, p, s, _ = self._detect(padded, tiles=False)
             shift = tf.cast(tf.stack([pad_x, pad_y]), tf.float64)
             return tf.cast(b, tf.float64) - tf.tile(shift, [2]), p - shift, s
 
@@ -291,6 +360,14 @@ class FacePipeline:
             "num_faces": count,
             "faces_found": found,
         }
+
+
+def tile_starts(length):
+    """`crfiqa_tf.align.tiling.tile_starts` in TF ops (int32 ``[n]``) for a side of `length` level pixels."""
+    side, stride = bf.INPUT_SIZE, bf.INPUT_SIZE - tiling.TILE_OVERLAP
+    span = tf.cast(tf.maximum(length - side, 0), tf.float64)
+    count = tf.cast(tf.math.ceil(span / stride), tf.int32) + 1
+    return tf.cast(tf.round(tf.linspace(tf.constant(0.0, tf.float64), span, count)), tf.int32)
 
 
 def decode_photo(data, name: str, max_pixels: int = DEFAULT_MAX_PIXELS):

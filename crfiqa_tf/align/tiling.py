@@ -60,6 +60,17 @@ def check_min_face(min_face) -> float | None:
     return value
 
 
+def parse_min_face(text: str) -> float | None:
+    """A ``--min-face`` value: pixels between the eyes, or ``none`` for the whole frame only."""
+    return None if str(text).strip().lower() == "none" else check_min_face(text)
+
+
+MIN_FACE_HELP = (
+    "smallest face looked for, in pixels between the eyes (default %(default)s, found whatever the frame's size; "
+    "'none': the whole frame only, faster, for faces whose eyes are over ~4%% of its longer side apart)"
+)
+
+
 def level_scales(height: int, width: int, min_face: float | None) -> list[float]:
     """The scales of the levels for a ``height × width`` frame, finest first (none when the whole frame already
     shows a face of `min_face` large enough, or when `min_face` is None)."""

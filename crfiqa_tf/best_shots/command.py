@@ -20,6 +20,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from crfiqa_tf import paths
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.best_shots.selector import BestShots, TrackSummary
 from crfiqa_tf.best_shots.sources import open_source
 from crfiqa_tf.inference.score_files import BOX_COLUMNS
@@ -87,6 +88,7 @@ def run(
     max_frames: int | None = None,
     profile: str | None = None,
     threads: int | None = None,
+    min_face: float | None = DEFAULT_MIN_FACE,
     progress: bool = True,
     log=None,
 ) -> dict:
@@ -97,7 +99,7 @@ def run(
     from crfiqa_tf.align.blazeface import BlazeFaceDetector
 
     frames = open_source(source, fps=fps, max_frames=max_frames)
-    detector = BlazeFaceDetector(threads=threads) if threads else BlazeFaceDetector()
+    detector = BlazeFaceDetector(min_face=min_face, **({"threads": threads} if threads else {}))
     aligner = FaceAligner(detector, policy="all", size=scorer.image_size)
     selector = BestShots(
         scorer, per_track, min_gap_ms, quality_every, min_score, profile=profile, keep_finished=False, aligner=aligner

@@ -16,6 +16,7 @@ import numpy as np
 from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.evaluation.calibration import apply_calibration
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, resize_rgb
 
@@ -104,14 +105,16 @@ class Scorer(abc.ABC):
         source = os.fspath(item)
         return source, read_image(source, max_pixels=DEFAULT_MAX_PIXELS)
 
-    def aligner(self, faces: str = "largest", detector: str = DEFAULT_DETECTOR):
-        """The `FaceAligner` used by ``score(..., align=True)``, made once per (detector, faces) and kept."""
+    def aligner(self, faces: str = "largest", detector: str = DEFAULT_DETECTOR, min_face=DEFAULT_MIN_FACE):
+        """The `FaceAligner` used by ``score(..., align=True)``, made once per (detector, faces, min_face) and
+        kept."""
         from crfiqa_tf.align.aligner import FaceAligner
 
         cache = self.__dict__.setdefault("_aligners", {})
-        if (detector, faces) not in cache:
-            cache[detector, faces] = FaceAligner(detector, policy=faces, size=self.image_size)
-        return cache[detector, faces]
+        key = (detector, faces, min_face)
+        if key not in cache:
+            cache[key] = FaceAligner(detector, policy=faces, size=self.image_size, min_face=min_face)
+        return cache[key]
 
     def _faces(self, source: str, image: np.ndarray, aligner, rules=None) -> list[tuple[ScoreRecord, np.ndarray]]:
         if aligner is None:
@@ -148,9 +151,11 @@ class Scorer(abc.ABC):
         detector: str = DEFAULT_DETECTOR,
         components: bool = False,
         profile: str | None = None,
+        min_face: float | None = DEFAULT_MIN_FACE,
     ) -> list[ScoreRecord]:
         """Records in input order: one per input, or with `align` one per face found (``faces="largest"`` or
-        ``"all"``) by `detector` (`crfiqa_tf.align.detection.DETECTORS`). An unreadable input, or one with no face,
+        ``"all"``) by `detector` (`crfiqa_tf.align.detection.DETECTORS`), down to `min_face` pixels between the
+        eyes whatever the photo's size (`crfiqa_tf.align.tiling`; None: the whole frame only). An unreadable input, or one with no face,
         gives a record with `error` set, never an exception.
 
         With `components` (needs `align`) each face also gets ``record.components`` and ``record.reasons`` under
@@ -162,7 +167,7 @@ class Scorer(abc.ABC):
             from crfiqa_tf.components import load_profile
 
             rules = load_profile(profile)
-        aligner = self.aligner(faces, detector) if align else None
+        aligner = self.aligner(faces, detector, min_face) if align else None
         records: list[ScoreRecord] = []
         pending: list[tuple[ScoreRecord, np.ndarray]] = []
 

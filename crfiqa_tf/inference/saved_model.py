@@ -14,6 +14,7 @@ import tensorflow as tf
 from crfiqa_tf import environment, paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, graph_photo_bytes, png_bytes, read_bytes
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
 from crfiqa_tf.model_io import resolve_saved_model_dir
@@ -85,6 +86,11 @@ class SavedModelScorer(Scorer):
         if paths.exists(calibration):
             self.calibration = json.loads(paths.read_text(calibration))
         self._score_photos = self._model.signatures.get(sig.SCORE_PHOTOS)
+        settings = paths.join(path, "assets.extra", sig.SCORE_PHOTOS_FILE)
+        # The smallest face the signature looks for; exports from before the tiles looked at the whole frame only.
+        self.score_photos_min_face = (
+            json.loads(paths.read_text(settings)).get("min_face") if paths.exists(settings) else None
+        )
         self.align_path: str | None = None  # how the last score(align=True) found its faces
 
     @property
@@ -110,14 +116,24 @@ class SavedModelScorer(Scorer):
         detector: str = DEFAULT_DETECTOR,
         components: bool = False,
         profile: str | None = None,
+        min_face: float | None = DEFAULT_MIN_FACE,
     ) -> list[ScoreRecord]:
-        """As `Scorer.score`; with `align`, the default detector and no components, through ``score_photos`` when
-        the SavedModel has it (so a GPU runs detection too): `align_path` says which path was used. The
-        components need the Face Mesh, which the signature does not return: they take the Python path."""
-        in_graph = align and self.has_score_photos and detector == DEFAULT_DETECTOR and not components
+        """As `Scorer.score`; with `align`, the default detector, no components and the `min_face` the SavedModel
+        was exported with, through ``score_photos`` when the SavedModel has it (so a GPU runs detection too):
+        `align_path` says which path was used. The components need the Face Mesh, which the signature does not
+        return: they take the Python path, as does another `min_face`."""
+        in_graph = (
+            align
+            and self.has_score_photos
+            and detector == DEFAULT_DETECTOR
+            and not components
+            and min_face == self.score_photos_min_face
+        )
         if not in_graph:
             self.align_path = f"{detector} (LiteRT/Python) + NumPy alignment" if align else None
-            return super().score(inputs, batch_size, with_embeddings, align, faces, detector, components, profile)
+            return super().score(
+                inputs, batch_size, with_embeddings, align, faces, detector, components, profile, min_face
+            )
         self.align_path = IN_GRAPH
         records: list[ScoreRecord] = []
         items = list(inputs)

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from tqdm import tqdm
 
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.components.rows import FLAT_COLUMNS, flat
 from crfiqa_tf.image_io import list_inputs
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
@@ -76,6 +77,7 @@ def score_files(
     progress: bool = True,
     components: bool = False,
     profile: str | None = None,
+    min_face: float | None = DEFAULT_MIN_FACE,
 ) -> list[dict]:
     paths = list_inputs(inputs)
     rows = []
@@ -83,7 +85,14 @@ def score_files(
     for start in tqdm(range(0, len(paths), batch_size), desc=description, unit="batch", disable=not progress):
         chunk = paths[start : start + batch_size]
         records = scorer.score(
-            chunk, batch_size, align=align, faces=policy, detector=detector, components=components, profile=profile
+            chunk,
+            batch_size,
+            align=align,
+            faces=policy,
+            detector=detector,
+            components=components,
+            profile=profile,
+            min_face=min_face,
         )
         rows += [record_row(record) for record in records]
     return rows
