@@ -8,8 +8,9 @@ square around each face for Face Mesh (replayed the same way), the five points o
 edge margin when nothing is found, faces ordered largest first, then the Umeyama similarity onto the ArcFace
 template and the warp. The tiles of `crfiqa_tf.align.tiling`'s plan (computed here in graph ops from the photo's
 size) go through the replayed detector as one batch per level. Every constant (anchors, thresholds, tiling, mesh
-indices, template) is imported from the modules the LiteRT path uses; decoding and resampling reproduce Pillow's (JPEG's accurate integer DCT, two rounded resize
-passes, pixel centres at +0.5 and truncation in the warps) so that both paths cut the same crops. Tested equal to
+indices, template) is imported from the modules the LiteRT path uses; decoding and resampling reproduce Pillow's
+(JPEG's accurate integer DCT, two rounded resize passes, pixel centres at +0.5 and truncation in the warps) so that
+both paths cut the same crops. Tested equal to
 the LiteRT path on the sample photos (tests/test_tf_face_pipeline.py).
 """
 

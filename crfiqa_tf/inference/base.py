@@ -155,8 +155,8 @@ class Scorer(abc.ABC):
     ) -> list[ScoreRecord]:
         """Records in input order: one per input, or with `align` one per face found (``faces="largest"`` or
         ``"all"``) by `detector` (`crfiqa_tf.align.detection.DETECTORS`), down to `min_face` pixels between the
-        eyes whatever the photo's size (`crfiqa_tf.align.tiling`; None: the whole frame only). An unreadable input, or one with no face,
-        gives a record with `error` set, never an exception.
+        eyes whatever the photo's size (`crfiqa_tf.align.tiling`; None: the whole frame only). An unreadable input,
+        or one with no face, gives a record with `error` set, never an exception.
 
         With `components` (needs `align`) each face also gets ``record.components`` and ``record.reasons`` under
         the reasons `profile` (a JSON path; default: `crfiqa_tf.components.DEFAULT_PROFILE`)."""
