@@ -186,3 +186,60 @@ def test_client_photos_gives_a_row_per_face_through_the_serving_test_doubles(exp
     assert by_file["astronaut.bmp"][0]["face_index"] == "0"
     assert by_file["notes.txt"][0]["error"].startswith("not_an_image")  # not sent: Pillow names the cause
     assert "5 files: 3 scored (8 faces), 2 with an error" in captured.err
+
+
+# -- tiles (crfiqa_tf.align.tiling) ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def graph_faces():
+    from crfiqa_tf.align.tf_face_pipeline import FacePipeline
+
+    pipeline = FacePipeline(max_faces=8)
+    return tf.function(pipeline.faces, input_signature=[tf.TensorSpec([None, None, 3], tf.uint8)])
+
+
+def test_tiled_faces_in_graph_equal_the_litert_path_on_composites(graph_faces):
+    from crfiqa_tf.data.composites import paste, score_detections
+
+    aligner = FaceAligner(policy="all")
+    cases = [
+        ((1280, 960), [("group_of_six", 30, (0.45, 0.55))]),  # one level, 12 tiles, six small faces
+        ((2000, 1500), [("astronaut", 24, (0.2, 0.3)), ("grace_hopper", 45, (0.7, 0.65))]),  # two levels
+        ((1920, 1080), []),  # face-free
+    ]
+    for size, placements in cases:
+        composite = paste(size, placements)
+        out = graph_faces(tf.constant(composite.image))
+        faces = aligner.detect_all(composite.image)
+        count = int(out["num_faces"])
+        assert count == len(faces) == len(composite.faces), size
+        found, false = score_detections(composite, faces)
+        assert all(found) and false == 0, size
+        for k, face in enumerate(faces):
+            distance = np.linalg.norm(face.landmarks[1] - face.landmarks[0])
+            assert iou(out["boxes"][k].numpy(), face.box) >= 0.9, (size, k)
+            assert np.linalg.norm(out["landmarks"][k].numpy() - face.landmarks, axis=1).max() <= 0.03 * distance
+            np.testing.assert_allclose(out["detection_score"][k], face.score, atol=0.01)
+
+
+def test_in_graph_without_tiles_misses_the_small_faces_the_tiles_find(graph_faces):
+    from crfiqa_tf.align.tf_face_pipeline import FacePipeline
+    from crfiqa_tf.data.composites import paste
+
+    composite = paste((1280, 960), [("group_of_six", 30, (0.45, 0.55))])  # its smallest face: 20 px eyes
+    whole = tf.function(FacePipeline(max_faces=8, min_face=None).faces)(tf.constant(composite.image))
+    assert int(whole["num_faces"]) < 6 and int(graph_faces(tf.constant(composite.image))["num_faces"]) == 6
+
+
+def test_export_records_min_face_and_the_scorer_takes_the_graph_only_for_it(exported, scorer):
+    import json
+    import os
+
+    settings = json.load(open(os.path.join(exported["saved"], "assets.extra", sig.SCORE_PHOTOS_FILE)))
+    assert settings["min_face"] == 20.0 and settings["max_faces"] == sig.DEFAULT_MAX_FACES
+    path = str(_photo_file("grace_hopper"))
+    scorer.score([path], align=True)
+    assert scorer.align_path == IN_GRAPH
+    scorer.score([path], align=True, min_face=None)  # not what the graph was exported with
+    assert scorer.align_path.startswith("blazeface (LiteRT")

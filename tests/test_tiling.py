@@ -1,0 +1,153 @@
+"""crfiqa_tf.align.tiling: the plan of levels and tiles (known answers), its TF-ops twin equal to it, and detection
+by face size on composites of the packaged photos (crfiqa_tf.data.composites): small faces in large frames at
+several positions, several sizes in one frame, face-free frames."""
+
+import numpy as np
+import pytest
+
+from crfiqa_tf.align import tiling
+from crfiqa_tf.align.blazeface import BlazeFaceDetector
+from crfiqa_tf.data.composites import BACKGROUNDS, PORTRAITS, paste, score_detections
+
+
+@pytest.fixture(scope="module")
+def tiled():
+    return BlazeFaceDetector(threads=1)
+
+
+@pytest.fixture(scope="module")
+def whole_frame():
+    return BlazeFaceDetector(threads=1, min_face=None)
+
+
+def test_the_plan_of_a_vga_frame_is_two_tiles_at_the_scale_that_gives_20_px_eyes_8_px():
+    (level,) = tiling.plan(480, 640, 20)
+    assert level.scale == pytest.approx(8 / 20)
+    assert (level.height, level.width) == (192, 256)
+    assert level.origins.tolist() == [[0, 0], [64, 0]]
+
+
+def test_the_plan_of_a_12_mp_photo_halves_the_scale_until_the_whole_frame_is_close():
+    levels = tiling.plan(3000, 4000, 20)
+    assert [round(level.scale, 4) for level in levels] == [0.4, 0.2, 0.1]  # 0.05 is within √2 of 192/4000
+    assert [(level.height, level.width) for level in levels] == [(1200, 1600), (600, 800), (300, 400)]
+    assert [len(level.origins) for level in levels] == [9 * 12, 5 * 6, 2 * 3]
+    assert tiling.tile_count(3000, 4000, 20) == 144
+
+
+def test_no_tiles_where_the_whole_frame_already_shows_the_smallest_face():
+    assert tiling.plan(480, 640, None) == []
+    assert tiling.plan(480, 640, 60) == []  # 60 px eyes are 18 px in the 192 px whole frame
+    assert tiling.plan(512, 512, 20) == []  # 0.4 is within FINEST_MARGIN of 192/512
+    assert tiling.plan(112, 112, 20) == []  # never enlarged
+    assert len(tiling.plan(480, 640, 10)) == 1 and tiling.plan(480, 640, 10)[0].scale == pytest.approx(0.8)
+    assert tiling.plan(480, 640, 2)[0].scale == tiling.MAX_SCALE
+
+
+@pytest.mark.parametrize("length", [1, 191, 192, 193, 256, 320, 321, 1200, 1601])
+def test_tiles_cover_a_side_and_overlap_by_at_least_the_overlap(length):
+    starts = tiling.tile_starts(length)
+    assert starts[0] == 0
+    if length <= tiling.INPUT_SIZE:
+        assert starts.tolist() == [0]
+        return
+    assert starts[-1] + tiling.INPUT_SIZE == length
+    assert (np.diff(starts) <= tiling.INPUT_SIZE - tiling.TILE_OVERLAP).all() and (np.diff(starts) > 0).all()
+    fewer = np.linspace(0, length - tiling.INPUT_SIZE, len(starts) - 1) if len(starts) > 2 else None
+    if fewer is not None:  # one tile fewer would not keep the overlap: the count is the smallest that does
+        assert np.diff(fewer).max() > tiling.INPUT_SIZE - tiling.TILE_OVERLAP
+
+
+def test_a_tile_keeps_whole_faces_and_drops_cut_and_oversized_ones():
+    boxes = np.array(
+        [
+            [10, 10, 60, 60],  # whole, inside
+            [-5, 10, 40, 60],  # crosses the left edge
+            [150, 150, 200, 200],  # crosses the right and bottom edges
+            [20, 20, 20 + tiling.TILE_OVERLAP + 1, 60],  # larger than the overlap
+            [20, 20, 20 + tiling.TILE_OVERLAP, 60],  # exactly the overlap: kept
+        ],
+        np.float64,
+    )
+    inner = tiling.kept_in_tile(boxes, np.array([64, 64]), 512, 512)  # a tile inside the level
+    assert inner.tolist() == [True, False, False, False, True]
+    corner = tiling.kept_in_tile(boxes, np.array([0, 0]), 192, 192)  # the only tile: its edges are the level's
+    assert corner.tolist() == [True, True, True, False, True]
+    right = tiling.kept_in_tile(boxes, np.array([64, 0]), 192, 256)  # right tile of a VGA level: right edge is the frame's
+    assert right.tolist() == [True, False, True, False, True]
+
+
+@pytest.mark.parametrize("value", [0, -3, "twenty", float("nan"), float("inf")])
+def test_a_bad_min_face_is_refused_naming_it(value):
+    with pytest.raises(ValueError, match="min_face must be a"):
+        tiling.check_min_face(value)
+    with pytest.raises(ValueError, match="min_face must be a"):
+        BlazeFaceDetector(min_face=value)
+
+
+def test_min_face_from_the_command_line():
+    assert tiling.parse_min_face("none") is None and tiling.parse_min_face("None") is None
+    assert tiling.parse_min_face("12.5") == 12.5
+    with pytest.raises(ValueError):
+        tiling.parse_min_face("0")
+
+
+def test_the_tf_plan_equals_the_numpy_plan():
+    import tensorflow as tf
+
+    from crfiqa_tf.align.tf_face_pipeline import tile_starts
+
+    for length in (1, 150, 192, 193, 256, 320, 384, 1200, 1600, 4001):
+        assert tile_starts(tf.constant(length)).numpy().tolist() == tiling.tile_starts(length).tolist(), length
+
+
+# -- detection by face size ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "size", [(640, 480), (1280, 960), pytest.param((4000, 3000), marks=pytest.mark.slow(reason="12 MP frames, ~12 s"))]
+)
+def test_faces_with_20_to_40_px_between_the_eyes_are_found_in_every_frame_size(tiled, whole_frame, size):
+    rng = np.random.default_rng(size[0])
+    found_tiled, found_whole, false_faces = [], [], 0
+    for k, eye in enumerate((20, 25, 32, 40) if size[0] < 4000 else (20, 32)):
+        for name in (*PORTRAITS, "group_of_six"):
+            where = (rng.uniform(0.15, 0.85), rng.uniform(0.15, 0.85))
+            composite = paste(size, [(name, eye, where)], background=BACKGROUNDS[k % 2])
+            found, false = score_detections(composite, tiled.detect(composite.image))
+            found_tiled += found
+            false_faces += false
+            if size[0] > 640:
+                found_whole += score_detections(composite, whole_frame.detect(composite.image))[0]
+    assert false_faces == 0
+    assert np.mean(found_tiled) >= 0.95, f"{sum(found_tiled)} of {len(found_tiled)} faces found in {size}"
+    if size[0] > 640:  # the whole frame alone misses most of them: the tiles are what finds them
+        assert np.mean(found_whole) < 0.5
+
+
+def test_several_sizes_in_one_frame_are_all_found_with_their_points(tiled):
+    composite = paste(
+        (1600, 1200),
+        [("grace_hopper", 90, (0.25, 0.35)), ("astronaut", 40, (0.65, 0.3)), ("cameraman", 22, (0.6, 0.75))],
+    )
+    faces = tiled.detect(composite.image)
+    found, false = score_detections(composite, faces)
+    assert found == [True, True, True] and false == 0
+    for pasted in composite.faces:
+        (match,) = [f for f in faces if np.linalg.norm(f.landmarks[:2].mean(0) - pasted.eyes.mean(0)) < pasted.inter_eye]
+        # the eyes where the photo put them, within a tenth of the eye distance, at every size
+        assert np.linalg.norm(match.landmarks[:2] - pasted.eyes, axis=1).max() < 0.1 * pasted.inter_eye
+
+
+@pytest.mark.parametrize("background", BACKGROUNDS)
+def test_face_free_frames_give_no_face_at_any_size(tiled, background):
+    for size in ((640, 480), (1920, 1440)):
+        assert tiled.detect(paste(size, [], background=background).image) == []
+
+
+def test_large_faces_are_decided_by_the_whole_frame_as_before(tiled, whole_frame):
+    from crfiqa_tf.data.sample_photos import photo
+
+    for name in ("grace_hopper", "astronaut"):
+        (a,), (b,) = tiled.detect(photo(name)), whole_frame.detect(photo(name))
+        np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-6)
