@@ -227,9 +227,10 @@ def test_in_graph_without_tiles_misses_the_small_faces_the_tiles_find(graph_face
     from crfiqa_tf.align.tf_face_pipeline import FacePipeline
     from crfiqa_tf.data.composites import paste
 
-    composite = paste((1280, 960), [("group_of_six", 30, (0.45, 0.55))])  # its smallest face: 20 px eyes
+    composite = paste((1280, 960), [("group_of_six", 30, (0.45, 0.55))])  # five faces inside, 28–42 px eyes
     whole = tf.function(FacePipeline(max_faces=8, min_face=None).faces)(tf.constant(composite.image))
-    assert int(whole["num_faces"]) < 6 and int(graph_faces(tf.constant(composite.image))["num_faces"]) == 6
+    tiled = graph_faces(tf.constant(composite.image))
+    assert int(whole["num_faces"]) < int(tiled["num_faces"]) == len(composite.faces) == 5
 
 
 def test_export_records_min_face_and_the_scorer_takes_the_graph_only_for_it(exported, scorer):
