@@ -162,7 +162,9 @@ class Align(beam.DoFn):
     def setup(self):
         from crfiqa_tf.align.aligner import FaceAligner
 
-        self.aligner = FaceAligner(self.detector_name, policy=self.faces, size=self.size, min_face=self.min_face)
+        self.aligner = FaceAligner(
+            self.detector_name, policy=self.faces, size=self.size, min_face=self.min_face, mesh=self.rules is not None
+        )
 
     def process(self, element):
         key, image = element

@@ -73,7 +73,9 @@ def test_a_tile_keeps_whole_faces_and_drops_cut_and_oversized_ones():
     assert inner.tolist() == [True, False, False, False, True]
     corner = tiling.kept_in_tile(boxes, np.array([0, 0]), 192, 192)  # the only tile: its edges are the level's
     assert corner.tolist() == [True, True, True, False, True]
-    right = tiling.kept_in_tile(boxes, np.array([64, 0]), 192, 256)  # right tile of a VGA level: right edge is the frame's
+    right = tiling.kept_in_tile(
+        boxes, np.array([64, 0]), 192, 256
+    )  # right tile of a VGA level: right edge is the frame's
     assert right.tolist() == [True, False, True, False, True]
 
 
@@ -134,7 +136,9 @@ def test_several_sizes_in_one_frame_are_all_found_with_their_points(tiled):
     found, false = score_detections(composite, faces)
     assert found == [True, True, True] and false == 0
     for pasted in composite.faces:
-        (match,) = [f for f in faces if np.linalg.norm(f.landmarks[:2].mean(0) - pasted.eyes.mean(0)) < pasted.inter_eye]
+        (match,) = [
+            f for f in faces if np.linalg.norm(f.landmarks[:2].mean(0) - pasted.eyes.mean(0)) < pasted.inter_eye
+        ]
         # the eyes where the photo put them, within a tenth of the eye distance, at every size
         assert np.linalg.norm(match.landmarks[:2] - pasted.eyes, axis=1).max() < 0.1 * pasted.inter_eye
 

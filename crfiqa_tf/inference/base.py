@@ -105,15 +105,17 @@ class Scorer(abc.ABC):
         source = os.fspath(item)
         return source, read_image(source, max_pixels=DEFAULT_MAX_PIXELS)
 
-    def aligner(self, faces: str = "largest", detector: str = DEFAULT_DETECTOR, min_face=DEFAULT_MIN_FACE):
-        """The `FaceAligner` used by ``score(..., align=True)``, made once per (detector, faces, min_face) and
-        kept."""
+    def aligner(
+        self, faces: str = "largest", detector: str = DEFAULT_DETECTOR, min_face=DEFAULT_MIN_FACE, mesh: bool = True
+    ):
+        """The `FaceAligner` used by ``score(..., align=True)``, made once per (detector, faces, min_face, mesh)
+        and kept."""
         from crfiqa_tf.align.aligner import FaceAligner
 
         cache = self.__dict__.setdefault("_aligners", {})
-        key = (detector, faces, min_face)
+        key = (detector, faces, min_face, mesh)
         if key not in cache:
-            cache[key] = FaceAligner(detector, policy=faces, size=self.image_size, min_face=min_face)
+            cache[key] = FaceAligner(detector, policy=faces, size=self.image_size, min_face=min_face, mesh=mesh)
         return cache[key]
 
     def _faces(self, source: str, image: np.ndarray, aligner, rules=None) -> list[tuple[ScoreRecord, np.ndarray]]:
@@ -167,7 +169,7 @@ class Scorer(abc.ABC):
             from crfiqa_tf.components import load_profile
 
             rules = load_profile(profile)
-        aligner = self.aligner(faces, detector, min_face) if align else None
+        aligner = self.aligner(faces, detector, min_face, mesh=components) if align else None
         records: list[ScoreRecord] = []
         pending: list[tuple[ScoreRecord, np.ndarray]] = []
 
