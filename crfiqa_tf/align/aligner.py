@@ -2,12 +2,12 @@
 
 The steps of each face, whatever the detector: detect (the whole frame and the tiles that reach `min_face`) → mesh
 (MediaPipe's Face Mesh on the face's box and eyes, then again on the region the mesh spans,
-`crfiqa_tf.align.mesh_model.FaceMeshModel.refined_mesh`, the same for every detector) → five points → align. The crop is the insightface 5-point similarity onto the 112×112 template
-(`crfiqa_tf.align.similarity`), the alignment the weights were trained with. The five points are the detector's
-(BlazeFace's read off its own first mesh, MTCNN's its own): the refined mesh is for the quality components, so
-alignment and scores do not change with `mesh`. A face whose mesh fails keeps its detector's points and no mesh
-(the components say so). No face is an outcome, not an exception:
-`FaceAligner.align` returns an empty list for it.
+`crfiqa_tf.align.mesh_model.FaceMeshModel.refined_mesh`, the same for every detector) → five points → align. The
+crop is the insightface 5-point similarity onto the 112×112 template (`crfiqa_tf.align.similarity`), the alignment
+the weights were trained with. The five points are the detector's (BlazeFace's read off its own first mesh, MTCNN's
+its own): the refined mesh is for the quality components, so alignment and scores do not change with `mesh`. A face
+whose mesh fails keeps its detector's points and no mesh (the components say so). No face is an outcome, not an
+exception: `FaceAligner.align` returns an empty list for it.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class Composite:
     partial: list[PastedFace] = field(default_factory=list)  # eyes inside, box cut by the frame: may be found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def faces_in(name: str) -> tuple[tuple[np.ndarray, tuple[float, ...]], ...]:
     """(eyes ``[2, 2]``, box) of every face of a packaged photo at its own size, largest first."""
     from crfiqa_tf.align.blazeface import BlazeFaceDetector
