@@ -25,6 +25,7 @@ BENCHMARKS = [
     "components",
     "best_shots",
     "score_photos",
+    "small_faces",
 ]
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
@@ -37,6 +38,7 @@ METHOD_START, METHOD_END = "<!-- METHOD_CHECK -->", "<!-- /METHOD_CHECK -->"
 COMPONENTS_START, COMPONENTS_END = "<!-- COMPONENTS -->", "<!-- /COMPONENTS -->"
 BEST_SHOTS_START, BEST_SHOTS_END = "<!-- BEST_SHOTS -->", "<!-- /BEST_SHOTS -->"
 SCORE_PHOTOS_START, SCORE_PHOTOS_END = "<!-- SCORE_PHOTOS -->", "<!-- /SCORE_PHOTOS -->"
+SMALL_FACES_START, SMALL_FACES_END = "<!-- SMALL_FACES -->", "<!-- /SMALL_FACES -->"
 
 
 def _value(row: dict) -> str:
@@ -82,6 +84,11 @@ def table() -> str:
                 extra = (
                     f"missed {row['missed']} of {row['faces_expected']} faces, {row['false_faces']} false; LFW "
                     f"{row['lfw_faces_found']}/100 faces, {row['lfw_non_faces_flagged']}/100 non-faces flagged"
+                )
+            if "recall_20px_and_over" in row:
+                extra = (
+                    f"{row['ms_640x480']:.1f} ms per 640×480 frame, {row['ms_12mp']:.0f} ms per 12 MP photo; "
+                    f"{row['false_faces_face_free']} false faces on face-free frames; VOC {row['voc_found']}"
                 )
             if "size_mb" in row:
                 extra = f"int8 file {row['size_mb']:.2f} MB"
@@ -188,6 +195,59 @@ def detectors_table() -> str:
         f"average on the faces both found; MTCNN takes {ratio:.1f}× BlazeFace's time per photo.",
     ]
     return "\n".join(lines + ["", DETECTORS_END])
+
+
+def small_faces_table() -> str:
+    """Recall by face size and by share of the frame, from benchmarks/results/small_faces.json."""
+    result = _result("small_faces")
+    rows = result["rows"]
+    intro = (
+        f"`python -m benchmarks.small_faces`, {result['machine']}, {result['date']}: {result['composites']} composites "
+        "of the packaged photos (each portrait and the group photo scaled to a given distance between the eyes of "
+        "its largest face, pasted at a seeded random place of a face-free photo stretched to 640×480, 1280×960 and "
+        "4000×3000; 12 face-free frames among them) and dlib's annotated PASCAL VOC photos "
+        f"({result['voc_photos']} photos). Tiles at the default `--min-face` {result['default_min_face']:g}: "
+        f"{result['tiles_640x480']} per 640×480 frame, {result['tiles_12mp']} per 12 MP photo."
+    )
+    eye_bins = list(rows[0]["by_inter_eye"])
+    share_bins = list(rows[0]["by_share_of_height"])
+    header = ["detector", "found, eyes ≥ 20 px", *(f"eyes {b}" for b in eye_bins)]
+    header += ["false faces (composites / face-free)", "VOC found", "VOC false", "ms 640×480", "ms 12 MP"]
+    table = [
+        [
+            r["what"],
+            f"{r['found_20px_and_over']} ({100 * r['recall_20px_and_over']:.1f} %)",
+            *(r["by_inter_eye"][b] for b in eye_bins),
+            f"{r['false_faces_composites']} / {r['false_faces_face_free']}",
+            r["voc_found"],
+            r["voc_false_faces"],
+            f"{r['ms_640x480']:.1f}",
+            f"{r['ms_12mp']:.0f}",
+        ]
+        for r in rows
+    ]
+    shares = [[r["what"], *(r["by_share_of_height"][b] for b in share_bins)] for r in rows]
+    walking = [
+        f"{r['what']}: frame {w['first_frame']} of {w['of_frames']} (face box {100 * w['face_share']:.0f} % of the "
+        f"height, {w['eye_px']:.0f} px between the eyes)"
+        if w.get("first_frame") is not None
+        else f"{r['what']}: never"
+        for r in rows
+        for w in [r["walking_towards_the_camera"]]
+    ]
+    lines = [SMALL_FACES_START, "", intro, "", *_markdown_table(header, table), ""]
+    lines += ["By the distance between the eyes as a share of the frame's height:", ""]
+    lines += [*_markdown_table(["detector", *share_bins], shares), ""]
+    lines += [
+        "A face walking towards a 640×480 camera (box from 8 % to 40 % of the height over 60 frames) is first found "
+        "— and its best-shots track started — at " + "; ".join(walking) + ".",
+        "",
+        f"Time per 640×480 frame, tiled ÷ whole frame: {result['ratio_ms_640x480_tiled_vs_whole']:.2f}×; per 12 MP "
+        f"photo: {result['ratio_ms_12mp_tiled_vs_whole']:.2f}× (same process).",
+        "",
+        _goals_line(result),
+    ]
+    return "\n".join(lines + ["", SMALL_FACES_END])
 
 
 def _goals_line(result: dict) -> str:
@@ -457,6 +517,7 @@ def rewrite_doc() -> None:
     text = _replace_block(text, START, END, table())
     text = _replace_block(text, COST_START, COST_END, beam_cost_table())
     text = _replace_block(text, DETECTORS_START, DETECTORS_END, detectors_table())
+    text = _replace_block(text, SMALL_FACES_START, SMALL_FACES_END, small_faces_table())
     text = _replace_block(text, EDGE_START, EDGE_END, edge_table())
     text = _replace_block(text, TRAINING_START, TRAINING_END, training_summary())
     text = _replace_block(text, INFERENCE_START, INFERENCE_END, inference_summary())

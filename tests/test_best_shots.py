@@ -199,3 +199,30 @@ def test_faces_the_checks_reject_never_reach_the_quality_network():
     (track,) = selector.finish()
     assert (track.faces_seen, track.faces_scored, track.faces_gated) == (8, 1, 7)
     assert [s.frame_index for s in track.shots] == [0] and "held back by the checks" in track.line()
+
+
+def approaching_frames(count: int = 24) -> list[np.ndarray]:
+    """A person walking towards a 640×480 camera: the astronaut's face box grows from 8 % to 40 % of the height."""
+    from crfiqa_tf.data.composites import faces_in, paste
+
+    eyes, box = faces_in("astronaut")[0]
+    box_per_eye = (box[3] - box[1]) / float(np.linalg.norm(eyes[1] - eyes[0]))
+    shares = np.linspace(0.08, 0.40, count)
+    return [paste((WIDTH, HEIGHT), [("astronaut", s * HEIGHT / box_per_eye, (0.5, 0.45))]).image for s in shares]
+
+
+def test_a_person_walking_towards_the_camera_is_tracked_from_the_first_small_frames():
+    from crfiqa_tf.align.aligner import FaceAligner
+
+    frames = approaching_frames()
+    first = {}
+    for min_face in (20.0, None):
+        aligner = FaceAligner(policy="all", min_face=min_face)
+        selector = BestShots(SharpnessScorer(), per_track=40, min_gap_ms=0, components=False, aligner=aligner)
+        for i, frame in enumerate(frames):
+            selector.update(frame, 40.0 * i, i)
+        (track,) = selector.finish()
+        first[min_face] = min(shot.frame_index for shot in track.shots)
+    # With the tiles the face is found from the first frame (box 8 % of the height, 16 px between the eyes, 0.8 of
+    # the default minimum); the whole frame alone finds it only some frames later.
+    assert first[20.0] == 0 and first[None] > first[20.0]

@@ -213,7 +213,7 @@ class FacePipeline:
         boxes = (tf.reshape(boxes, [-1, 2, 2]) - offset) / ratio
         return tf.reshape(boxes, [-1, 4]), (points - offset) / ratio, scores
 
-    def _level_candidates(self, image, scale: float):
+    def _level_candidates(self, image, scale):
         """Candidates of one level's tiles (`crfiqa_tf.align.tiling.plan`) that the tiles are there for."""
         shape = tf.shape(image)
         height, width = tf.cast(shape[0], tf.float64), tf.cast(shape[1], tf.float64)
@@ -251,21 +251,29 @@ class FacePipeline:
 
     def tile_candidates(self, image):
         """Candidates of every level of the plan for this photo (none when `min_face` is None), in source
-        pixels: each level's tiles batched through the detector, a level run only when the plan has it."""
+        pixels: each level's tiles batched through the detector. The levels run in one `tf.while_loop`, so the
+        graph holds the detector once whatever the number of levels."""
         empty = (tf.zeros([0, 4]), tf.zeros([0, 6, 2]), tf.zeros([0]))
         if self.min_face is None:
             return empty
         shape = tf.shape(image)
         whole = bf.INPUT_SIZE / tf.cast(tf.maximum(shape[0], shape[1]), tf.float64)
         first = min(tiling.DETECTABLE_EYE_PX / self.min_face, tiling.MAX_SCALE)
-        parts = []
-        for index in range(tiling.MAX_LEVELS):
-            scale = first / 2.0**index
-            wanted = first > whole * tiling.FINEST_MARGIN
-            if index:
-                wanted = wanted & (scale > whole * tiling.LEVEL_MARGIN)
-            parts.append(tf.cond(wanted, lambda s=scale: self._level_candidates(image, s), lambda: empty))
-        return tuple(tf.concat([part[i] for part in parts], 0) for i in range(3))
+        scales = tf.constant([first / 2.0**i for i in range(tiling.MAX_LEVELS)], tf.float64)
+        wanted = tf.logical_and(first > whole * tiling.FINEST_MARGIN, scales > whole * tiling.LEVEL_MARGIN)
+        wanted = tf.tensor_scatter_nd_update(wanted, [[0]], [first > whole * tiling.FINEST_MARGIN])
+        levels = tf.reduce_sum(tf.cast(wanted, tf.int32))  # the wanted levels are the first ones: scales fall
+        arrays = [
+            tf.TensorArray(tf.float32, size=1, dynamic_size=True, infer_shape=False).write(0, part) for part in empty
+        ]
+
+        def body(i, *arrays):
+            found = self._level_candidates(image, scales[i])
+            return (i + 1, *(array.write(i + 1, part) for array, part in zip(arrays, found)))
+
+        _, *arrays = tf.while_loop(lambda i, *_: i < levels, body, [0, *arrays])
+        boxes, points, scores = (array.concat() for array in arrays)
+        return tf.reshape(boxes, [-1, 4]), tf.reshape(points, [-1, 6, 2]), tf.reshape(scores, [-1])
 
     def _candidates(self, image):
         canvas, frame = self.letterbox(image)
