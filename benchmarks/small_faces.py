@@ -181,7 +181,7 @@ def main() -> dict:
     for name, detector in detectors().items():
         found, false_on_composites, false_on_empty = [], 0, 0
         started = time.perf_counter()
-        for (width, height), composite in cases:
+        for (_, height), composite in cases:
             faces = detector.detect(composite.image)
             hits, false = score_detections(composite, faces)
             found += [(f.inter_eye, f.inter_eye / height, hit) for f, hit in zip(composite.faces, hits)]
