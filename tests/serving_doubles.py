@@ -1,6 +1,8 @@
 """Test doubles of TF Serving (its server binary cannot be installed here): a gRPC PredictionService servicer
 and a REST endpoint, both in-process on 127.0.0.1 and backed by the exported SavedModel. They implement only
-``Predict`` / ``:predict`` with the official protos and the REST JSON format, and say so in their names."""
+``Predict`` / ``:predict`` with the official protos and the REST JSON format, and say so in their names. Like the
+real server (``--enable_model_warmup``, on by default) they replay ``assets.extra/tf_serving_warmup_requests`` when
+the model loads, before the first request is served."""
 
 from __future__ import annotations
 
@@ -17,9 +19,25 @@ import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
 
+def load_with_warmup(saved_model_dir: str):
+    """`tf.saved_model.load`, then every warmup request of the SavedModel run once, as TF Serving does on load."""
+    import os
+
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    model = tf.saved_model.load(saved_model_dir)
+    warmup = os.path.join(saved_model_dir, "assets.extra", "tf_serving_warmup_requests")
+    if os.path.exists(warmup):
+        for raw in tf.data.TFRecordDataset(warmup):
+            request = prediction_log_pb2.PredictionLog.FromString(raw.numpy()).predict_log.request
+            inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
+            model.signatures[request.model_spec.signature_name](**inputs)
+    return model
+
+
 class PredictionServiceTestDouble(prediction_service_pb2_grpc.PredictionServiceServicer):
     def __init__(self, saved_model_dir: str, model_name: str, delay: float = 0.0):
-        self.model = tf.saved_model.load(saved_model_dir)
+        self.model = load_with_warmup(saved_model_dir)
         self.model_name, self.delay = model_name, delay
 
     def Predict(self, request, context):  # noqa: N802 — the proto's method name
@@ -50,7 +68,7 @@ def start_grpc_test_double(saved_model_dir: str, model_name: str, delay: float =
 
 
 def start_rest_test_double(saved_model_dir: str, model_name: str, delay: float = 0.0):
-    model = tf.saved_model.load(saved_model_dir)
+    model = load_with_warmup(saved_model_dir)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
