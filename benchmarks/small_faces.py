@@ -129,22 +129,17 @@ def fetch_dlib_examples() -> None:
         )
 
 
-def _bin_label(low, high, unit) -> str:
-    return f"{low}{unit}+" if high >= 10**5 or high == 1.0 else f"{low}–{high}{unit}"
-
-
 def recall_tables(found: list[tuple[float, float, bool]]) -> tuple[dict, dict]:
     """Found / total by inter-eye pixels and by share of the frame height, from (eye px, share, found)."""
-    by_eye = {}
+    by_eye, by_share = {}, {}
     for low, high in EYE_BINS:
+        label = f"{low}+ px" if high >= 10**5 else f"{low}–{high} px"
         hits = [f for e, _, f in found if low <= e < high]
-        by_eye[_bin_label(low, high, " px")] = f"{sum(hits)}/{len(hits)}"
-    by_share = {}
+        by_eye[label] = f"{sum(hits)}/{len(hits)}"
     for low, high in SHARE_BINS:
+        label = f"{100 * low:g} %+" if high >= 1.0 else f"{100 * low:g}–{100 * high:g} %"
         hits = [f for _, s, f in found if low <= s < high]
-        by_share[_bin_label(f"{100 * low:g}", f"{100 * high:g}", " %") if high < 1 else f"{100 * low:g} %+"] = (
-            f"{sum(hits)}/{len(hits)}"
-        )
+        by_share[label] = f"{sum(hits)}/{len(hits)}"
     return by_eye, by_share
 
 

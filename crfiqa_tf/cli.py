@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from crfiqa_tf import __version__
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
+from crfiqa_tf.commands import score as score_command
 
 
 def _skipped_lines(skipped: list[dict], shown: int = 10) -> str:
@@ -224,48 +224,6 @@ def _best_shots(args: argparse.Namespace) -> int:
     return 0
 
 
-def _score(args: argparse.Namespace) -> int:
-    from crfiqa_tf.inference.score_files import score_files, summary_line, write_rows
-    from crfiqa_tf.model_io import load_scorer
-
-    if (args.components or args.profile) and not args.align:
-        raise SystemExit("crfiqa-tf score: --components and --profile measure detected faces; add --align")
-    try:
-        scorer = load_scorer(args.model, precision=args.precision, calibration=args.calibration)
-        if args.components:
-            from crfiqa_tf.components import load_profile
-
-            load_profile(args.profile)  # a bad profile fails before any photo is read
-    except (ValueError, OSError) as error:
-        raise SystemExit(f"crfiqa-tf score: {error}") from None
-    rows = score_files(
-        args.paths,
-        scorer,
-        align=args.align,
-        batch_size=args.batch_size,
-        policy=args.faces,
-        detector=args.detector,
-        components=args.components,
-        profile=args.profile,
-        min_face=args.min_face,
-    )
-    if args.align and getattr(scorer, "align_path", None):
-        print(f"faces found by {scorer.align_path}", file=sys.stderr)
-    if args.out:
-        import io
-
-        from crfiqa_tf import paths
-
-        buffer = io.StringIO(newline="")
-        write_rows(rows, buffer, components=args.components)
-        paths.write_text(args.out, buffer.getvalue())  # a remote --out too
-        print(f"{summary_line(rows)}; rows written to {args.out}")
-    else:
-        write_rows(rows, sys.stdout, components=args.components)
-        print(summary_line(rows), file=sys.stderr)  # stdout carries the CSV alone
-    return 0
-
-
 def _calibrate(args: argparse.Namespace) -> int:
     from crfiqa_tf.data.samples import sample_images
     from crfiqa_tf.evaluation.calibration import (
@@ -446,32 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--out", required=True)
     convert.set_defaults(handler=_convert_torch)
 
-    score = commands.add_parser("score", help="score images or folders (CSV); --align for raw photos")
-    score.add_argument("paths", nargs="+")
-    score.add_argument(
-        "--model", required=True, help="SavedModel folder, .tflite, .onnx, .keras, training run or convert-torch folder"
-    )
-    score.add_argument("--align", action="store_true", help="detect and align faces first (raw photos)")
-    score.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
-    score.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
-    score.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
-    score.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
-    score.add_argument(
-        "--components",
-        action="store_true",
-        help="with --align: quality components (pose, eyes, mouth, size, crop, light, colour, exposure, sharpness; "
-        "raw and 0-100) and the reasons a face scores low",
-    )
-    score.add_argument("--profile", help="reasons profile JSON (default: the shipped one; see the README)")
-    score.add_argument("--batch-size", type=int, default=32)
-    score.add_argument(
-        "--precision",
-        choices=["float32", "bfloat16"],
-        default="float32",
-        help="SavedModel only: bfloat16 runs the oneDNN bfloat16 rewrite (faster on CPUs with AVX512_BF16 or AMX)",
-    )
-    score.add_argument("--out", help="CSV file (default: stdout)")
-    score.set_defaults(handler=_score)
+    score_command.add_parser(commands)
 
     best = commands.add_parser(
         "best-shots", help="a video, a folder of frames or a camera → each tracked person's best frames"

@@ -249,3 +249,21 @@ def test_input_folder_gives_the_paths_and_error_kinds_that_score_gives(exported,
     failures = [json.loads(x) for f in (tmp_path / "beam").glob("s-failures-*") for x in f.read_text().splitlines()]
     from_beam = {r["path"]: None for r in scored} | {f["path"]: f["error"] for f in failures}
     assert from_beam == from_score and len(scored) + len(failures) == 13
+
+
+def test_min_face_reaches_small_faces_in_a_large_photo_on_both_paths(exported, tmp_path):
+    import csv
+
+    from crfiqa_tf.data.composites import paste
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    composite = paste((1280, 960), [("group_of_six", 30, (0.45, 0.55))])  # five whole faces, 28–42 px eyes
+    Image.fromarray(composite.image).save(folder / "far.png")
+    base = ["--input-glob", f"{folder}/*.png", "--model", exported["saved"], "--align", "--faces", "all"]
+    counts = {}
+    for tag, extra in (("graph", []), ("python", ["--components"]), ("whole", ["--min-face", "none"])):
+        run([*base, *extra, "--output", str(tmp_path / tag / "s"), "--format", "csv"])
+        counts[tag] = len([r for f in (tmp_path / tag).glob("s-0*.csv") for r in csv.DictReader(open(f))])
+    # the default minimum face, in the graph (score_photos) and in the Python aligner; the whole frame alone misses some
+    assert counts["graph"] == counts["python"] == len(composite.faces) == 5 and counts["whole"] < 5

@@ -13,7 +13,7 @@ and the ``reasons``, ``instructions`` and ``component_notes`` columns (`crfiqa_t
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -67,8 +67,8 @@ def record_row(record: ScoreRecord) -> dict:
     return row
 
 
-def score_files(
-    inputs: Iterable[str],
+def score_batches(
+    paths: list[str],
     scorer: Scorer,
     align: bool = False,
     batch_size: int = 32,
@@ -78,38 +78,69 @@ def score_files(
     components: bool = False,
     profile: str | None = None,
     min_face: float | None = DEFAULT_MIN_FACE,
-) -> list[dict]:
-    paths = list_inputs(inputs)
-    rows = []
+    total: int | None = None,
+) -> Iterator[list[dict]]:
+    """The rows of `paths`, one batch of inputs at a time (every row of an input in the same batch), in input
+    order: what `crfiqa-tf score` writes as it goes, holding one batch in memory. `total` is the number of inputs
+    of the whole run, for the progress bar of a resumed one."""
     description = "aligning and scoring" if align else "scoring"
-    for start in tqdm(range(0, len(paths), batch_size), desc=description, unit="batch", disable=not progress):
-        chunk = paths[start : start + batch_size]
-        records = scorer.score(
-            chunk,
-            batch_size,
-            align=align,
-            faces=policy,
-            detector=detector,
-            components=components,
-            profile=profile,
-            min_face=min_face,
+    bar = tqdm(total=total or len(paths), desc=description, unit="file", disable=not progress)
+    bar.update((total or len(paths)) - len(paths))
+    try:
+        for start in range(0, len(paths), batch_size):
+            chunk = paths[start : start + batch_size]
+            records = scorer.score(
+                chunk,
+                batch_size,
+                align=align,
+                faces=policy,
+                detector=detector,
+                components=components,
+                profile=profile,
+                min_face=min_face,
+            )
+            yield [record_row(record) for record in records]
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+
+
+def score_files(inputs: Iterable[str], scorer: Scorer, **options) -> list[dict]:
+    """Every row of `inputs` (files or folders, `crfiqa_tf.image_io.list_inputs`) in one list; options as
+    `score_batches`."""
+    return [row for rows in score_batches(list_inputs(inputs), scorer, **options) for row in rows]
+
+
+class Totals:
+    """The closing line's counts, kept as running totals over batches (a file's rows all come in one batch)."""
+
+    def __init__(self):
+        self.files = self.scored = self.faces = self.failed = self.warned = 0
+
+    def add(self, rows: list[dict]) -> Totals:
+        files: dict[str, list[dict]] = {}
+        for row in rows:
+            files.setdefault(row["path"], []).append(row)
+        self.files += len(files)
+        self.scored += sum(1 for group in files.values() if any(not r["error"] for r in group))
+        self.faces += sum(1 for row in rows if not row["error"])
+        self.failed += sum(1 for group in files.values() if all(r["error"] for r in group))
+        self.warned += sum(1 for group in files.values() if any(r["warning"] for r in group))
+        return self
+
+    def line(self) -> str:
+        """``N files: S scored (F faces), E with an error, W with a warning`` (a file is scored when at least one
+        of its rows has a quality; with ``--faces all`` a file gives a row per face; a file with an error has
+        exactly one row)."""
+        return (
+            f"{self.files} files: {self.scored} scored ({self.faces} faces), {self.failed} with an error, "
+            f"{self.warned} with a warning"
         )
-        rows += [record_row(record) for record in records]
-    return rows
 
 
 def summary_line(rows: list[dict]) -> str:
-    """The closing line over every input file: ``N files: S scored (F faces), E with an error, W with a warning``
-    (a file is scored when at least one of its rows has a quality; with ``--faces all`` a file gives a row per
-    face; a file with an error has exactly one row)."""
-    files: dict[str, list[dict]] = {}
-    for row in rows:
-        files.setdefault(row["path"], []).append(row)
-    scored = sum(1 for group in files.values() if any(not r["error"] for r in group))
-    faces = sum(1 for row in rows if not row["error"])
-    failed = sum(1 for group in files.values() if all(r["error"] for r in group))
-    warned = sum(1 for group in files.values() if any(r["warning"] for r in group))
-    return f"{len(files)} files: {scored} scored ({faces} faces), {failed} with an error, {warned} with a warning"
+    """`Totals.line` over `rows`."""
+    return Totals().add(rows).line()
 
 
 def write_rows(rows: list[dict], handle, components: bool = False) -> None:

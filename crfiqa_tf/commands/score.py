@@ -1,0 +1,115 @@
+"""`crfiqa-tf score`: images or folders → rows (`crfiqa_tf.inference.score_files`), written as each batch is scored
+(`crfiqa_tf.inference.score_output`: nothing lost when the run stops, ``--resume`` continues it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
+
+
+def add_parser(commands) -> None:
+    score = commands.add_parser("score", help="score images or folders (CSV); --align for raw photos")
+    score.add_argument("paths", nargs="+")
+    score.add_argument(
+        "--model", required=True, help="SavedModel folder, .tflite, .onnx, .keras, training run or convert-torch folder"
+    )
+    score.add_argument("--align", action="store_true", help="detect and align faces first (raw photos)")
+    score.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
+    score.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
+    score.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
+    score.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
+    score.add_argument(
+        "--components",
+        action="store_true",
+        help="with --align: quality components (pose, eyes, mouth, size, crop, light, colour, exposure, sharpness; "
+        "raw and 0-100) and the reasons a face scores low",
+    )
+    score.add_argument("--profile", help="reasons profile JSON (default: the shipped one; see the README)")
+    score.add_argument("--batch-size", type=int, default=32)
+    score.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        default="float32",
+        help="SavedModel only: bfloat16 runs the oneDNN bfloat16 rewrite (faster on CPUs with AVX512_BF16 or AMX)",
+    )
+    score.add_argument(
+        "--out", help="CSV file, or JSON Lines if it ends in .jsonl (default: CSV on stdout); written as it goes"
+    )
+    score.add_argument(
+        "--resume", action="store_true", help="continue the interrupted run whose output is --out (same settings)"
+    )
+    score.set_defaults(handler=run)
+
+
+def settings(args: argparse.Namespace) -> dict:
+    """What the rows depend on: a resumed run must have the same."""
+    keys = ("model", "align", "faces", "detector", "min_face", "components", "profile", "calibration", "precision")
+    return {key: getattr(args, key) for key in keys}
+
+
+def run(args: argparse.Namespace) -> int:
+    from crfiqa_tf.components.rows import FLAT_COLUMNS
+    from crfiqa_tf.image_io import list_inputs
+    from crfiqa_tf.inference.score_files import COLUMNS, Totals, score_batches
+    from crfiqa_tf.inference.score_output import ScoreOutput, format_rows
+    from crfiqa_tf.interrupts import stop_requests
+    from crfiqa_tf.model_io import load_scorer
+
+    if (args.components or args.profile) and not args.align:
+        raise SystemExit("crfiqa-tf score: --components and --profile measure detected faces; add --align")
+    if args.resume and not args.out:
+        raise SystemExit("crfiqa-tf score: --resume continues the run written to --out; give --out")
+    columns = COLUMNS + (FLAT_COLUMNS if args.components else ())
+    try:
+        output = ScoreOutput(args.out, columns, settings(args), resume=args.resume) if args.out else None
+        scorer = load_scorer(args.model, precision=args.precision, calibration=args.calibration)
+        if args.components:
+            from crfiqa_tf.components import load_profile
+
+            load_profile(args.profile)  # a bad profile fails before any photo is read
+    except (ValueError, OSError) as error:
+        raise SystemExit(f"crfiqa-tf score: {error}") from None
+    inputs = list_inputs(args.paths)
+    totals = Totals()
+    if output is not None:
+        totals.add(output.kept_rows)
+        if output.done:
+            print(f"resuming {args.out}: {len(output.done)} of {len(inputs)} files already scored", file=sys.stderr)
+    todo = [path for path in inputs if output is None or path not in output.done]
+    if output is None:
+        sys.stdout.write(format_rows([], columns, False, header=True))
+    options = dict(align=args.align, batch_size=args.batch_size, policy=args.faces, detector=args.detector)
+    options.update(components=args.components, profile=args.profile, min_face=args.min_face, total=len(inputs))
+    with stop_requests() as stop:
+        try:
+            for rows in score_batches(todo, scorer, **options):
+                if output is None:
+                    sys.stdout.write(format_rows(rows, columns, False, header=False))
+                    sys.stdout.flush()
+                else:
+                    output.write_batch(rows)
+                totals.add(rows)
+                if stop.requested:
+                    break
+        except KeyboardInterrupt:  # a second Ctrl-C: the batch in flight is dropped whole
+            stop.signal = stop.signal or 2
+    if args.align and getattr(scorer, "align_path", None):
+        print(f"faces found by {scorer.align_path}", file=sys.stderr)
+    if stop.requested:
+        if output is not None:
+            output.stop()
+        print(
+            f"stopped by {stop.name}: {totals.files} of {len(inputs)} files done ({totals.line()}); "
+            + (f"rows so far in {args.out}; run the same command with --resume to continue" if args.out else ""),
+            file=sys.stderr,
+        )
+        return stop.exit_status
+    if output is None:
+        print(totals.line(), file=sys.stderr)  # stdout carries the CSV alone
+        return 0
+    output.finish()
+    print(f"{totals.line()}; rows written to {args.out}")
+    return 0
