@@ -9,8 +9,8 @@ The rules:
   batch's rows are on disk. A finished run removes it.
 - A remote ``--out`` (``gs://``, ``s3://``, ``ram://``: objects cannot be appended to) is written as parts,
   ``.OUT.parts/part-NNNNN`` beside it, each holding `PART_ROWS` rows or more, written whole as they fill (an
-  interruption loses at most the part being filled), with the settings in ``.OUT.parts/run.json``. A finished run joins them into
-  ``OUT`` and removes the parts.
+  interruption loses at most the part being filled), with the settings in ``.OUT.parts/run.json``. A finished
+  run joins them into ``OUT`` and removes the parts.
 - ``--resume`` continues an interrupted run: the output is cut back to its last whole batch (a torn line from a
   kill -9, or rows written after the last recorded batch, are dropped and scored again), every input that has rows
   in what is kept is skipped, and the rest are appended in input order, so the finished output has the rows of an
