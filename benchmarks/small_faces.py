@@ -12,8 +12,8 @@ Face-free frames: the four face-free photos at each frame size. VOC: dlib's ``ex
 ``training.xml`` + ``testing.xml`` boxes; fetched once with ``apt-get source dlib`` into ``~/.cache/crfiqa-tf``, never
 by a test); a box is found when a detection's eye midpoint lies inside it.
 
-Detectors: BlazeFace with the tiles of `crfiqa_tf.align.tiling` (default `--min-face` 20) and with the whole frame
-only (the detector before tiles), on LiteRT; the same tiled pipeline in TensorFlow ops (``score_photos``); MTCNN.
+Detectors: BlazeFace with the tiles of `crfiqa_tf.align.tiling` (default `--min-face` 20, and 16: finer tiles)
+and with the whole frame only (the detector before tiles), on LiteRT; the same tiled pipeline in TensorFlow ops (``score_photos``); MTCNN.
 Time: median of repeated detections of one frame in this process (one face of 40 px eyes).
 """
 
@@ -69,6 +69,7 @@ def detectors() -> dict:
 
     return {
         "blazeface tiled (LiteRT)": BlazeFaceDetector(),
+        "blazeface tiled, --min-face 16 (LiteRT)": BlazeFaceDetector(min_face=16),
         "blazeface whole frame (LiteRT)": BlazeFaceDetector(min_face=None),
         "blazeface tiled (in-graph)": GraphDetector(DEFAULT_MIN_FACE),
         "mtcnn": MTCNNDetector(),
