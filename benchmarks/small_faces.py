@@ -13,7 +13,8 @@ Face-free frames: the four face-free photos at each frame size. VOC: dlib's ``ex
 by a test); a box is found when a detection's eye midpoint lies inside it.
 
 Detectors: BlazeFace with the tiles of `crfiqa_tf.align.tiling` (default `--min-face` 20, and 16: finer tiles)
-and with the whole frame only (the detector before tiles), on LiteRT; the same tiled pipeline in TensorFlow ops (``score_photos``); MTCNN.
+and with the whole frame only (the detector before tiles), on LiteRT; the same tiled pipeline in TensorFlow ops
+(``score_photos``); MTCNN.
 Time: median of repeated detections of one frame in this process (one face of 40 px eyes).
 """
 

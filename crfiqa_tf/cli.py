@@ -205,7 +205,7 @@ def _best_shots(args: argparse.Namespace) -> int:
 
     try:
         scorer = load_scorer(args.model, calibration=args.calibration, threads=args.threads)
-        run(
+        result = run(
             args.input,
             scorer,
             args.out,
@@ -218,10 +218,12 @@ def _best_shots(args: argparse.Namespace) -> int:
             profile=args.profile,
             threads=args.threads,
             min_face=args.min_face,
+            resume=args.resume,
+            settings={"model": args.model, "calibration": args.calibration},
         )
     except (SourceError, ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf best-shots: {error}") from None
-    return 0
+    return result.get("exit_status", 0)
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -422,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     best.add_argument("--max-frames", type=int, help="stop after this many frames (a camera runs until Ctrl-C)")
     best.add_argument("--threads", type=int, help="CPU threads of the face detector and of a .tflite/.onnx model")
     best.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
+    best.add_argument("--resume", action="store_true", help="continue the interrupted run in --out (same settings)")
     best.set_defaults(handler=_best_shots)
 
     calibrate = commands.add_parser(

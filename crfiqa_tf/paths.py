@@ -117,6 +117,15 @@ def makedirs(path: str) -> None:
         os.makedirs(path, exist_ok=True)
 
 
+def remove(path: str) -> None:
+    """Deletes one file; nothing if it does not exist."""
+    if is_remote(path):
+        if _gfile(path).exists(path):
+            _gfile(path).remove(path)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
 def remove_tree(path: str) -> None:
     """Deletes a folder and everything under it; nothing if it does not exist."""
     if is_remote(path):

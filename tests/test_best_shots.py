@@ -226,3 +226,66 @@ def test_a_person_walking_towards_the_camera_is_tracked_from_the_first_small_fra
     # With the tiles the face is found from the first frame (box 8 % of the height, 16 px between the eyes, 0.8 of
     # the default minimum); the whole frame alone finds it only some frames later.
     assert first[20.0] == 0 and first[None] > first[20.0]
+
+
+def appearances_frames() -> list[np.ndarray]:
+    """Three people one after another, each 12 frames on screen, with 30 empty frames (1.2 s) between them."""
+    frames = []
+    for name, box in (GRACE, ASTRONAUT, GRACE):
+        face = sprite(name, box)
+        for i in range(12):
+            frame = canvas()
+            x = 40 + 20 * i
+            frame[140 : 140 + SIDE, x : x + SIDE] = face
+            frames.append(frame)
+        frames += [canvas() for _ in range(30)]
+    return frames
+
+
+def _best_shots_command(model, folder, out, *extra):
+    code = "import sys\nfrom crfiqa_tf.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    argv = ["best-shots", folder, "--model", model, "--out", out, "--threads", "1", "--per-track", "2", *extra]
+    return [sys.executable, "-c", code, *argv]
+
+
+def _shots(out):
+    with open(f"{out}/best_shots.csv", encoding="utf-8") as handle:
+        return [{k: v for k, v in r.items() if not k.endswith("_path")} for r in csv.DictReader(handle)]
+
+
+@pytest.mark.slow(reason="seven best-shots processes, ~60 s")
+def test_best_shots_killed_at_any_point_and_resumed_gives_the_rows_of_an_uninterrupted_run(exported, tmp_path):
+    import os
+    import signal
+    import time
+
+    model = exported["files"]["crfiqa_int8.tflite"]["path"]
+    folder = write_folder(tmp_path / "frames", appearances_frames())
+    reference = str(tmp_path / "reference")
+    done = subprocess.run(_best_shots_command(model, folder, reference), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = _shots(reference)
+    assert len({r["track_id"] for r in expected}) == 3
+    for sig, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -9)):
+        out = str(tmp_path / sig.name)
+        process = subprocess.Popen(
+            _best_shots_command(model, folder, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.time() + 300
+        while time.time() < deadline:  # once the first person's track is written
+            if os.path.exists(f"{out}/best_shots.csv") and len(open(f"{out}/best_shots.csv").readlines()) > 1:
+                break
+            time.sleep(0.01)
+        process.send_signal(sig)
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == status, stderr[-2000:]
+        if sig != signal.SIGKILL:
+            assert "Traceback" not in stderr and f"stopped by {sig.name}" in stdout and "--resume" in stdout
+        assert not os.path.exists(f"{out}/best_shots.json")  # not finished
+        refused = subprocess.run(_best_shots_command(model, folder, out), capture_output=True, text=True)
+        assert refused.returncode != 0 and "add --resume to continue it" in refused.stderr
+        resumed = subprocess.run(_best_shots_command(model, folder, out, "--resume"), capture_output=True, text=True)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        assert "resuming" in resumed.stdout
+        assert _shots(out) == expected, sig.name  # every track once, numbered as in one run
+        assert json.load(open(f"{out}/best_shots.json"))["tracks"] == 3

@@ -113,6 +113,7 @@ class BestShots:
         keep_finished: keep ended tracks for `finish()`; with False they are only handed out in ``track_ended``
             events, so that memory stays bounded on an endless stream.
         aligner: a `crfiqa_tf.align.aligner.FaceAligner` (default: BlazeFace, every face).
+        first_track_id: the id of the first track (a resumed run continues the numbering).
     """
 
     def __init__(
@@ -128,6 +129,7 @@ class BestShots:
         max_gap_ms: float = 1000.0,
         keep_finished: bool = True,
         aligner=None,
+        first_track_id: int = 1,
     ):
         if per_track < 1 or quality_every < 1 or min_gap_ms < 0:
             raise ValueError("per_track and quality_every must be at least 1, min_gap_ms at least 0")
@@ -145,7 +147,7 @@ class BestShots:
         self.rules = load_profile(profile) if components else None
         self.gate_reasons = set(gate_reasons)
         self.keep_finished = keep_finished
-        self.tracker = Tracker(max_gap_ms=max_gap_ms)
+        self.tracker = Tracker(max_gap_ms=max_gap_ms, first_id=first_track_id)
         self._states: dict[int, _TrackState] = {}
         self.finished: list[TrackSummary] = []
         self._frame_index = 0

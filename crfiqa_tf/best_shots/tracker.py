@@ -57,10 +57,15 @@ class Tracker:
         max_distance: the farthest a face may be from a track's predicted centre, in face widths, to join it.
     """
 
-    def __init__(self, max_gap_ms: float = 1000.0, max_distance: float = 1.0):
+    def __init__(self, max_gap_ms: float = 1000.0, max_distance: float = 1.0, first_id: int = 1):
         self.max_gap_ms, self.max_distance = max_gap_ms, max_distance
         self.live: list[Track] = []
-        self._next_id = 1
+        self._next_id = first_id
+
+    @property
+    def next_id(self) -> int:
+        """The id the next track will get."""
+        return self._next_id
 
     def step(self, boxes, frame: int, timestamp_ms: float) -> tuple[list[Track], list[Track], list[Track]]:
         """(the track of each box, in box order; the tracks started; the tracks ended) for one frame."""
