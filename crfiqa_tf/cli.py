@@ -37,13 +37,25 @@ def _prepare(args: argparse.Namespace) -> int:
 
     if bool(args.from_rec) == bool(args.from_folder):
         raise SystemExit("crfiqa-tf prepare: give exactly one of --from-rec DIR or --from-folder DIR")
-    try:
-        if args.from_rec:
-            info = prepare_from_rec(args.from_rec, args.out, shards=args.shards, name=args.rec_name)
-        else:
-            info = prepare_from_folder(args.from_folder, args.out, shards=args.shards)
-    except (OSError, ValueError) as error:
-        raise SystemExit(f"crfiqa-tf prepare: {error}") from None
+    from crfiqa_tf.data.writer import shards_done
+    from crfiqa_tf.interrupts import stop_requests
+
+    with stop_requests() as stop:
+        try:
+            if args.from_rec:
+                info = prepare_from_rec(args.from_rec, args.out, args.shards, args.rec_name, args.resume, stop)
+            else:
+                info = prepare_from_folder(args.from_folder, args.out, args.shards, args.resume, stop)
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"crfiqa-tf prepare: {error}") from None
+        except KeyboardInterrupt:
+            stop.signal = stop.signal or 2
+            print(
+                f"stopped by {stop.name}: {shards_done(args.out)} of {args.shards} shards complete; run the same "
+                "command with --resume to continue at the first incomplete one",
+                file=sys.stderr,
+            )
+            return stop.exit_status
     print(
         f"{info['num_images']} images of {info['num_classes']} identities in {len(info['shards'])} shards "
         f"at {args.out}; {len(info['skipped'])} inputs skipped (listed in dataset_info.json)"
@@ -317,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--from-folder", metavar="DIR", help="folder with one sub-folder per identity")
     prepare.add_argument("--out", required=True, help="output folder (replaced on re-run)")
     prepare.add_argument("--shards", type=int, default=16)
+    prepare.add_argument(
+        "--resume", action="store_true", help="continue an interrupted conversion at its first incomplete shard"
+    )
     prepare.set_defaults(handler=_prepare)
 
     synth = commands.add_parser("synth", help="write the synthetic identity set (shards + verification.bin)")

@@ -190,3 +190,18 @@ def write_bytes(path: str, data: bytes) -> None:
 
 def write_text(path: str, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
+
+
+def write_text_atomically(path: str, text: str) -> None:
+    """`write_text`, where a reader (or a run resumed after a kill) sees the old content or the new, never half:
+    locally a temporary file on disk renamed over `path`; remotely one object write, which object stores make
+    whole."""
+    if is_remote(path):
+        write_text(path, text)
+        return
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)

@@ -89,21 +89,6 @@ def _table(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Local: a temporary file renamed over `path` (the old content or the new, never half); remote: one object."""
-    if paths.is_remote(path):
-        paths.write_text(path, text)
-        return
-    import os
-
-    temporary = path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
 def run(
     source: str,
     scorer,
@@ -188,7 +173,7 @@ def run(
             "decoded": decoded,
             "undecodable": undecodable,
         }
-        _write_atomically(progress_path, json.dumps({"settings": settings, "state": recorded}))
+        paths.write_text_atomically(progress_path, json.dumps({"settings": settings, "state": recorded}))
         snapshot.update(frame=next_frame, rows=len(rows))
 
     paths.makedirs(out)

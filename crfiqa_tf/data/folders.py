@@ -6,7 +6,6 @@ excepted). Files lying in ROOT itself belong to no identity: they are listed as 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 from crfiqa_tf import paths
 from crfiqa_tf.data.schema import image_format
@@ -31,28 +30,34 @@ def list_identities(root: str) -> list[str]:
     return names
 
 
-def iter_folder_samples(root: str, skipped: list[dict]) -> Iterator[Sample]:
-    """Samples of every readable image; unreadable or non-image files are appended to `skipped` with the reason.
-
-    JPEG and PNG bytes are kept as they are; other image formats Pillow reads (BMP, WebP, TIFF...) are re-encoded
-    as PNG, losslessly, so the training decoder sees only JPEG and PNG.
-    """
+def folder_items(root: str, skipped: list[dict]) -> list[tuple[str, str, int]]:
+    """(path, ``identity/relative`` source id, label) of every file of every identity folder, in order; files in
+    ROOT itself are appended to `skipped`."""
     identities = list_identities(root)
     for name in paths.listdir(root):
         if not is_hidden(name) and name not in identities and not paths.isdir(paths.join(root, name)):
             skipped.append({"source_id": name, "reason": "not_in_identity_folder", "detail": "a file in ROOT itself"})
+    items = []
     for label, name in enumerate(identities):
         folder = paths.join(root, name)
-        for path in folder_files(folder):
-            relative = f"{name}/{relative_path(folder, path)}"
-            try:
-                data = read_bytes(path)
-                image = open_image(data, relative)
-            except ImageReadError as error:
-                skipped.append({**skipped_entry(error), "source_id": relative})
-                continue
-            if not image_format(data):
-                buffer = io.BytesIO()
-                image.save(buffer, format="PNG")
-                data = buffer.getvalue()
-            yield Sample(data, label, relative)
+        items += [(path, f"{name}/{relative_path(folder, path)}", label) for path in folder_files(folder)]
+    return items
+
+
+def load_folder_item(item: tuple[str, str, int]) -> Sample | dict:
+    """The sample of one `folder_items` entry, or its skipped entry when it cannot be read as an image.
+
+    JPEG and PNG bytes are kept as they are; other image formats Pillow reads (BMP, WebP, TIFF...) are re-encoded
+    as PNG, losslessly, so the training decoder sees only JPEG and PNG.
+    """
+    path, relative, label = item
+    try:
+        data = read_bytes(path)
+        image = open_image(data, relative)
+    except ImageReadError as error:
+        return {**skipped_entry(error), "source_id": relative}
+    if not image_format(data):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        data = buffer.getvalue()
+    return Sample(data, label, relative)

@@ -1,18 +1,23 @@
-"""Conversions from the data users have (insightface RecordIO, image folders) to the TFRecord contract."""
+"""Conversions from the data users have (insightface RecordIO, image folders) to the TFRecord contract.
+
+Both read their source by index and write one shard at a time (`crfiqa_tf.data.writer.write_indexed_shards`): a
+conversion stopped at any point keeps its complete shards, and ``resume=True`` (``prepare --resume``) continues at
+the first incomplete one."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 from crfiqa_tf import paths
-from crfiqa_tf.data.folders import iter_folder_samples, list_identities
+from crfiqa_tf.data.folders import folder_items, list_identities, load_folder_item
 from crfiqa_tf.data.recordio import RecordIOError, RecordIOReader, read_property
 from crfiqa_tf.data.schema import image_format
-from crfiqa_tf.data.writer import Sample, write_shards
+from crfiqa_tf.data.writer import Sample, write_indexed_shards
 
 
-def prepare_from_rec(rec_dir: str, out_dir: str, shards: int = 16, name: str = "train") -> dict:
+def prepare_from_rec(
+    rec_dir: str, out_dir: str, shards: int = 16, name: str = "train", resume: bool = False, stop=None
+) -> dict:
     """Converts ``rec_dir/{name}.rec``, ``{name}.idx`` (and ``property`` when present) into shards in `out_dir`.
 
     Labels are made contiguous (0..C−1, in increasing order of the source labels); the map is kept in
@@ -32,13 +37,14 @@ def prepare_from_rec(rec_dir: str, out_dir: str, shards: int = 16, name: str = "
             labels[key] = int(header.label[0])
         label_map = {source: index for index, source in enumerate(sorted(set(labels.values())))}
 
-        def samples() -> Iterator[Sample]:
-            for key, source_label in labels.items():
-                _, image = reader.read(key)
-                if not image_format(image):
-                    skipped.append({"source_id": str(key), "reason": "not_jpeg_or_png", "detail": image[:8].hex()})
-                    continue
-                yield Sample(image, label_map[source_label], str(key))
+        keys = list(labels)
+
+        def load(index: int):
+            key = keys[index]
+            _, image = reader.read(key)
+            if not image_format(image):
+                return {"source_id": str(key), "reason": "not_jpeg_or_png", "detail": image[:8].hex()}
+            return Sample(image, label_map[labels[key]], str(key))
 
         info = {
             "num_classes": len(label_map),
@@ -50,17 +56,25 @@ def prepare_from_rec(rec_dir: str, out_dir: str, shards: int = 16, name: str = "
         if paths.exists(prop):
             declared, height, width = read_property(prop)
             info.update({"declared_num_classes": declared, "image_size": [height, width]})
-        return write_shards(samples(), out_dir, shards, info, total=len(labels), description=f"converting {name}.rec")
+        settings = {"source": info["source"], "shards": shards, "kind": "rec", "images": len(keys)}
+        return write_indexed_shards(
+            load, len(keys), out_dir, shards, info, settings, resume, f"converting {name}.rec", stop
+        )
 
 
-def prepare_from_folder(root: str, out_dir: str, shards: int = 16) -> dict:
+def prepare_from_folder(root: str, out_dir: str, shards: int = 16, resume: bool = False, stop=None) -> dict:
     """Converts ``root/<identity>/<images>`` into shards; unreadable or non-image files are skipped and listed."""
     names = list_identities(root)
     skipped: list[dict] = []
+    items = folder_items(root, skipped)
     info = {
         "num_classes": len(names),
         "source": root if paths.is_remote(root) else os.path.abspath(root),
         "label_map": {name: index for index, name in enumerate(names)},
         "skipped": skipped,
     }
-    return write_shards(iter_folder_samples(root, skipped), out_dir, shards, info, description="converting folder")
+    settings = {"source": info["source"], "shards": shards, "kind": "folder", "images": len(items)}
+    return write_indexed_shards(
+        lambda i: load_folder_item(items[i]), len(items), out_dir, shards, info, settings, resume,
+        "converting folder", stop,
+    )  # fmt: skip

@@ -152,12 +152,7 @@ class ScoreOutput:
     # -- writing ------------------------------------------------------------------------------------------------
 
     def _write_progress(self, length: int) -> None:
-        temporary = self.progress + ".tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({**self._record(), "length": length}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.progress)  # atomic: the old length or the new one, never half a file
+        paths.write_text_atomically(self.progress, json.dumps({**self._record(), "length": length}))
 
     def write_batch(self, rows: list[dict]) -> None:
         """One batch's rows (all rows of each of its inputs): on disk before this returns (local), or in the part
