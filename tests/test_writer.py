@@ -15,7 +15,6 @@ import tensorflow as tf
 from PIL import Image
 
 from crfiqa_tf.data import schema
-from crfiqa_tf.data.prepare import prepare_from_folder
 from crfiqa_tf.data.writer import InterruptedConversion, Sample, shards_done, staging_dir, write_indexed_shards
 from crfiqa_tf.interrupts import StopRequest
 
