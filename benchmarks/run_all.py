@@ -26,6 +26,7 @@ BENCHMARKS = [
     "best_shots",
     "score_photos",
     "small_faces",
+    "score_memory",
 ]
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"

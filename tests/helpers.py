@@ -78,3 +78,45 @@ def write_mixed_folder(folder, size: int = 8) -> dict[str, str | None]:
             image = image.convert("L") if suffix == ".pgm" else image
             image.save(path, format=formats.get(suffix, "PNG"))
     return {os.path.join(folder, name): error for name, error in MIXED_FOLDER.items()}
+
+
+CLI = "import sys\nfrom crfiqa_tf.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+
+
+def cli_argv(*args: str) -> list[str]:
+    """`crfiqa-tf ARGS` as a subprocess command line (the installed console script's entry point)."""
+    import sys
+
+    return [sys.executable, "-c", CLI, *args]
+
+
+def stop_when(argv: list[str], ready, sig, timeout: float = 300.0):
+    """Runs `argv`, sends `sig` as soon as `ready()` is true (polled every 5 ms) and returns (exit status, stdout,
+    stderr). A run stopped by SIGINT or SIGTERM is checked to have said so without a traceback, naming --resume."""
+    import signal
+    import subprocess
+    import time
+
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and not ready():
+        time.sleep(0.005)
+    process.send_signal(sig)
+    stdout, stderr = process.communicate(timeout=timeout)
+    if sig != signal.SIGKILL:
+        said = stdout + stderr
+        assert "Traceback" not in stderr and f"stopped by {sig.name}" in said and "--resume" in said, stderr[-2000:]
+    return process.returncode, stdout, stderr
+
+
+def assert_resumes(argv: list[str], check_refusal: bool = True) -> str:
+    """The same command refused without --resume (the interrupted output named; checked when `check_refusal`),
+    then completed with it; the resumed run's console output."""
+    import subprocess
+
+    if check_refusal:
+        refused = subprocess.run(argv, capture_output=True, text=True)
+        assert refused.returncode != 0 and "add --resume to continue it" in refused.stderr, refused.stderr[-2000:]
+    resumed = subprocess.run([*argv, "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    return resumed.stdout + resumed.stderr

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import assert_resumes, cli_argv, stop_when
 from PIL import Image, ImageFilter
 from scorer_doubles import SharpnessScorer
 
@@ -242,10 +243,8 @@ def appearances_frames() -> list[np.ndarray]:
     return frames
 
 
-def _best_shots_command(model, folder, out, *extra):
-    code = "import sys\nfrom crfiqa_tf.cli import main\nsys.exit(main(sys.argv[1:]))\n"
-    argv = ["best-shots", folder, "--model", model, "--out", out, "--threads", "1", "--per-track", "2", *extra]
-    return [sys.executable, "-c", code, *argv]
+def _best_shots_command(model, folder, out):
+    return cli_argv("best-shots", folder, "--model", model, "--out", out, "--threads", "1", "--per-track", "2")
 
 
 def _shots(out):
@@ -253,11 +252,10 @@ def _shots(out):
         return [{k: v for k, v in r.items() if not k.endswith("_path")} for r in csv.DictReader(handle)]
 
 
-@pytest.mark.slow(reason="seven best-shots processes, ~60 s")
+@pytest.mark.slow(reason="five best-shots processes, ~45 s")
 def test_best_shots_killed_at_any_point_and_resumed_gives_the_rows_of_an_uninterrupted_run(exported, tmp_path):
     import os
     import signal
-    import time
 
     model = exported["files"]["crfiqa_int8.tflite"]["path"]
     folder = write_folder(tmp_path / "frames", appearances_frames())
@@ -268,24 +266,11 @@ def test_best_shots_killed_at_any_point_and_resumed_gives_the_rows_of_an_uninter
     assert len({r["track_id"] for r in expected}) == 3
     for sig, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -9)):
         out = str(tmp_path / sig.name)
-        process = subprocess.Popen(
-            _best_shots_command(model, folder, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        deadline = time.time() + 300
-        while time.time() < deadline:  # once the first person's track is written
-            if os.path.exists(f"{out}/best_shots.csv") and len(open(f"{out}/best_shots.csv").readlines()) > 1:
-                break
-            time.sleep(0.01)
-        process.send_signal(sig)
-        stdout, stderr = process.communicate(timeout=300)
-        assert process.returncode == status, stderr[-2000:]
-        if sig != signal.SIGKILL:
-            assert "Traceback" not in stderr and f"stopped by {sig.name}" in stdout and "--resume" in stdout
+        table = f"{out}/best_shots.csv"
+        first_track_written = lambda table=table: os.path.exists(table) and len(open(table).readlines()) > 1  # noqa: E731
+        returncode, _, _ = stop_when(_best_shots_command(model, folder, out), first_track_written, sig)
+        assert returncode == status
         assert not os.path.exists(f"{out}/best_shots.json")  # not finished
-        refused = subprocess.run(_best_shots_command(model, folder, out), capture_output=True, text=True)
-        assert refused.returncode != 0 and "add --resume to continue it" in refused.stderr
-        resumed = subprocess.run(_best_shots_command(model, folder, out, "--resume"), capture_output=True, text=True)
-        assert resumed.returncode == 0, resumed.stderr[-2000:]
-        assert "resuming" in resumed.stdout
+        assert "resuming" in assert_resumes(_best_shots_command(model, folder, out), sig == signal.SIGINT)
         assert _shots(out) == expected, sig.name  # every track once, numbered as in one run
         assert json.load(open(f"{out}/best_shots.json"))["tracks"] == 3

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
@@ -50,6 +51,12 @@ def settings(args: argparse.Namespace) -> dict:
     return {key: getattr(args, key) for key in keys}
 
 
+def _key(path: str) -> str:
+    from crfiqa_tf import paths
+
+    return path if paths.is_remote(path) else os.path.abspath(path)
+
+
 def run(args: argparse.Namespace) -> int:
     from crfiqa_tf.components.rows import FLAT_COLUMNS
     from crfiqa_tf.image_io import list_inputs
@@ -64,15 +71,17 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("crfiqa-tf score: --resume continues the run written to --out; give --out")
     columns = COLUMNS + (FLAT_COLUMNS if args.components else ())
     try:
-        output = ScoreOutput(args.out, columns, settings(args), resume=args.resume) if args.out else None
         scorer = load_scorer(args.model, precision=args.precision, calibration=args.calibration)
         if args.components:
             from crfiqa_tf.components import load_profile
 
             load_profile(args.profile)  # a bad profile fails before any photo is read
+        # the output's own files are never inputs, even when --out lies in a folder being scored
+        own = {_key(f"{args.out}{end}") for end in ("", ".progress.json", ".progress.json.tmp")} if args.out else set()
+        inputs = [path for path in list_inputs(args.paths) if _key(path) not in own]
+        output = ScoreOutput(args.out, columns, settings(args), resume=args.resume) if args.out else None
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
-    inputs = list_inputs(args.paths)
     totals = Totals()
     if output is not None:
         totals.add(output.kept_rows)
