@@ -10,7 +10,9 @@ process that never imports TensorFlow (checked), as on the ``[edge]`` install, t
 
 - components alone: every face of the packaged sample photos (10 faces), the median over repeats of the time per
   face, detection excluded;
-- the whole path, for the one-face photos (astronaut 512×512, grace_hopper 600×512): median milliseconds per photo.
+- the whole path, for the one-face photos (astronaut 512×512, grace_hopper 600×512): median milliseconds per photo;
+- per detector (BlazeFace, MTCNN; in this process, MTCNN needs TensorFlow): detection alone and detection + the Face
+  Mesh step that gives every detector's faces their mesh, per face of the sample photos.
 
 OFIQ, for comparison (cited, not run here): 4–7 s per image from its command line (BSI-OFIQ/OFIQ-Project issue
 #75) and ~617 ms for all measures on a Jetson Orin (its ``doc/fast_inference_and_logging.md``).
@@ -33,6 +35,7 @@ def measure(models: dict[str, str], repeats: int) -> dict:
     """The timings (run in a process without TensorFlow)."""
     from crfiqa_tf.align.aligner import FaceAligner
     from crfiqa_tf.align.blazeface import BlazeFaceDetector
+    from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
     from crfiqa_tf.components import face_components, load_profile, reasons_for
     from crfiqa_tf.data.sample_photos import available, photo
     from crfiqa_tf.inference.litert import LiteRTScorer
@@ -55,7 +58,8 @@ def measure(models: dict[str, str], repeats: int) -> dict:
         detector = FaceAligner(BlazeFaceDetector(threads=threads), policy="largest")
         for model, path in models.items():
             scorer = LiteRTScorer(path, num_threads=threads)
-            scorer.__dict__["_aligners"] = {("blazeface", "largest"): detector}  # the detector at `threads`
+            # the detector at `threads`, under the key `Scorer.aligner` looks up (detector, faces, min_face, mesh)
+            scorer.__dict__["_aligners"] = {("blazeface", "largest", DEFAULT_MIN_FACE, True): detector}
             for name in ONE_FACE_PHOTOS:
                 image = photo(name)
                 (record,) = scorer.score([image], align=True, components=True)
@@ -104,6 +108,27 @@ def sample_measures(faces) -> dict:
     return ranges
 
 
+def per_detector(repeats: int) -> dict:
+    """Per face of the sample photos, under each detector: detection alone and detection + the Face Mesh step
+    (`FaceAligner`'s refined mesh, what the components need), milliseconds; MTCNN needs TensorFlow, so this runs in
+    the parent process."""
+    from crfiqa_tf.align.aligner import FaceAligner
+    from crfiqa_tf.align.detection import DETECTORS, make_detector
+    from crfiqa_tf.data.sample_photos import PHOTOS, available, photo
+
+    images = [photo(name) for name in available() if PHOTOS[name][2] > 0]
+    out = {}
+    for name in DETECTORS:
+        detector = make_detector(name, threads=1) if name == "blazeface" else make_detector(name)
+        aligner = FaceAligner(detector, policy="all")
+        faces = sum(len(aligner.detect_all(image)) for image in images)
+        repeat = max(2, repeats // 10)
+        detect = median_ms(lambda d=detector: [d.detect(i) for i in images], repeat, warmup=1) / faces
+        with_mesh = median_ms(lambda a=aligner: [a.detect_all(i) for i in images], repeat, warmup=1) / faces
+        out[name] = {"faces": faces, "detection_ms_per_face": detect, "with_mesh_ms_per_face": with_mesh}
+    return out
+
+
 def main() -> dict:
     from benchmarks.common import latency_models, measure_in_child, report
 
@@ -122,10 +147,19 @@ def main() -> dict:
     rows += [
         {"what": f"photo → reasons + score: {k}", "ms": v} for k, v in timings["photo_to_reasons_and_score_ms"].items()
     ]
+    detectors = per_detector(args.repeats)
+    rows += [
+        {"what": f"{name}: detection + Face Mesh step, per face", "ms": d["with_mesh_ms_per_face"],
+         "detection_alone_ms": d["detection_ms_per_face"]}
+        for name, d in detectors.items()
+    ]  # fmt: skip
     worst_two_threads = max(v for k, v in timings["photo_to_reasons_and_score_ms"].items() if "2 thread" in k)
     extra = {
         "faces_timed": timings["faces"],
         "tensorflow_imported": False,
+        "mesh_step_ms_per_face": {
+            n: d["with_mesh_ms_per_face"] - d["detection_ms_per_face"] for n, d in detectors.items()
+        },
         "sample_faces": timings["sample_faces"],
         "models": "int8 TFLite, untrained weights (latency only): MobileFaceNet-edge student and iResNet-50",
         "ofiq_cited": {"cli_seconds_per_image": "4-7 (OFIQ issue #75)", "jetson_orin_all_measures_ms": 617},
