@@ -105,7 +105,9 @@ def test_policies_and_bad_names():
     every = FaceAligner(policy="all").detect(group)
     largest = FaceAligner(policy="largest").detect(group)
     assert len(every) == 6 and [d.area for d in every] == sorted((d.area for d in every), reverse=True)
-    assert len(largest) == 1 and largest[0].box == every[0].box
+    # the same face; "largest" looks at the whole frame only when it finds faces there, so its box may differ by
+    # the tiles' share in the weighted suppression (half a pixel here)
+    assert len(largest) == 1 and np.abs(np.subtract(largest[0].box, every[0].box)).max() < 2.0
     with pytest.raises(ValueError, match="faces policy"):
         FaceAligner(policy="first")
     with pytest.raises(ValueError, match="unknown face detector 'retina'.*blazeface, mtcnn"):

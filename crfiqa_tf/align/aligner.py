@@ -68,8 +68,18 @@ class FaceAligner:
         return face
 
     def detect_all(self, image: np.ndarray) -> list[Detection]:
-        """Every face found, largest first (whatever the policy), each with its mesh where the mesh model sees it."""
-        faces = [self._with_mesh(face, image) for face in self.detector.detect(image)]
+        """Every face found, largest first, each with its mesh where the mesh model sees it. Under the "largest"
+        policy BlazeFace looks at its tiles only when the whole frame shows no face, so a portrait costs what it did
+        before tiles: the faces tiles add are the small ones (no larger than `tiling.TILE_OVERLAP` at their level),
+        which the whole frame could not see. (A face the whole frame misses while it finds a smaller one is then
+        not looked for; `faces="all"` always looks at the tiles.)"""
+        from crfiqa_tf.align.blazeface import BlazeFaceDetector
+
+        if self.policy == "largest" and isinstance(self.detector, BlazeFaceDetector):
+            found = self.detector.detect(image, tiles_when_none=True)
+        else:
+            found = self.detector.detect(image)
+        faces = [self._with_mesh(face, image) for face in found]
         return sorted(faces, key=lambda d: d.area, reverse=True)
 
     def keep(self, faces: list[Detection]) -> list[Detection]:

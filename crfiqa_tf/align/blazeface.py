@@ -167,9 +167,13 @@ class BlazeFaceDetector:
                 found.append(Detection(tuple(float(v) for v in box), score, face_mesh.five_points(mesh), mesh))
         return found
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
+    def detect(self, image: np.ndarray, tiles_when_none: bool = False) -> list[Detection]:
+        """Every face, best score first. With `tiles_when_none` the tiles are looked at only when the whole frame
+        shows no face (`FaceAligner` under the "largest" policy: the faces tiles add are small ones)."""
         with self._lock:
-            found = self._detect(image)
+            found = self._detect(image, tiles=not tiles_when_none)
+            if not found and tiles_when_none:
+                found = self._detect(image)
             if found:
                 return found
             # The full-range model misses a face that fills the whole frame (an aligned or tightly cropped face):
