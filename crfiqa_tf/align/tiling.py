@@ -14,9 +14,10 @@ This module is the one place these numbers and the plan live: the LiteRT path (`
 the TensorFlow-ops path (`crfiqa_tf.align.tf_face_pipeline`, which computes the same plan in graph ops) import
 them, and the two plans are tested equal.
 
-`DETECTABLE_EYE_PX` was measured (tests/test_tiling.py keeps the measure honest): the packaged photos' faces
-pasted at random places of face-free photos in the detector's own 192×192 input were found 48 of 54 times at
-6.5–8 px between the eyes, 35 of 54 at 6 px and 26 of 54 at 4.5 px; at 12 px every face was found.
+`DETECTABLE_EYE_PX` was chosen from a measurement made by hand while this module was written (not a benchmark):
+the packaged photos' faces pasted at random places of face-free photos in the detector's own 192×192 input were
+found 48 of 54 times at 6.5–8 px between the eyes, 35 of 54 at 6 px and 26 of 54 at 4.5 px. Its effect on whole
+frames is what `benchmarks/small_faces.py` measures.
 """
 
 from __future__ import annotations

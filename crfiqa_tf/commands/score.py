@@ -78,7 +78,13 @@ def run(args: argparse.Namespace) -> int:
             load_profile(args.profile)  # a bad profile fails before any photo is read
         # the output's own files are never inputs, even when --out lies in a folder being scored
         own = {_key(f"{args.out}{end}") for end in ("", ".progress.json", ".progress.json.tmp")} if args.out else set()
-        inputs = [path for path in list_inputs(args.paths) if _key(path) not in own]
+        listed = list_inputs(args.paths)
+        inputs = [path for path in listed if _key(path) not in own]
+        if len(inputs) < len(listed):
+            print(
+                f"not scored: {len(listed) - len(inputs)} file(s) of this run's own output ({args.out})",
+                file=sys.stderr,
+            )
         output = ScoreOutput(args.out, columns, settings(args), resume=args.resume) if args.out else None
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
