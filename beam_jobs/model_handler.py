@@ -17,7 +17,7 @@ import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.evaluation.calibration import apply_calibration
+from crfiqa_tf.calibration import rescore
 from crfiqa_tf.image_io import resize_rgb
 from crfiqa_tf.inference.base import Scorer, size_warning
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
@@ -44,7 +44,7 @@ class CRFIQAModelHandler(ModelHandler[np.ndarray, PredictionResult, Scorer]):
         precision: ``"bfloat16"`` for a SavedModel on CPUs with bfloat16 instructions.
         threads: CPU threads for LiteRT / ONNX Runtime.
         providers: ONNX Runtime execution providers (e.g. ``["CUDAExecutionProvider", "CPUExecutionProvider"]``).
-        calibration: a calibration dict (crfiqa_tf.evaluation.calibration); overrides the model's own.
+        calibration: a calibration dict (crfiqa_tf.calibration); overrides the model's own.
         cache_dir: local model cache (default: the system temporary folder).
         min_batch_size, max_batch_size, large_model, model_copies: as in Beam's `ModelHandler`.
     """
@@ -87,16 +87,17 @@ class CRFIQAModelHandler(ModelHandler[np.ndarray, PredictionResult, Scorer]):
         self, batch: Sequence[np.ndarray], model: Scorer, inference_args: dict[str, Any] | None = None
     ) -> Iterable[PredictionResult]:
         outputs = model.predict(np.stack([resize_rgb(image, model.image_size) for image in batch]))
-        # The 0–100 score is recomputed from the raw quality wherever the calibration is known: a full-int8 model's
-        # own quality_score output is quantized to steps of 100/255, and every kind should agree on the same image.
-        calibration = self._calibration or model.calibration
-        if calibration is not None:
-            quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32).reshape(-1)
-            outputs[sig.OUTPUT_QUALITY_SCORE] = apply_calibration(quality, calibration).astype(np.float32)
+        self._rescore(outputs, model)
         for row, image in enumerate(batch):
             values = {name: value[row] for name, value in outputs.items()}
             values[WARNING] = size_warning(image.shape, model.image_size)
             yield PredictionResult(image, values, model_id=model.label)
+
+    def _rescore(self, outputs: dict, model: Scorer) -> None:
+        """The 0–100 score from this job's calibration, else the model's own (`crfiqa_tf.calibration.rescore`)."""
+        scores = rescore(outputs, self._calibration or model.calibration)
+        if scores is not None:
+            outputs[sig.OUTPUT_QUALITY_SCORE] = scores.astype(np.float32)
 
     def get_num_bytes(self, batch: Sequence[np.ndarray]) -> int:
         return sum(image.nbytes for image in batch)
@@ -131,10 +132,7 @@ class PhotoModelHandler(CRFIQAModelHandler):
 
     def run_inference(self, batch: Sequence[bytes], model, inference_args: dict[str, Any] | None = None):
         outputs = model.score_photos(list(batch))
-        calibration = self._calibration or model.calibration
-        if calibration is not None:
-            quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32)
-            outputs[sig.OUTPUT_QUALITY_SCORE] = apply_calibration(quality, calibration).astype(np.float32)
+        self._rescore(outputs, model)
         for row, data in enumerate(batch):
             yield PredictionResult(data, {name: value[row] for name, value in outputs.items()}, model_id=model.label)
 

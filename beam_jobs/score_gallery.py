@@ -53,7 +53,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
-from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, parquet_types
+from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, nested, parquet_types
 from crfiqa_tf.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageReadError,
@@ -167,9 +167,10 @@ class Align(beam.DoFn):
         )
 
     def process(self, element):
+        from crfiqa_tf.faces.measurement import measure_faces
+
         key, image = element
-        found = self.aligner.detect_all(image)
-        faces = self.aligner.align(image, self.aligner.keep(found))
+        faces = measure_faces(image, self.aligner, self.rules)
         if not faces:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
@@ -177,18 +178,13 @@ class Align(beam.DoFn):
             )
             return
         self.extra_faces.inc(len(faces) - 1)
-        for index, face in enumerate(faces):
+        for face in faces:
             detection = face.detection
             box = dict(zip(BOX_COLUMNS, (float(v) for v in detection.box)))
             landmarks = [float(v) for v in detection.landmarks.reshape(-1)]
-            row = {**key, "face_index": index, "detection_score": detection.score, **box, "landmarks": landmarks}
-            if self.rules is not None:
-                from crfiqa_tf.components import face_components, reasons_for
-                from crfiqa_tf.components.rows import nested
-
-                crop = face.crop if self.size == 112 else None
-                components = face_components(image, detection, [f.area for f in found], crop)
-                row.update(nested(components, reasons_for(components, self.rules)))
+            row = {**key, "face_index": face.index, "detection_score": detection.score, **box, "landmarks": landmarks}
+            if face.components is not None:
+                row.update(nested(face.components, face.reasons))
             yield row, face.crop
 
 
@@ -417,7 +413,7 @@ def _csv_cell(value) -> str:
 
 def read_calibration(path: str) -> dict:
     """A calibration JSON from any filesystem; raises ValueError naming the path and the cause."""
-    from crfiqa_tf.evaluation.calibration import validate_calibration
+    from crfiqa_tf.calibration import validate_calibration
 
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:

@@ -93,3 +93,11 @@ def quiet_tensorflow(verbose: bool) -> None:
         pump.join(timeout=5)
 
     atexit.register(restore)
+
+
+def skipped_lines(skipped: list[dict], shown: int = 10) -> str:
+    """The inputs a command could not use, one per line (the first `shown`, then how many more)."""
+    lines = [f"  skipped {s['source_id']}: {s['reason']}: {s['detail']}" for s in skipped[:shown]]
+    if len(skipped) > shown:
+        lines.append(f"  ... and {len(skipped) - shown} more")
+    return "".join(f"\n{line}" for line in lines)

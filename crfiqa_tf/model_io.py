@@ -152,7 +152,7 @@ def load_scorer(
     """
     scorer = _open_scorer(path, precision, threads, providers)
     if calibration is not None:
-        from crfiqa_tf.evaluation.calibration import load_calibration, validate_calibration
+        from crfiqa_tf.calibration import load_calibration, validate_calibration
 
         scorer.calibration = (
             validate_calibration(calibration, "calibration")

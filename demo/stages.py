@@ -69,8 +69,8 @@ def evaluation_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
 
 
 def calibration_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
+    from crfiqa_tf.calibration import fit_calibration, save_calibration
     from crfiqa_tf.data.samples import images_from_shards
-    from crfiqa_tf.evaluation.calibration import fit_calibration, save_calibration
     from crfiqa_tf.inference.keras_model import model_outputs
     from crfiqa_tf.model_io import load_keras_model
 

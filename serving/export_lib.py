@@ -10,7 +10,6 @@ synthetic faces say nothing about real ones. The sidecars and ``export_report.js
 from __future__ import annotations
 
 import json
-import os
 
 from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
@@ -67,7 +66,7 @@ def export(
     size = int(inference.input_shape[1])
     calibration = None
     if calibration_path:
-        from crfiqa_tf.evaluation.calibration import load_calibration
+        from crfiqa_tf.calibration import load_calibration
 
         calibration = load_calibration(calibration_path)
     fitting, held_out = sample_sets(model_path, size, representative, "tflite" in formats and "int8" in quantize)
@@ -90,7 +89,7 @@ def export(
         from crfiqa_tf_apps.serving.export_tflite import export_tflite
 
         for mode in quantize:
-            path = export_tflite(saved, os.path.join(out_dir, "tflite"), mode, fitting.images, model_name)
+            path = export_tflite(saved, paths.join(out_dir, "tflite"), mode, fitting.images, model_name)
             parity = parity_report(reference, LiteRTScorer(path).predict(held_out.images), path)
             extra = {"runtime": "ai-edge-litert (XNNPACK)", "parity_images": images_used["parity_held_out"]}
             if mode == "int8":
@@ -101,10 +100,10 @@ def export(
         from crfiqa_tf.inference.onnx import OnnxScorer
         from crfiqa_tf_apps.serving.export_onnx import OPSET, export_onnx
 
-        path = export_onnx(saved, os.path.join(out_dir, "onnx"), model_name)
+        path = export_onnx(saved, paths.join(out_dir, "onnx"), model_name)
         parity = parity_report(reference, OnnxScorer(path).predict(held_out.images), path)
         extra = {"opset": OPSET, "runtime": "onnxruntime", "parity_images": images_used["parity_held_out"]}
         write_sidecar(path, size, "fp32", saved, parity, calibration, extra)
         result["files"].append({"path": path, "parity": parity})
-    paths.write_text(os.path.join(out_dir, "export_report.json"), json.dumps(result, indent=2))
+    paths.write_text(paths.join(out_dir, "export_report.json"), json.dumps(result, indent=2))
     return result

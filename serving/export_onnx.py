@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 
 import tensorflow as tf
 import tf2onnx
 import tf2onnx.optimizer
 
+from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 
 OPSET = 17
@@ -23,11 +23,12 @@ def export_onnx(saved_model_dir: str, out_dir: str, name: str = sig.DEFAULT_MODE
     signature = loaded.signatures[sig.PREDICT_IMAGES]
     spec = signature.structured_input_signature[1][sig.INPUT_IMAGES]
     input_spec = [tf.TensorSpec([None, *spec.shape[1:]], tf.uint8, name=sig.INPUT_IMAGES)]
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, f"{name}.onnx")
+    paths.makedirs(out_dir)
+    path = paths.join(out_dir, f"{name}.onnx")
     function = tf.function(lambda images: signature(**{sig.INPUT_IMAGES: images}))
     with _collecting_garbage_between_optimizers():
-        tf2onnx.convert.from_function(function, input_signature=input_spec, opset=opset, output_path=path)
+        model, _ = tf2onnx.convert.from_function(function, input_signature=input_spec, opset=opset)
+    paths.write_bytes(path, model.SerializeToString())  # tf2onnx writes local files only; --out may be remote
     return path
 
 

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import sys
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
+from crfiqa_tf.calibration import rescore_in_graph
 
 BATCHING_PARAMETERS = """# One set for every signature: requests are batched along dimension 0 (aligned faces for
 # serving_default and predict_images; photos for score_photos, whose faces then go through the network as one batch).
@@ -47,9 +47,7 @@ def _outputs(model, images, calibration: dict | None):
     out = model(images, training=False)
     result = {sig.OUTPUT_QUALITY: out["quality"], sig.OUTPUT_EMBEDDING: out["embedding"]}
     if calibration is not None:
-        z = (out["quality"] - float(calibration["centre"])) / float(calibration["scale"])
-        # sigmoid, not 1 / (1 + exp): TFLite's int8 LOGISTIC kernel is exact where an int8 DIV can fail.
-        result[sig.OUTPUT_QUALITY_SCORE] = 100.0 * tf.sigmoid(z)
+        result[sig.OUTPUT_QUALITY_SCORE] = rescore_in_graph(out["quality"], calibration)
     return result
 
 
@@ -167,9 +165,9 @@ def write_warmup(version_dir: str, model_name: str, encoded_images: list[bytes],
     for ``serving_default`` (one, then all) and raw photos for ``score_photos`` (each alone, then together)."""
     from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
-    folder = os.path.join(version_dir, "assets.extra")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, "tf_serving_warmup_requests")
+    folder = paths.join(version_dir, "assets.extra")
+    paths.makedirs(folder)
+    path = paths.join(folder, "tf_serving_warmup_requests")
     requests = [(sig.SERVING_DEFAULT, encoded_images[:1]), (sig.SERVING_DEFAULT, encoded_images)]
     requests += [(sig.SCORE_PHOTOS, [p]) for p in photos] + [(sig.SCORE_PHOTOS, photos)]
     with tf.io.TFRecordWriter(path) as writer:
@@ -219,9 +217,9 @@ def export_saved_model(
             inference_model = fold_inference_model(inference_model)
         except ValueError as error:
             print(f"export: exporting the unfolded graph ({error})", file=sys.stderr)
-    base = os.path.join(out_dir, "saved_model")
-    version_dir = os.path.join(base, model_name, str(version))
-    shutil.rmtree(version_dir, ignore_errors=True)
+    base = paths.join(out_dir, "saved_model")
+    version_dir = paths.join(base, model_name, str(version))
+    paths.remove_tree(version_dir)
     if max_faces < 1:
         raise ValueError(f"max_faces must be at least 1, got {max_faces}")
     build_archive(inference_model, calibration, freeze, max_faces, min_face).write_out(version_dir, verbose=False)
@@ -229,23 +227,18 @@ def export_saved_model(
     if warmup_images is None:
         warmup_images = np.random.default_rng(0).integers(0, 256, (4, size, size, 3), dtype=np.uint8)
     write_warmup(version_dir, model_name, [_jpeg(image) for image in warmup_images], warmup_photos())
-    with open(os.path.join(version_dir, "assets.extra", sig.SCORE_PHOTOS_FILE), "w", encoding="utf-8") as handle:
-        settings = {
-            "max_faces": max_faces,
-            "min_face": min_face,
-            "image_size": size,
-            "detector": "blazeface (in-graph)",
-        }
-        json.dump(settings, handle, indent=2)
+    # Every TF Serving file goes through crfiqa_tf.paths: --out may be gs://, s3:// (tested on ram://).
+    settings = {"max_faces": max_faces, "min_face": min_face, "image_size": size, "detector": "blazeface (in-graph)"}
+    paths.write_text(paths.join(version_dir, "assets.extra", sig.SCORE_PHOTOS_FILE), json.dumps(settings, indent=2))
     if calibration is not None:
-        with open(os.path.join(version_dir, "assets.extra", sig.CALIBRATION_FILE), "w", encoding="utf-8") as f:
-            json.dump(calibration, f, indent=2)
-    with open(os.path.join(base, "models.config"), "w", encoding="utf-8") as handle:
-        handle.write(
-            "model_config_list {\n  config {\n"
-            f'    name: "{model_name}"\n    base_path: "/models/{model_name}"\n    model_platform: "tensorflow"\n'
-            "  }\n}\n"
+        paths.write_text(
+            paths.join(version_dir, "assets.extra", sig.CALIBRATION_FILE), json.dumps(calibration, indent=2)
         )
-    with open(os.path.join(base, "batching_parameters.txt"), "w", encoding="utf-8") as handle:
-        handle.write(BATCHING_PARAMETERS)
+    paths.write_text(
+        paths.join(base, "models.config"),
+        "model_config_list {\n  config {\n"
+        f'    name: "{model_name}"\n    base_path: "/models/{model_name}"\n    model_platform: "tensorflow"\n'
+        "  }\n}\n",
+    )
+    paths.write_text(paths.join(base, "batching_parameters.txt"), BATCHING_PARAMETERS)
     return version_dir

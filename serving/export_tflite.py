@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import tensorflow as tf
 
+from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 
 
@@ -33,8 +32,7 @@ def convert(saved_model_dir: str, mode: str, representative: np.ndarray | None =
 def export_tflite(
     saved_model_dir: str, out_dir: str, mode: str, representative=None, name: str = sig.DEFAULT_MODEL_NAME
 ) -> str:
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, f"{name}_{mode}.tflite")
-    with open(path, "wb") as handle:
-        handle.write(convert(saved_model_dir, mode, representative))
+    paths.makedirs(out_dir)
+    path = paths.join(out_dir, f"{name}_{mode}.tflite")
+    paths.write_bytes(path, convert(saved_model_dir, mode, representative))
     return path

@@ -80,7 +80,7 @@ RGB and BGR swapped | crfiqa_tf/preprocess.py | tests/test_preprocess.py
 int8 output scale ignored | crfiqa_tf/inference/litert.py | tests/test_export.py -k dequantization
   -     return (value.astype(np.float32) - zero_point) * scale
   +     return value.astype(np.float32) - zero_point
-calibration centre shifted | crfiqa_tf/evaluation/calibration.py | tests/test_evaluation_misc.py -k calibration
+calibration centre shifted | crfiqa_tf/calibration.py | tests/test_evaluation_misc.py -k calibration
   - z = (np.asarray(quality, np.float64) - calibration["centre"]) / calibration["scale"]
   + z = (np.asarray(quality, np.float64) - calibration["centre"] - 0.05) / calibration["scale"]
 EDC splits ties of equal quality | crfiqa_tf/evaluation/edc.py | tests/test_edc.py

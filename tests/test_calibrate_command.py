@@ -8,9 +8,9 @@ import pytest
 from helpers import write_mixed_folder
 from PIL import Image
 
+from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.samples import synthetic_images
-from crfiqa_tf.evaluation.calibration import apply_calibration
 from crfiqa_tf.model_io import load_scorer
 
 

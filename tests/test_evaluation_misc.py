@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from crfiqa_tf.evaluation.calibration import apply_calibration, fit_calibration, load_calibration, save_calibration
+from crfiqa_tf.calibration import apply_calibration, fit_calibration, load_calibration, save_calibration
 from crfiqa_tf.evaluation.erc import erc_curve
 from crfiqa_tf.evaluation.fusion import fuse_template
 from crfiqa_tf.evaluation.verification import tar_at_far, ten_fold_accuracy

@@ -345,7 +345,7 @@ def test_every_format_absolute_bounds_and_quality_score_is_the_calibration_of_qu
     before that is rounded to its output step; near the logistic's centre one quality step moves the score by more
     than one score step). Every format's built-in quality_score equals apply_calibration(quality) of the same
     format."""
-    from crfiqa_tf.evaluation.calibration import apply_calibration
+    from crfiqa_tf.calibration import apply_calibration
 
     images = exported["images"]
     saved = SavedModelScorer(exported["saved"])

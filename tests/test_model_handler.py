@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.evaluation.calibration import apply_calibration
+from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.inference.litert import LiteRTScorer
 from crfiqa_tf.inference.onnx import OnnxScorer
 from crfiqa_tf.inference.saved_model import SavedModelScorer

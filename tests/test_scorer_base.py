@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from scorer_doubles import MeanPixelScorer
 
-from crfiqa_tf.evaluation.calibration import apply_calibration
+from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.inference.base import load_sidecar
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crfiqa_tf.best_shots.tracker import Tracker
-from crfiqa_tf.components import face_components, load_profile, reasons_for
+from crfiqa_tf.components import load_profile
+from crfiqa_tf.faces.measurement import measure_face
 
 # Reasons that make a face not worth the quality network's time (a track's first face is scored regardless).
 GATE_REASONS = ("FACE_TOO_SMALL", "FACE_FORWARD", "LOOK_STRAIGHT", "EYES_CLOSED", "BLURRED", "TOO_DARK", "OVEREXPOSED")
@@ -169,8 +170,8 @@ class BestShots:
                 continue
             reasons = []
             if self.rules is not None:
-                crop = face.crop if face.crop.shape[0] == 112 else None
-                reasons = [r.code for r in reasons_for(face_components(frame, face.detection, areas, crop), self.rules)]
+                _, found_reasons = measure_face(frame, face.detection, face.crop, areas, self.rules)
+                reasons = [r.code for r in found_reasons]
             if state.scored and self.gate_reasons.intersection(reasons):
                 state.gated += 1
                 continue

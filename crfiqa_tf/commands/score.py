@@ -12,37 +12,37 @@ from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_fa
 
 
 def add_parser(commands) -> None:
-    score = commands.add_parser("score", help="score images or folders (CSV); --align for raw photos")
-    score.add_argument("paths", nargs="+")
-    score.add_argument(
+    parser = commands.add_parser("score", help="score images or folders (CSV); --align for raw photos")
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument(
         "--model", required=True, help="SavedModel folder, .tflite, .onnx, .keras, training run or convert-torch folder"
     )
-    score.add_argument("--align", action="store_true", help="detect and align faces first (raw photos)")
-    score.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
-    score.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
-    score.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
-    score.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
-    score.add_argument(
+    parser.add_argument("--align", action="store_true", help="detect and align faces first (raw photos)")
+    parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
+    parser.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
+    parser.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
+    parser.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
+    parser.add_argument(
         "--components",
         action="store_true",
         help="with --align: quality components (pose, eyes, mouth, size, crop, light, colour, exposure, sharpness; "
         "raw and 0-100) and the reasons a face scores low",
     )
-    score.add_argument("--profile", help="reasons profile JSON (default: the shipped one; see the README)")
-    score.add_argument("--batch-size", type=int, default=32)
-    score.add_argument(
+    parser.add_argument("--profile", help="reasons profile JSON (default: the shipped one; see the README)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
         "--precision",
         choices=["float32", "bfloat16"],
         default="float32",
         help="SavedModel only: bfloat16 runs the oneDNN bfloat16 rewrite (faster on CPUs with AVX512_BF16 or AMX)",
     )
-    score.add_argument(
+    parser.add_argument(
         "--out", help="CSV file, or JSON Lines if it ends in .jsonl (default: CSV on stdout); written as it goes"
     )
-    score.add_argument(
+    parser.add_argument(
         "--resume", action="store_true", help="continue the interrupted run whose output is --out (same settings)"
     )
-    score.set_defaults(handler=run)
+    parser.set_defaults(handler=run)
 
 
 def settings(args: argparse.Namespace) -> dict:

@@ -17,7 +17,7 @@ from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
-from crfiqa_tf.evaluation.calibration import apply_calibration
+from crfiqa_tf.calibration import rescore
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, resize_rgb
 
 
@@ -86,11 +86,7 @@ class Scorer(abc.ABC):
         outputs of aligned crops ``[n, S, S, 3]`` uint8."""
         outputs = self.predict(crops)
         quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32).reshape(-1)
-        # Where the calibration is known the score is recomputed from the raw quality: it may override the one
-        # built into the model, and a full-int8 model's own score output is quantized in steps of 100/255.
-        scores = outputs.get(sig.OUTPUT_QUALITY_SCORE)
-        if self.calibration is not None:
-            scores = apply_calibration(quality, self.calibration)
+        scores = rescore(outputs, self.calibration)
         return quality, None if scores is None else np.asarray(scores, np.float64).reshape(-1), outputs
 
     def _load(self, item, index: int) -> tuple[str, np.ndarray]:
@@ -122,24 +118,21 @@ class Scorer(abc.ABC):
         if aligner is None:
             warning = size_warning(image.shape, self.image_size)
             return [(ScoreRecord(source, warning=warning), resize_rgb(image, self.image_size))]
-        found = aligner.detect_all(image)
+        from crfiqa_tf.faces.measurement import measure_faces
+
         faces = []
-        for index, face in enumerate(aligner.align(image, aligner.keep(found))):
+        for face in measure_faces(image, aligner, rules):
             detection = face.detection
             record = ScoreRecord(
                 source,
-                face_index=index,
+                face_index=face.index,
                 detection_score=detection.score,
                 box=detection.box,
                 landmarks=detection.landmarks,
                 mesh=detection.mesh,
+                components=face.components,
+                reasons=face.reasons,
             )
-            if rules is not None:
-                from crfiqa_tf.components import face_components, reasons_for
-
-                crop = face.crop if self.image_size == 112 else None
-                record.components = face_components(image, detection, [f.area for f in found], crop)
-                record.reasons = reasons_for(record.components, rules)
             faces.append((record, face.crop))
         return faces
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.calibration import rescore
 from crfiqa_tf.inference.base import ScoreRecord
 
 NO_FACE = "no_face: no face detected"
@@ -22,11 +23,7 @@ def records_from_photo_outputs(
     if len(count) != len(sources):
         raise ValueError(f"{sig.SCORE_PHOTOS} answered for {len(count)} photos, {len(sources)} were sent")
     quality = np.asarray(outputs[sig.OUTPUT_QUALITY], np.float32)
-    scores = outputs.get(sig.OUTPUT_QUALITY_SCORE)
-    if calibration is not None:
-        from crfiqa_tf.evaluation.calibration import apply_calibration
-
-        scores = apply_calibration(quality, calibration)
+    scores = rescore(outputs, calibration)
     boxes = np.asarray(outputs[sig.OUTPUT_BOXES], np.float64)
     landmarks = np.asarray(outputs[sig.OUTPUT_LANDMARKS], np.float64)
     detection = np.asarray(outputs[sig.OUTPUT_DETECTION_SCORE], np.float64)

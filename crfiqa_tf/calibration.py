@@ -4,7 +4,9 @@ CR-FIQA's raw output (a predicted certainty ratio) has no fixed range and shifts
 of OFIQ's unified quality-score mapping, the calibration maps the reference set's median to 50 and spreads its
 5th–95th percentile range over about 90 points (exactly 5 and 95 when the two percentiles are symmetric about the
 median): ``score = 100 / (1 + exp(−(q − centre) / scale))``. It is stored as JSON beside the model
-and applied by every scorer; the raw quality is always kept next to the score.
+and applied by every path through `rescore` (NumPy: the scorers, the Beam handlers, the client's photo rows) or
+`rescore_in_graph` (TF ops: the exported SavedModel and the models converted from it); the raw quality is always
+kept next to the score. Imports NumPy only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import json
 import math
 
 import numpy as np
+
+from crfiqa_tf import signatures as sig
 
 LOW, HIGH = 5.0, 95.0  # percentiles of the reference set mapped to these scores
 
@@ -44,6 +48,28 @@ def apply_calibration(quality, calibration: dict) -> np.ndarray:
         raise ValueError(f"unknown calibration type {calibration.get('type')!r}")
     z = (np.asarray(quality, np.float64) - calibration["centre"]) / calibration["scale"]
     return 100.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+
+
+def rescore(outputs: dict, calibration: dict | None) -> np.ndarray | None:
+    """The 0–100 score for a model's raw outputs (`crfiqa_tf.signatures` names), in the raw quality's shape.
+
+    Where the calibration is known the score is recomputed from the raw quality: it may override the one built
+    into the model, and a full-int8 model's own score output is quantized in steps of 100/255, so every model kind
+    gives the same score for the same image. Without one, the model's own ``quality_score`` (None if it has none).
+    """
+    if calibration is not None:
+        return apply_calibration(outputs[sig.OUTPUT_QUALITY], calibration)
+    own = outputs.get(sig.OUTPUT_QUALITY_SCORE)
+    return None if own is None else np.asarray(own, np.float64)
+
+
+def rescore_in_graph(quality, calibration: dict):
+    """`apply_calibration` in TensorFlow ops, for the exported graphs."""
+    import tensorflow as tf
+
+    z = (quality - float(calibration["centre"])) / float(calibration["scale"])
+    # sigmoid, not 1 / (1 + exp): TFLite's int8 LOGISTIC kernel is exact where an int8 DIV can fail.
+    return 100.0 * tf.sigmoid(z)
 
 
 def save_calibration(calibration: dict, path: str) -> None:
