@@ -22,7 +22,10 @@ demo: $(STAMP)
 	$(VENV)/bin/crfiqa-tf demo --out demo_out
 
 # Two xdist workers (tests/conftest.py says why); tests/test_wheel.py builds and installs the wheel as users get it.
+# The review report is tested in headless Chromium: Debian's package, installed here where it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 test: $(STAMP)
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 
 lint: $(STAMP)

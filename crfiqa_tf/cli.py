@@ -30,6 +30,7 @@ COMMANDS = (
     "calibrate",
     "distill",
     "score_gallery",
+    "report",
 )
 PASSTHROUGH = "score-gallery"  # its flags go to the Beam job, which takes --verbose out first
 VERBOSE_HELP = "show TensorFlow's C++ INFO and WARNING lines (hidden by default, unless TF_CPP_MIN_LOG_LEVEL is set)"

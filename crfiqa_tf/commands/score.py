@@ -29,6 +29,9 @@ def add_parser(commands) -> None:
         "raw and 0-100) and the reasons a face scores low",
     )
     parser.add_argument("--profile", help="reasons profile JSON (default: the shipped one; see the README)")
+    parser.add_argument(
+        "--draw", metavar="DIR", help="with --align: save each photo to DIR with its boxes, points and scores drawn"
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument(
         "--precision",
@@ -67,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.components or args.profile) and not args.align:
         raise SystemExit("crfiqa-tf score: --components and --profile measure detected faces; add --align")
+    if args.draw and not args.align:
+        raise SystemExit("crfiqa-tf score: --draw draws the faces found; add --align")
     if args.resume and not args.out:
         raise SystemExit("crfiqa-tf score: --resume continues the run written to --out; give --out")
     columns = COLUMNS + (FLAT_COLUMNS if args.components else ())
@@ -88,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
         output = ScoreOutput(args.out, columns, settings(args), resume=args.resume) if args.out else None
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
+    drawer = None
+    if args.draw:
+        from crfiqa_tf.report.drawn_photos import PhotoDrawer
+
+        drawer = PhotoDrawer(args.draw)
     totals = Totals()
     if output is not None:
         totals.add(output.kept_rows)
@@ -107,10 +117,14 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     output.write_batch(rows)
                 totals.add(rows)
+                if drawer is not None:
+                    drawer.add(rows)
                 if stop.requested:
                     break
         except KeyboardInterrupt:  # a second Ctrl-C: the batch in flight is dropped whole
             stop.signal = stop.signal or 2
+    if drawer is not None:
+        print(f"{drawer.written} photos drawn in {args.draw}", file=sys.stderr)
     if args.align and getattr(scorer, "align_path", None):
         print(f"faces found by {scorer.align_path}", file=sys.stderr)
     if stop.requested:
