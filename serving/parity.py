@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 
+from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.evaluation.rank_correlation import spearman
 from crfiqa_tf.preprocess import IMAGE_SIZE
@@ -23,7 +23,7 @@ def parity_report(reference: dict, candidate: dict, path: str) -> dict:
         "max_abs_diff_embedding": float(np.max(np.abs(e - e_ref))),
         "spearman_quality": spearman(q, q_ref) if len(q) > 1 else float("nan"),
         "mean_cosine_embedding": float(np.mean(cosine)),
-        "size_bytes": os.path.getsize(path),
+        "size_bytes": paths.size(path),
     }
 
 
@@ -37,7 +37,7 @@ def write_sidecar(
     extra: dict | None = None,
 ) -> str:
     sidecar = {
-        "format": os.path.splitext(path)[1].lstrip("."),
+        "format": path.rsplit(".", 1)[-1],
         "signature": sig.PREDICT_IMAGES,
         "input": {
             "name": sig.INPUT_IMAGES,
@@ -54,6 +54,5 @@ def write_sidecar(
         "calibration": calibration,
         **(extra or {}),
     }
-    with open(path + sig.SIDECAR_SUFFIX, "w", encoding="utf-8") as handle:
-        json.dump(sidecar, handle, indent=2)
+    paths.write_text(path + sig.SIDECAR_SUFFIX, json.dumps(sidecar, indent=2))
     return path + sig.SIDECAR_SUFFIX
