@@ -54,6 +54,7 @@ from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
 from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, nested, parquet_types
+from crfiqa_tf.faces.alignment_path import uses_graph_alignment
 from crfiqa_tf.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageReadError,
@@ -232,16 +233,15 @@ class FormatPhotos(beam.DoFn):
 def in_graph_alignment(args) -> bool:
     """Whether `args` align inside the SavedModel (``score_photos``) rather than with the LiteRT/Python aligner:
     a SavedModel exported with ``score_photos`` for the same `--min-face` (older exports: the whole frame only)."""
-    if not args.align or args.detector != DEFAULT_DETECTOR or args.components:
-        return False
     source = describe_model(args.model)
-    if source.kind != "saved_model":
-        return False
-    settings = FileSystems.join(source.path, "assets.extra", sig.SCORE_PHOTOS_FILE)
-    if not FileSystems.exists(settings):
-        return False
-    with FileSystems.open(settings) as handle:
-        return json.loads(handle.read().decode("utf-8")).get("min_face") == args.min_face
+    exported = None
+    if source.kind == "saved_model":  # its score_photos.json: written by every export that has the signature
+        settings = FileSystems.join(source.path, "assets.extra", sig.SCORE_PHOTOS_FILE)
+        if FileSystems.exists(settings):
+            with FileSystems.open(settings) as handle:
+                exported = json.loads(handle.read().decode("utf-8"))
+    options = dict(align=args.align, detector=args.detector, components=args.components, min_face=args.min_face)
+    return uses_graph_alignment(exported, **options)
 
 
 class Format(beam.DoFn):

@@ -27,6 +27,7 @@ BENCHMARKS = [
     "score_photos",
     "small_faces",
     "score_memory",
+    "report_scale",
 ]
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
@@ -40,6 +41,7 @@ COMPONENTS_START, COMPONENTS_END = "<!-- COMPONENTS -->", "<!-- /COMPONENTS -->"
 BEST_SHOTS_START, BEST_SHOTS_END = "<!-- BEST_SHOTS -->", "<!-- /BEST_SHOTS -->"
 SCORE_PHOTOS_START, SCORE_PHOTOS_END = "<!-- SCORE_PHOTOS -->", "<!-- /SCORE_PHOTOS -->"
 SMALL_FACES_START, SMALL_FACES_END = "<!-- SMALL_FACES -->", "<!-- /SMALL_FACES -->"
+REPORT_START, REPORT_END = "<!-- REPORT_SCALE -->", "<!-- /REPORT_SCALE -->"
 
 
 def _value(row: dict) -> str:
@@ -503,6 +505,12 @@ def score_photos_summary() -> str:
     return "\n".join(lines + ["", SCORE_PHOTOS_END])
 
 
+def report_scale_summary() -> str:
+    from benchmarks.report_scale import summary
+
+    return "\n".join([REPORT_START, "", *summary(_result("report_scale")), "", REPORT_END])
+
+
 def _replace_block(text: str, start: str, end: str, block: str) -> str:
     if start not in text:
         raise SystemExit(f"docs/BENCHMARKS.md has no {start} marker")
@@ -526,6 +534,7 @@ def rewrite_doc() -> None:
     text = _replace_block(text, COMPONENTS_START, COMPONENTS_END, components_summary())
     text = _replace_block(text, BEST_SHOTS_START, BEST_SHOTS_END, best_shots_summary())
     text = _replace_block(text, SCORE_PHOTOS_START, SCORE_PHOTOS_END, score_photos_summary())
+    text = _replace_block(text, REPORT_START, REPORT_END, report_scale_summary())
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 

@@ -85,6 +85,17 @@ def rejection_thresholds(reference_quality, fractions=(0.05, 0.10, 0.20)) -> lis
     return [{"reject_fraction": f, "quality": float(np.quantile(quality, f))} for f in fractions]
 
 
+def fit_with_thresholds(reference_quality, reference: str = "") -> dict:
+    """`fit_calibration` with the reference set's `rejection_thresholds`, each with the quality_score it maps to:
+    what `crfiqa-tf calibrate` writes, and the reject points the review report draws."""
+    calibration = fit_calibration(reference_quality, reference)
+    calibration["rejection_thresholds"] = [
+        {**t, "quality_score": float(apply_calibration(t["quality"], calibration))}
+        for t in rejection_thresholds(reference_quality)
+    ]
+    return calibration
+
+
 def validate_calibration(calibration, source: str) -> dict:
     """`calibration` if it is a usable calibration dict; ValueError naming `source` otherwise."""
     if not isinstance(calibration, dict):

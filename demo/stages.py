@@ -69,7 +69,7 @@ def evaluation_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
 
 
 def calibration_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
-    from crfiqa_tf.calibration import fit_calibration, save_calibration
+    from crfiqa_tf.calibration import fit_with_thresholds, save_calibration
     from crfiqa_tf.data.samples import images_from_shards
     from crfiqa_tf.inference.keras_model import model_outputs
     from crfiqa_tf.model_io import load_keras_model
@@ -77,7 +77,7 @@ def calibration_stage(out_dir: str, run_dir: str, data_dir: str) -> dict:
     _log("5/8 calibration: logistic 0–100 mapping fitted on training-set qualities")
     model = load_keras_model(run_dir)
     _, quality = model_outputs(model, images_from_shards(data_dir, 512, 112))
-    calibration = fit_calibration(quality, reference=f"{len(quality)} training images of {data_dir}")
+    calibration = fit_with_thresholds(quality, reference=f"{len(quality)} training images of {data_dir}")
     path = os.path.join(out_dir, "calibration.json")
     save_calibration(calibration, path)
     return {"path": path, **calibration["reference_percentiles"]}
@@ -97,13 +97,14 @@ def export_stage(out_dir: str, run_dir: str, data_dir: str, calibration_path: st
     return {"saved_model": result["saved_model"], "files": result["files"]}
 
 
-def beam_stage(out_dir: str, data_dir: str, saved_model: str, quick: bool) -> dict:
+def beam_stage(out_dir: str, data_dir: str, saved_model: str, calibration: str, quick: bool) -> dict:
     from PIL import Image
 
     from crfiqa_tf.data.bin_sets import load_bin
+    from crfiqa_tf.report import build_report
     from crfiqa_tf_apps.beam_jobs.score_gallery import run
 
-    _log("7/8 Beam job (FnApiRunner) over a held-out gallery that includes broken files")
+    _log("7/8 Beam job (FnApiRunner) over a held-out gallery that includes broken files, and its review report")
     gallery = os.path.join(out_dir, "gallery")
     os.makedirs(gallery)
     images, _ = load_bin(os.path.join(data_dir, "verification.bin"))
@@ -117,7 +118,10 @@ def beam_stage(out_dir: str, data_dir: str, saved_model: str, quick: bool) -> di
         handle.write("not an image")
     output = os.path.join(out_dir, "beam", "scores")
     counters = run(["--input-folder", gallery, "--model", saved_model, "--output", output, "--format", "parquet"])
-    return {"gallery": gallery, "output_prefix": output, **counters}
+    report = os.path.join(out_dir, "report.html")
+    figures = build_report([output], report, calibration=calibration, title="crfiqa-tf demo: the Beam run's gallery")
+    report_figures = {key: figures[key] for key in ("files", "faces", "errors", "thumbnails", "bytes")}
+    return {"gallery": gallery, "output_prefix": output, **counters, "report": report, "report_figures": report_figures}
 
 
 def model_step_stage(quick: bool) -> dict:
@@ -192,6 +196,9 @@ def write_summary(out_dir: str, f: dict) -> str:
         f"`{f['beam']['output_prefix']}-failures-*.jsonl`)",
         f"- read {f['beam']['read']} = scored {f['beam']['scored']} + failed "
         f"{f['beam']['failed_decode'] + f['beam']['failed_align'] + f['beam']['failed_inference']}",
+        f"- review report `{f['beam']['report']}` ({f['beam']['report_figures']['bytes'] / 1024:.0f} KiB, offline): "
+        f"{f['beam']['report_figures']['files']} files, {f['beam']['report_figures']['faces']} faces, "
+        f"{f['beam']['report_figures']['errors']} errors",
         "",
         "## Model core",
         f"- iResNet-{step['depth']} at {step['image_size']}×{step['image_size']}: {step['parameters']:,} parameters "
@@ -229,9 +236,10 @@ def run_demo(out_dir: str = "demo_out", quick: bool = False) -> str:
     timed("evaluation", evaluation_stage, out_dir, run_dir, data_dir)
     calibration = timed("calibration", calibration_stage, out_dir, run_dir, data_dir)["path"]
     saved_model = timed("export", export_stage, out_dir, run_dir, data_dir, calibration)["saved_model"]
-    timed("beam", beam_stage, out_dir, data_dir, saved_model, quick)
+    report = timed("beam", beam_stage, out_dir, data_dir, saved_model, calibration, quick)["report"]
     timed("model_step", model_step_stage, quick)
     figures["minutes"] = (time.perf_counter() - start) / 60
     path = write_summary(out_dir, figures)
     _log(f"summary written to {path}")
+    _log(f"review report of the Beam run (open it in a browser): {os.path.abspath(report)}")
     return path

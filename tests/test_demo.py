@@ -32,6 +32,11 @@ def test_quick_demo_writes_every_artefact(tmp_path):
     assert "held-out identity centres" in summary
     beam = figures["beam"]
     assert beam["read"] == 23 and beam["failed_decode"] == 3 and beam["scored"] == 20
+    # the review report of the Beam run: its figures are the job's counters, every face's thumbnail cut
+    assert beam["report_figures"]["files"] == beam["read"] and beam["report_figures"]["faces"] == beam["scored"]
+    assert beam["report_figures"]["errors"] == beam["failed_decode"] and (out / "report.html").exists()
+    assert beam["report_figures"]["thumbnails"] == 2 * min(12, beam["scored"])
+    assert f"review report of the Beam run (open it in a browser): {out / 'report.html'}" in result.stdout
     assert json.loads((out / "export/tflite/crfiqa_int8.tflite.json").read_text())["quantization"] == "int8"
     for artefact in (
         "synthetic/train/dataset_info.json",

@@ -24,12 +24,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crfiqa_tf.calibration import (
-        apply_calibration,
-        fit_calibration,
-        rejection_thresholds,
-        save_calibration,
-    )
+    from crfiqa_tf.calibration import fit_with_thresholds, save_calibration
     from crfiqa_tf.data.samples import sample_images
     from crfiqa_tf.model_io import load_scorer
 
@@ -40,13 +35,9 @@ def run(args: argparse.Namespace) -> int:
         scorer = load_scorer(args.model)
         sample = sample_images(source, args.count, scorer.image_size, kind=kind)
         quality = [record.quality for record in scorer.score(list(sample.images), args.batch_size)]
-        calibration = fit_calibration(quality, reference=f"{len(quality)} images of {source} ({kind})")
+        calibration = fit_with_thresholds(quality, reference=f"{len(quality)} images of {source} ({kind})")
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf calibrate: {error}") from None
-    calibration["rejection_thresholds"] = [
-        {**t, "quality_score": float(apply_calibration(t["quality"], calibration))}
-        for t in rejection_thresholds(quality)
-    ]
     save_calibration(calibration, args.out)
     print(
         f"calibration fitted on {len(quality)} images of {source} ({sample.skipped} unreadable) → {args.out}"

@@ -15,6 +15,7 @@ from crfiqa_tf import environment, paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
+from crfiqa_tf.faces.alignment_path import uses_graph_alignment
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, graph_photo_bytes, png_bytes, read_bytes
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
 from crfiqa_tf.model_io import resolve_saved_model_dir
@@ -87,10 +88,10 @@ class SavedModelScorer(Scorer):
             self.calibration = json.loads(paths.read_text(calibration))
         self._score_photos = self._model.signatures.get(sig.SCORE_PHOTOS)
         settings = paths.join(path, "assets.extra", sig.SCORE_PHOTOS_FILE)
-        # The smallest face the signature looks for; exports from before the tiles looked at the whole frame only.
-        self.score_photos_min_face = (
-            json.loads(paths.read_text(settings)).get("min_face") if paths.exists(settings) else None
-        )
+        # The export's score_photos settings (min_face: the smallest face it looks for); None: no such signature.
+        self.score_photos_settings = None
+        if self._score_photos is not None:
+            self.score_photos_settings = json.loads(paths.read_text(settings)) if paths.exists(settings) else {}
         self.align_path: str | None = None  # how the last score(align=True) found its faces
 
     @property
@@ -122,12 +123,8 @@ class SavedModelScorer(Scorer):
         was exported with, through ``score_photos`` when the SavedModel has it (so a GPU runs detection too):
         `align_path` says which path was used. The components need the Face Mesh, which the signature does not
         return: they take the Python path, as does another `min_face`."""
-        in_graph = (
-            align
-            and self.has_score_photos
-            and detector == DEFAULT_DETECTOR
-            and not components
-            and min_face == self.score_photos_min_face
+        in_graph = uses_graph_alignment(
+            self.score_photos_settings, align=align, detector=detector, components=components, min_face=min_face
         )
         if not in_graph:
             self.align_path = f"{detector} (LiteRT/Python) + NumPy alignment" if align else None
