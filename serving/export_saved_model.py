@@ -7,7 +7,9 @@ model's input inside the graph), ``predict_images`` takes aligned uint8 RGB ``im
 photos (any size, any mix of sizes) and returns every face, detected, aligned and scored in the graph
 (`crfiqa_tf.align.tf_face_pipeline`), padded to ``max_faces`` with ``num_faces`` and ``faces_found``; the faces of
 all photos of a request go through the network as one batch. A request whose bytes are not a JPEG or PNG, or whose
-image has more pixels than the CLI accepts, fails with INVALID_ARGUMENT naming the input.
+image has more pixels than the CLI accepts, fails with INVALID_ARGUMENT naming the input. The three are the methods
+of `serving_module.ServingModule`; this module writes them and TF Serving's files, every one through
+`crfiqa_tf.paths` (``--out`` may be remote).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import tensorflow as tf
 from crfiqa_tf import paths
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
-from crfiqa_tf.calibration import rescore_in_graph
+from crfiqa_tf_apps.serving.serving_module import ServingModule
 
 BATCHING_PARAMETERS = """# One set for every signature: requests are batched along dimension 0 (aligned faces for
 # serving_default and predict_images; photos for score_photos, whose faces then go through the network as one batch).
@@ -35,77 +37,6 @@ pad_variable_length_inputs: false
 """
 
 
-def _decode_one(data, size: int):
-    from crfiqa_tf.align.tf_face_pipeline import decode_photo
-
-    image = decode_photo(data, sig.INPUT_IMAGE_BYTES)
-    image = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
-    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
-
-
-def _outputs(model, images, calibration: dict | None):
-    out = model(images, training=False)
-    result = {sig.OUTPUT_QUALITY: out["quality"], sig.OUTPUT_EMBEDDING: out["embedding"]}
-    if calibration is not None:
-        result[sig.OUTPUT_QUALITY_SCORE] = rescore_in_graph(out["quality"], calibration)
-    return result
-
-
-def _frozen_outputs(inference_model: keras.Model, calibration: dict | None, spec: tf.TensorSpec):
-    """`_outputs` as one graph whose weights are constants, not variables.
-
-    Grappler can then pre-pack the convolution filters once; at batch 1 the loaded SavedModel runs about 15–20%
-    faster than with variables (2-core AMD EPYC, R50 at 112 px, alternating rounds against ONNX Runtime in one
-    process: 0.81× → 0.90× its speed before the "same"-padding change). TF Serving loads such a graph as is.
-    """
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-
-    graph = tf.function(lambda images: _outputs(inference_model, images, calibration)).get_concrete_function(spec)
-    frozen = convert_variables_to_constants_v2(graph)
-    return lambda images: tf.nest.pack_sequence_as(graph.structured_outputs, frozen(images))
-
-
-def score_photos_function(
-    outputs, size: int, embedding_dim: int, with_score: bool, max_faces: int, min_face: float | None
-):
-    """The ``score_photos`` endpoint: photos → faces (in-graph pipeline) → one network call on every face found →
-    outputs scattered back to ``[batch, max_faces, ...]``."""
-    from crfiqa_tf.align.tf_face_pipeline import FacePipeline, faces_of_photos
-
-    pipeline = FacePipeline(max_faces=max_faces, size=size, min_face=min_face)
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=sig.INPUT_IMAGE_BYTES)])
-    def score_photos(image_bytes):
-        faces = faces_of_photos(pipeline, image_bytes, sig.INPUT_IMAGE_BYTES)
-        valid = tf.sequence_mask(faces["num_faces"], max_faces)
-        where = tf.where(valid)
-        crops = tf.gather_nd(faces["crops"], where)
-        names = [sig.OUTPUT_QUALITY, sig.OUTPUT_EMBEDDING] + ([sig.OUTPUT_QUALITY_SCORE] if with_score else [])
-
-        def run():
-            out = outputs(crops)
-            return [out[name] for name in names]
-
-        def empty():  # no face in the whole request: the network is not called on an empty batch
-            return [tf.zeros([0]), tf.zeros([0, embedding_dim])] + ([tf.zeros([0])] if with_score else [])
-
-        values = tf.cond(tf.shape(crops)[0] > 0, run, empty)
-        batch = tf.shape(image_bytes, out_type=tf.int64)[0]
-        result = {
-            sig.OUTPUT_NUM_FACES: faces["num_faces"],
-            sig.OUTPUT_FACES_FOUND: faces["faces_found"],
-            sig.OUTPUT_BOXES: faces["boxes"],
-            sig.OUTPUT_LANDMARKS: faces["landmarks"],
-            sig.OUTPUT_DETECTION_SCORE: faces["detection_score"],
-        }
-        for name, value in zip(names, values):
-            shape = tf.concat([[batch, max_faces], tf.shape(value, out_type=tf.int64)[1:]], 0)
-            result[name] = tf.scatter_nd(where, value, shape)
-        return result
-
-    return score_photos
-
-
 def build_archive(
     inference_model: keras.Model,
     calibration: dict | None = None,
@@ -113,36 +44,14 @@ def build_archive(
     max_faces: int = sig.DEFAULT_MAX_FACES,
     min_face: float | None = DEFAULT_MIN_FACE,
 ) -> keras.export.ExportArchive:
-    """The three endpoints over `inference_model`; with `freeze` its weights are constants in the graph."""
-    size = int(inference_model.input_shape[1])
-    spec = tf.TensorSpec([None, size, size, 3], tf.uint8, name=sig.INPUT_IMAGES)
+    """The `ServingModule`'s three methods as the archive's endpoints; with `freeze` the weights are constants in
+    the graph, else the model's variables are tracked and saved."""
+    module = ServingModule(inference_model, calibration, freeze, max_faces, min_face)
     archive = keras.export.ExportArchive()
-    if freeze:
-        outputs = _frozen_outputs(inference_model, calibration, spec)
-    else:
+    if not freeze:
         archive.track(inference_model)
-
-        def outputs(images):
-            return _outputs(inference_model, images, calibration)
-
-    @tf.function(input_signature=[spec])
-    def predict_images(images):
-        return outputs(images)
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=sig.INPUT_IMAGE_BYTES)])
-    def serve_bytes(image_bytes):
-        images = tf.map_fn(
-            lambda b: _decode_one(b, size), image_bytes, fn_output_signature=tf.TensorSpec([size, size, 3], tf.uint8)
-        )
-        return outputs(images)
-
-    archive.add_endpoint(sig.PREDICT_IMAGES, predict_images)
-    archive.add_endpoint(sig.SERVING_DEFAULT, serve_bytes)
-    embedding_dim = int(outputs(tf.zeros([1, size, size, 3], tf.uint8))[sig.OUTPUT_EMBEDDING].shape[-1])
-    archive.add_endpoint(
-        sig.SCORE_PHOTOS,
-        score_photos_function(outputs, size, embedding_dim, calibration is not None, max_faces, min_face),
-    )
+    for name, method in module.signatures().items():
+        archive.add_endpoint(name, method)
     return archive
 
 
@@ -205,10 +114,10 @@ def export_saved_model(
     With `fold` (default) the graph is the model's inference form (`crfiqa_tf.models.folding`): BatchNorms folded
     into convolutions, PReLU as x + (alpha − 1)·min(x, 0); the TFLite and ONNX files converted from it inherit
     that. A model not in the standard inference layout is exported as it is, with a message. With `freeze`
-    (default) the weights are constants of the serving graph (faster on CPU, see `_frozen_outputs`); without it
-    they are SavedModel variables. `max_faces` pads ``score_photos``'s outputs and `min_face` is the smallest face
-    it looks for (pixels between the eyes; None: the whole frame only), both recorded in
-    ``assets.extra/score_photos.json``.
+    (default) the weights are constants of the serving graph (faster on CPU, see
+    `serving_module.frozen_outputs`); without it they are SavedModel variables. `max_faces` pads
+    ``score_photos``'s outputs and `min_face` is the smallest face it looks for (pixels between the eyes; None: the
+    whole frame only), both recorded in ``assets.extra/score_photos.json``.
     """
     if fold:
         from crfiqa_tf.models.folding import fold_inference_model
