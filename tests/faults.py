@@ -56,7 +56,7 @@ TF replay: kernel H and W swapped | crfiqa_tf/align/tflite_replay.py | tests/tes
 score_photos: no pixel limit | crfiqa_tf/align/tf_face_pipeline.py | tests/test_tf_face_pipeline.py -k oversized
   -         shape[0] * shape[1] <= max_pixels,
   +         True,
-score_photos: faces scattered to other photos | serving/export_saved_model.py | tests/test_tf_face_pipeline.py -k sizes
+score_photos: faces scattered to other photos | serving/serving_module.py | tests/test_tf_face_pipeline.py -k sizes
   -             result[name] = tf.scatter_nd(where, value, shape)
   +             result[name] = tf.scatter_nd(tf.reverse(where, [0]), value, shape)
 weight decay x2 | crfiqa_tf/models/crfiqa_model.py | tests/test_crfiqa_model.py -k known_answer
@@ -117,11 +117,29 @@ GDConv averages instead of summing | crfiqa_tf/models/mobilefacenet.py | tests/t
   - keras.ops.sum(x * weights, axis=(1, 2), keepdims=True)
   + keras.ops.mean(x * weights, axis=(1, 2), keepdims=True)
 the MediaPipe NOTICE left out of the wheel | setup.py | tests/test_wheel.py -k holds_every
-  - "crfiqa_tf.align": ["mediapipe/*.tflite", "mediapipe/NOTICE.md"],
-  + "crfiqa_tf.align": ["mediapipe/*.tflite"],
+  - "mediapipe/*.pbtxt", "mediapipe/NOTICE.md"],
+  + "mediapipe/*.pbtxt"],
 folder walks keep image suffixes only | crfiqa_tf/image_io.py | tests/test_image_io.py
   - if not is_hidden(relative_path(folder, path))]
   + if not is_hidden(relative_path(folder, path)) and path.lower().endswith((".jpg", ".png"))]
+report: every row counted as a file | crfiqa_tf/report/summary.py | tests/test_report.py -k summary_counts
+  -         if row.first_of_its_file:
+  +         if True:
+report: the lowest faces are the highest | crfiqa_tf/report/summary.py | tests/test_report.py -k summary_counts
+  -         for heap, key in ((self._lowest, -row.quality), (self._highest, row.quality)):
+  +         for heap, key in ((self._lowest, row.quality), (self._highest, row.quality)):
+measurement: other faces left out of the single-face check | crfiqa_tf/faces/measurement.py | tests/test_measurement.py
+  -     areas = [face.area for face in found]
+  +     areas = [face.area for face in found[:1]]
+graph alignment taken with components | crfiqa_tf/faces/alignment_path.py | tests/test_alignment_path.py
+  -     if exported is None or not align or detector != DEFAULT_DETECTOR or components:
+  +     if exported is None or not align or detector != DEFAULT_DETECTOR:
+the scorers keep an int8 model's own score over the calibration | crfiqa_tf/calibration.py | tests/test_calibration.py
+  -     if calibration is not None:\n        return apply_calibration(
+  +     if calibration is not None and sig.OUTPUT_QUALITY_SCORE not in outputs:\n        return apply_calibration(
+export writes the batching parameters locally | serving/export_saved_model.py | tests/test_export_remote.py
+  -     paths.write_text(paths.join(base, "batching_parameters.txt"), BATCHING_PARAMETERS)
+  +     open("batching_parameters.txt", "w").write(BATCHING_PARAMETERS)
 Beam --input-folder reads hidden files | beam_jobs/score_gallery.py | tests/test_score_gallery.py -k input_folder
   - return sorted(path for path in files if not is_hidden(relative_path(folder, path)))
   + return sorted(files)

@@ -1,3 +1,4 @@
+import csv
 import json
 import os
 import subprocess
@@ -97,4 +98,7 @@ def test_evaluate_cli_end_to_end_on_a_tiny_bin(tmp_path):
         with Image.open(out / f"edc_fmr{fmr}.png") as image:
             assert image.format == "PNG" and image.size == (640, 480)
     assert (out / "pauc.csv").read_text().startswith("method,fmr")
-    assert 0.0 <= report["verification_accuracy"] <= 1.0
+    # the printed accuracy is the report's, and the report's table is the CSV's
+    assert f"verification accuracy (10-fold): {report['verification_accuracy']:.4f}" in result.stdout
+    with open(out / "pauc.csv", encoding="utf-8") as handle:
+        assert [row["method"] for row in csv.DictReader(handle)] == [row["method"] for row in report["table"]]

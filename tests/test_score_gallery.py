@@ -12,6 +12,7 @@ from apache_beam.testing.util import assert_that
 from helpers import write_mixed_folder
 from PIL import Image
 
+from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 from crfiqa_tf_apps.beam_jobs.score_gallery import build_pipeline, parse_args, run
@@ -51,7 +52,11 @@ def test_test_pipeline_scores_every_good_image_like_the_scorer(exported, tmp_pat
         assert set(got) == set(expected), (sorted(got), sorted(expected))
         for path, quality in got.items():
             assert abs(quality - expected[path]) <= 1e-5
-        assert all(0.0 <= r["quality_score"] <= 100.0 for r in rows)
+        calibration = SavedModelScorer(exported["saved"]).calibration  # the export's own (assets.extra)
+        for row in rows:  # each row's score is its own quality's, through the one rescoring
+            assert row["quality_score"] == pytest.approx(
+                float(apply_calibration(row["quality"], calibration)), abs=1e-3
+            )
 
     with TestPipeline(runner="FnApiRunner") as pipeline:
         outputs = build_pipeline(pipeline, args)

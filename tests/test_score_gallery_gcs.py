@@ -11,6 +11,7 @@ from apache_beam.io.filesystems import FileSystems
 from gcs_emulator import gcs_emulator, upload
 from PIL import Image
 
+from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.inference.litert import LiteRTScorer
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf_apps.beam_jobs.score_gallery import run
@@ -79,7 +80,10 @@ def test_job_on_gcs_accounts_for_every_file_and_matches_the_local_model(
         image = np.asarray(Image.open(bucket["gallery"] / row["path"].rsplit("/", 1)[1]).convert("RGB"))
         expected = local.predict(image[None])
         assert row["quality"] == pytest.approx(float(expected["quality"][0]), abs=1e-5)
-        assert 0.0 <= row["quality_score"] <= 100.0
+        # the job recomputes the score from the raw quality with the model's calibration (int8 outputs included)
+        assert row["quality_score"] == pytest.approx(
+            float(apply_calibration(row["quality"], local.calibration)), abs=1e-3
+        )
         assert row["model"].startswith("1 (saved_model" if model == "saved_model" else "crfiqa_int8.tflite (tflite")
 
 

@@ -84,7 +84,11 @@ def test_mirrored_training_loss_falls_accuracy_rises(tiny_data, tmp_path):
     for name in ("config.yaml", "log.csv", "model.keras", "inference.keras", "verification.csv"):
         assert os.path.exists(os.path.join(run_dir, name)), name
     assert os.listdir(os.path.join(run_dir, "tensorboard"))
-    assert 0.0 <= summary["verification"][-1]["verification"] <= 1.0
+    with open(os.path.join(run_dir, "verification.csv")) as handle:  # the file states the summary's figures
+        written = list(csv.DictReader(handle))
+    assert [(int(r["step"]), float(r["verification"])) for r in written] == [
+        (v["step"], pytest.approx(v["verification"], abs=5e-5)) for v in summary["verification"]
+    ]
     inference = keras.saving.load_model(os.path.join(run_dir, "inference.keras"))
     assert inference(np.zeros((1, 32, 32, 3), np.uint8))["quality"].shape == (1,)
 
