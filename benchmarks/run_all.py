@@ -454,6 +454,14 @@ def components_summary() -> str:
             )
             + "."
         )
+    mesh = result.get("mesh_step_ms_per_face", {})
+    if "face_mesh_model_ms" in result:
+        lines.append(
+            "- The Face Mesh step alone, per face: "
+            + ", ".join(f"{name} {ms:.1f} ms" for name, ms in mesh.items())
+            + f" (one Face Mesh run: {result['face_mesh_model_ms']:.1f} ms; MTCNN's faces take it twice, first and "
+            "refined, BlazeFace's once, its first mesh coming with the detection)."
+        )
     lines.append(_goals_line(result))
     return "\n".join(lines + ["", COMPONENTS_END])
 
