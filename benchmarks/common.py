@@ -147,3 +147,22 @@ def measure_in_child(module: str, models: dict, *args: str) -> dict:
     if child.returncode:
         raise SystemExit(f"{module}: the measuring process failed:\n{child.stderr[-3000:]}")
     return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+PEAK_RSS_CHILD = (
+    "import resource, sys\n"
+    "from crfiqa_tf.cli import main\n"
+    "status = main(sys.argv[1:])\n"
+    "print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "sys.exit(status)\n"
+)
+
+
+def cli_peak_rss(*argv: str) -> tuple[float, float]:
+    """Runs ``crfiqa-tf ARGV`` in a fresh process; its wall seconds and its own peak resident set size in MiB
+    (``ru_maxrss``, read by the process as it exits)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PEAK_RSS_CHILD, *argv], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak_rss_kib"))
+    return seconds, peak / 1024

@@ -14,25 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import report
+from benchmarks.common import cli_peak_rss, report
 
 SIZES = (100_000, 1_000_000)
 SHARD_ROWS = 250_000
-CHILD = (
-    "import resource, sys\n"
-    "from crfiqa_tf.cli import main\n"
-    "status = main(sys.argv[1:])\n"
-    "print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    "sys.exit(status)\n"
-)
 REASONS = ["FACE_FORWARD", "LOOK_STRAIGHT", "TOO_DARK", "BLURRED", "FACE_TOO_SMALL"]
 
 
@@ -91,11 +81,7 @@ def main() -> dict:
         for count in SIZES:
             prefix, failures = write_results(work, count)
             out = os.path.join(work, f"report_{count}.html")
-            argv = [sys.executable, "-c", CHILD, "report", prefix, "--out", out]
-            start = time.perf_counter()
-            done = subprocess.run(argv, capture_output=True, text=True, check=True)
-            seconds = time.perf_counter() - start
-            peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak_rss_kib"))
+            seconds, peak = cli_peak_rss("report", prefix, "--out", out)
             rows.append(
                 {
                     "what": f"report, {count:,} rows (Parquet + failures)",
@@ -103,7 +89,7 @@ def main() -> dict:
                     "failures": failures,
                     "seconds": seconds,
                     "rows_per_s": count / seconds,
-                    "peak_rss_mib": peak / 1024,
+                    "peak_rss_mib": peak,
                     "page_kib": os.path.getsize(out) / 1024,
                 }
             )

@@ -11,24 +11,14 @@ network (iResNet-18 at 32×32, what is measured is the command, not the network)
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
-import time
 
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import report
+from benchmarks.common import cli_peak_rss, report
 
 SIZES = (1000, 10000, 50000)
-CHILD = (
-    "import resource, sys\n"
-    "from crfiqa_tf.cli import main\n"
-    "status = main(sys.argv[1:])\n"
-    "print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    "sys.exit(status)\n"
-)
 
 
 def tiny_model(path: str) -> None:
@@ -59,15 +49,11 @@ def main() -> dict:
         for count in SIZES:
             folder = folder_of(work, count)
             out = os.path.join(work, f"rows_{count}.csv")
-            argv = [sys.executable, "-c", CHILD, "score", folder, "--model", model, "--batch-size", "256", "--out", out]
-            start = time.perf_counter()
-            done = subprocess.run(argv, capture_output=True, text=True, check=True)
-            seconds = time.perf_counter() - start
-            peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak_rss_kib"))
+            seconds, peak = cli_peak_rss("score", folder, "--model", model, "--batch-size", "256", "--out", out)
             with open(out, encoding="utf-8") as handle:
                 written = sum(1 for _ in handle) - 1
             rows.append(
-                {"what": f"score, {count} images", "images": count, "rows": written, "peak_rss_mib": peak / 1024,
+                {"what": f"score, {count} images", "images": count, "rows": written, "peak_rss_mib": peak,
                  "seconds": seconds}
             )  # fmt: skip
     ratio = rows[-1]["peak_rss_mib"] / rows[0]["peak_rss_mib"]
