@@ -91,13 +91,13 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         output = ScoreOutput(args.out, columns, settings(args), resume=args.resume) if args.out else None
+        drawer = None
+        if args.draw:
+            from crfiqa_tf.report.drawn_photos import PhotoDrawer
+
+            drawer = PhotoDrawer(args.draw)
     except (ValueError, OSError) as error:
         raise SystemExit(f"crfiqa-tf score: {error}") from None
-    drawer = None
-    if args.draw:
-        from crfiqa_tf.report.drawn_photos import PhotoDrawer
-
-        drawer = PhotoDrawer(args.draw)
     totals = Totals()
     if output is not None:
         totals.add(output.kept_rows)

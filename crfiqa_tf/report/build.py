@@ -162,7 +162,7 @@ def build_report(
         figures["thumbnails"] += shown_low + shown_high
         sections = [
             ("summary", "Counts", html.counts_section(summary)),
-            ("distribution", "Quality distribution", html.histogram_section(summary, thresholds)),
+            ("distribution", "Quality distribution", html.histogram_section(summary, thresholds, bool(calibration))),
             ("reasons", "Reasons", html.reasons_section(summary)),
             ("lowest", f"Lowest {len(summary.lowest)} faces", lowest),
             ("highest", f"Highest {len(summary.highest)} faces", highest),

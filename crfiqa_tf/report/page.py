@@ -101,7 +101,7 @@ def histogram_svg(counts: list[int], low: float, high: float, label: str, marks:
     )
 
 
-def histogram_section(summary: Summary, thresholds: list[dict]) -> str:
+def histogram_section(summary: Summary, thresholds: list[dict], calibration_given: bool = False) -> str:
     if not summary.faces:
         return "<p>No face was scored.</p>"
     if summary.scored == summary.faces:
@@ -124,7 +124,11 @@ def histogram_section(summary: Summary, thresholds: list[dict]) -> str:
             else f"All {summary.faces:,} faces."
         ) + (" Some rows have no quality_score (no calibration): raw quality shown." if summary.scored else "")
     if not thresholds:
-        note += " No calibration given (--calibration): reject points not drawn."
+        note += (
+            " The calibration holds no rejection thresholds (crfiqa-tf calibrate writes them): reject points not drawn."
+            if calibration_given
+            else " No calibration given (--calibration): reject points not drawn."
+        )
     return histogram_svg(counts, low, high, label, marks) + f'<p class="note">{esc(note)}</p>'
 
 

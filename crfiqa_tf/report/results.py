@@ -150,7 +150,7 @@ def _parquet_rows(path: str) -> Iterator[dict]:
 
 
 def rows_of_file(path: str) -> Iterator[ResultRow]:
-    """The rows of one results file, by its name: ``.parquet``, ``.jsonl`` / ``.json``, else CSV."""
+    """The rows of one results file, by its name: ``.parquet``, ``.jsonl``, else CSV."""
     name = path.lower()
     reader = _parquet_rows if name.endswith(".parquet") else _jsonl_rows if name.endswith(".jsonl") else _csv_rows
     try:
