@@ -253,8 +253,12 @@ def test_score_command_on_real_photos_with_each_backend(exported, tmp_path):
     files = exported["files"]
     qualities = []
     for model in (exported["saved"], files["crfiqa_fp32.tflite"]["path"], files["crfiqa.onnx"]["path"]):
-        out = tmp_path / "scores.csv"
-        assert main(["score", str(folder), "--model", model, "--align", "--faces", "all", "--out", str(out)]) == 0
+        out, drawn = tmp_path / "scores.csv", tmp_path / f"drawn_{len(qualities)}"
+        argv = ["score", str(folder), "--model", model, "--align", "--faces", "all", "--out", str(out)]
+        assert main(argv + ["--draw", str(drawn)]) == 0
+        # the photos with faces drawn, each the size of its source; none for the faceless and the corrupt ones
+        assert sorted(p.name for p in drawn.iterdir()) == ["astronaut.jpg", "group.jpg"]
+        assert Image.open(drawn / "group.jpg").size == Image.open(folder / "group.jpg").size
         rows = list(csv.DictReader(open(out)))
         by_file = {}
         for row in rows:
