@@ -21,7 +21,7 @@ import tempfile
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from crfiqa_tf.model_io import SAVED_MODEL_FILE
+from crfiqa_tf.model_files import SAVED_MODEL_FILE
 from crfiqa_tf.signatures import SIDECAR_SUFFIX
 
 KINDS = {".tflite": "tflite", ".onnx": "onnx"}

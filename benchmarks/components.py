@@ -115,7 +115,8 @@ def per_detector(repeats: int) -> dict:
     (`FaceAligner`'s refined mesh, what the components need), milliseconds; MTCNN needs TensorFlow, so this runs in
     the parent process."""
     from crfiqa_tf.align.aligner import FaceAligner
-    from crfiqa_tf.align.detection import DETECTORS, make_detector
+    from crfiqa_tf.align.detection import DETECTORS
+    from crfiqa_tf.align.detectors import make_detector
     from crfiqa_tf.align.mesh_model import FaceMeshModel
     from crfiqa_tf.data.sample_photos import PHOTOS, available, photo
 

@@ -19,7 +19,8 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.common import report
-from crfiqa_tf.align.detection import DETECTORS, make_detector
+from crfiqa_tf.align.detection import DETECTORS
+from crfiqa_tf.align.detectors import make_detector
 from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE
 from crfiqa_tf.data.sample_photos import PHOTOS, available, face_count, photo
 

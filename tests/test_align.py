@@ -5,7 +5,7 @@ import pytest
 
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.blazeface import weighted_nms
-from crfiqa_tf.align.detection import make_detector
+from crfiqa_tf.align.detectors import make_detector
 from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE, umeyama
 from crfiqa_tf.data.sample_photos import face_count, photo
 

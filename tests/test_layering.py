@@ -79,3 +79,47 @@ def test_light_modules_leave_tensorflow_unimported(module):
     code = f"import sys; {statement}; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "False"], out.stderr[-2000:]
+
+
+def _module_graph(package: str) -> dict[str, set[str]]:
+    """Module → the package's modules it imports (module-level or lazy; ``from P import m`` of a submodule points
+    at the submodule, not at the package)."""
+    modules = {}
+    for directory, _, files in os.walk(os.path.join(ROOT, package)):
+        for name in files:
+            if name.endswith(".py"):
+                relative = os.path.relpath(os.path.join(directory, name), ROOT)[:-3].replace(os.sep, ".")
+                modules[relative.removesuffix(".__init__")] = os.path.join(directory, name)
+    graph = {}
+    for module, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                submodules = [f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in modules]
+                targets.update(submodules or [node.module])
+            elif isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+        graph[module] = {t for t in targets if t in modules and t != module and not module.startswith(t + ".")}
+    return graph
+
+
+def test_no_import_circle_in_the_library():
+    """No module reaches itself through the modules it imports (a package's __init__ re-exporting its own
+    submodules aside)."""
+    graph = _module_graph("crfiqa_tf")
+    circles = []
+
+    def visit(module, trail):
+        for target in sorted(graph[module]):
+            if target in trail:
+                circles.append(trail[trail.index(target) :] + [target])
+            elif target not in done:
+                visit(target, trail + [target])
+        done.add(module)
+
+    done: set[str] = set()
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+    package_inits = [c for c in circles if all(c[0].startswith(m) or m.startswith(c[0]) for m in c)]
+    assert [c for c in circles if c not in package_inits] == [], "import circles"

@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.model_io import load_scorer, model_kind, resolve_keras_file, resolve_saved_model_dir
+from crfiqa_tf.model_files import model_kind, resolve_keras_file, resolve_saved_model_dir
+from crfiqa_tf.model_io import load_scorer
 
 
 def _touch(path):

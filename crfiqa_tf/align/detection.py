@@ -1,4 +1,4 @@
-"""What every face detector returns, and the registry of detectors `--detector` chooses from.
+"""What every face detector returns, and the names `--detector` chooses from (made by `crfiqa_tf.align.detectors`).
 
 A `Detection` carries the box and the five points the insightface template is defined on (image-left eye,
 image-right eye, nose tip, image-left mouth corner, image-right mouth corner), all in source pixels, whatever the
@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 
 DETECTORS = ("blazeface", "mtcnn")
 FACE_POLICIES = ("largest", "all")  # which faces of a photo are kept
@@ -29,24 +27,3 @@ class Detection:
     @property
     def area(self) -> float:
         return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
-
-
-def make_detector(
-    name: str = DEFAULT_DETECTOR,
-    min_confidence: float | None = None,
-    min_face: float | None = DEFAULT_MIN_FACE,
-    threads: int | None = None,
-):
-    """A detector object with ``detect(image) -> list[Detection]`` (best score first) that looks for faces down to
-    `min_face` pixels between the eyes (`crfiqa_tf.align.tiling`; None: the whole frame only; MTCNN's pyramid
-    always reaches its own smallest face)."""
-    options = {} if min_confidence is None else {"min_confidence": min_confidence}
-    if name == "blazeface":
-        from crfiqa_tf.align.blazeface import BlazeFaceDetector
-
-        return BlazeFaceDetector(min_face=min_face, **options, **({} if threads is None else {"threads": threads}))
-    if name == "mtcnn":
-        from crfiqa_tf.align.mtcnn_detector import MTCNNDetector
-
-        return MTCNNDetector(**options)
-    raise ValueError(f"unknown face detector {name!r}; choose from {', '.join(DETECTORS)}")

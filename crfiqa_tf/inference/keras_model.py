@@ -8,13 +8,18 @@ import numpy as np
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.image_io import resize_rgb
 from crfiqa_tf.inference.base import Scorer
-from crfiqa_tf.model_io import is_training_model
 from crfiqa_tf.preprocess import preprocess_images_np
+
+
+def _is_training_model(model) -> bool:
+    from crfiqa_tf.models import CRFIQAModel
+
+    return isinstance(model, CRFIQAModel)
 
 
 def model_image_size(model) -> int:
     """Input side of a training model (its backbone's) or an inference model."""
-    return int((model.backbone if is_training_model(model) else model).input_shape[1])
+    return int((model.backbone if _is_training_model(model) else model).input_shape[1])
 
 
 def model_outputs(model, images: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -23,7 +28,7 @@ def model_outputs(model, images: np.ndarray, batch: int = 64) -> tuple[np.ndarra
     import tensorflow as tf
 
     size = model_image_size(model)
-    training_model = is_training_model(model)
+    training_model = _is_training_model(model)
     # one graph for every batch (the last, shorter one too): about 1.4x the eager per-batch calls
     spec = tf.TensorSpec([None, size, size, 3], tf.float32 if training_model else tf.uint8)
     forward = tf.function(lambda x: model(x, training=False), input_signature=[spec])

@@ -18,7 +18,7 @@ from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.faces.alignment_path import uses_graph_alignment
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, graph_photo_bytes, png_bytes, read_bytes
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
-from crfiqa_tf.model_io import resolve_saved_model_dir
+from crfiqa_tf.model_files import resolve_saved_model_dir
 
 PRECISIONS = ("float32", "bfloat16")
 _BF16_REWRITE = "auto_mixed_precision_onednn_bfloat16"
