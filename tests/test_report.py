@@ -140,6 +140,7 @@ def scored(tmp_path_factory):
     return {"root": root, "rows": rows, "inputs": inputs, "faces": sorted(qualities)}
 
 
+@pytest.mark.browser
 def test_report_of_real_photos_opens_in_chromium_with_the_inputs_figures(scored, tmp_path):
     root, rows = scored["root"], scored["rows"]
     out = tmp_path / "report.html"
@@ -167,6 +168,7 @@ def test_report_of_real_photos_opens_in_chromium_with_the_inputs_figures(scored,
     assert picture.std() > 20 and (picture < 100).mean() > 0.01  # text and photos, not a blank page
 
 
+@pytest.mark.browser
 def test_report_of_beam_shards_and_failures_with_a_thumbnail_per_readable_source(scored, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -192,6 +194,7 @@ def test_report_of_beam_shards_and_failures_with_a_thumbnail_per_readable_source
     assert dom.count("source not readable") == 1 and dom.count('class="thumb"') == 3
 
 
+@pytest.mark.browser
 def test_report_of_a_best_shots_run_and_an_evaluation(tmp_path):
     from crfiqa_tf.best_shots.command import run
 
