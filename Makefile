@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test lint bench clean requirements
+.PHONY: setup demo test lint bench clean requirements mutation
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 test: $(STAMP)
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
+
+# Mutation score of the NumPy-only modules (pyproject.toml [tool.mutmut]) → docs/MUTATION.md; not part of `make test`.
+mutation: $(STAMP)
+	$(PY) tests/mutation_score.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

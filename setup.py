@@ -58,6 +58,8 @@ EXTRAS["dev"] = [
     # the wheel as users get it (tests/test_wheel.py): python -m build, twine check
     "build>=1.2",
     "twine>=5",
+    # mutation testing (make mutation, docs/MUTATION.md)
+    "mutmut>=3.8",
 ]
 
 
