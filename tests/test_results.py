@@ -119,3 +119,11 @@ def test_a_row_object_keeps_its_defaults_apart():
     a, b = ResultRow("a"), ResultRow("b")
     a.reasons.append("X")
     assert b.reasons == [] and b.columns == {} and not b.is_face and b.first_of_its_file
+
+
+def test_a_row_with_only_a_path_and_a_quality_has_no_error_nor_warning():
+    row = row_from_dict({"path": "p.jpg", "quality": 0.5})
+    assert (row.path, row.error, row.message, row.stage, row.warning, row.origin) == ("p.jpg", "", "", "", "", "")
+    assert row.is_face and row_from_dict({}).path == ""
+    failure = row_from_dict({"path": "q", "error": "corrupt: half", "message": "truncated", "stage": "decode"})
+    assert (failure.error, failure.message) == ("corrupt: half", "truncated")  # a message of its own: kept whole
