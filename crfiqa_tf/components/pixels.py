@@ -142,7 +142,7 @@ def cie_ab(mean_rgb: np.ndarray) -> tuple[float, float]:
     x = (0.43605 * r + 0.38508 * g + 0.14309 * b) / 0.964221
     y = 0.22249 * r + 0.71689 * g + 0.06062 * b
     z = (0.01393 * r + 0.09710 * g + 0.71419 * b) / 0.825211
-    k, eps = 24289 / 27.0, 216 / 24389.0
+    k, eps = 24389 / 27.0, 216 / 24389.0  # CIE 15:2004: kappa and epsilon, so the two branches meet at eps
 
     def f(t):
         return (k * t + 16) / 116 if t <= eps else t ** (1 / 3)

@@ -1,0 +1,115 @@
+"""Pixel components (`crfiqa_tf.components.pixels`) on inputs whose answer is known by construction: CIELAB of the
+sRGB primaries (Lindbloom's D50 tables), the two branches of L*a*b* meeting at epsilon, the natural-colour box at
+and around its edges, the face region of a drawn outline, its sampling grid, and its clipping at the frame."""
+
+import math
+
+import numpy as np
+import pytest
+
+from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.components import pixels
+from crfiqa_tf.components.pixels import MAX_REGION_SIDE, cie_ab, face_region, natural_colour
+
+
+@pytest.mark.parametrize(
+    "rgb, a, b",
+    [  # sRGB primaries in CIELAB (D50, Bradford-adapted sRGB; B. Lindbloom's tables)
+        ((1, 0, 0), 80.8125, 69.8851),
+        ((0, 1, 0), -79.2711, 80.9946),
+        ((0, 0, 1), 68.2986, -112.0294),
+        ((1, 1, 1), 0.0, 0.0),
+        ((0.5, 0.5, 0.5), 0.0, 0.0),
+    ],
+)
+def test_cielab_of_known_colours(rgb, a, b):
+    got = cie_ab(np.array(rgb, float))
+    assert got == pytest.approx((a, b), abs=0.03)  # OFIQ's matrix is rounded to 5 digits
+
+
+def _encode_srgb(linear: float) -> float:
+    return 1.055 * linear ** (1 / 2.4) - 0.055 if linear > 0.0031308 else 12.92 * linear
+
+
+def test_the_two_branches_of_cielab_meet_at_epsilon():
+    # a red whose Y crosses epsilon while X stays above it: a* must not jump there (kappa = 24389/27)
+    crossing = (216 / 24389) / 0.22249  # linear red at which Y = epsilon
+    below = cie_ab(np.array([_encode_srgb(crossing * (1 - 1e-7)), 0, 0]))
+    above = cie_ab(np.array([_encode_srgb(crossing * (1 + 1e-7)), 0, 0]))
+    assert abs(above[0] - below[0]) < 1e-3 and abs(above[1] - below[1]) < 1e-3
+    # deep in the linear branch a* is 500 kappa / 116 (x - y): twice the light, twice the a*
+    dark, darker = (cie_ab(np.array([_encode_srgb(v), 0, 0]))[0] for v in (0.004, 0.002))
+    assert dark == pytest.approx(2 * darker, rel=1e-9)
+    assert dark == pytest.approx(500 * (24389 / 27) / 116 * 0.004 * (0.43605 / 0.964221 - 0.22249), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "a, b, raw",
+    [
+        (15.0, 20.0, 0.0),  # inside the box a in [5, 25], b in [5, 35]
+        (5.0, 5.0, 0.0),  # on its corners
+        (25.0, 35.0, 0.0),
+        (4.0, 20.0, 1.0),
+        (26.0, 20.0, 1.0),
+        (15.0, 4.0, 1.0),
+        (15.0, 36.0, 1.0),
+        (2.0, 1.0, math.hypot(3.0, 4.0)),
+        (29.0, 38.0, math.hypot(4.0, 3.0)),
+        (0.0, 20.0, 5.0),  # zero is not negative
+        (15.0, 0.0, 5.0),
+        (-0.1, 20.0, 100.0),  # a negative a or b: far from skin
+        (15.0, -0.1, 100.0),
+    ],
+)
+def test_natural_colour_distance_from_the_skin_box(monkeypatch, a, b, raw):
+    seen = []
+    monkeypatch.setattr(pixels, "cie_ab", lambda mean: seen.append(mean) or (a, b))
+    patches = np.array([[[10, 20, 30], [30, 40, 50]], [[50, 60, 70], [70, 80, 90]]], np.uint8)
+    got, value = natural_colour(patches)
+    assert got == pytest.approx(raw) and value == pixels.ofiq.NATURAL_COLOUR(raw)
+    np.testing.assert_allclose(seen[0], np.array([40, 50, 60]) / 255.0)  # the mean of both cheeks' pixels
+
+
+def _circle_mesh(cx, cy, r):
+    mesh = np.zeros((468, 3))
+    for i, index in enumerate(fm.FACE_OVAL):
+        angle = 2 * math.pi * i / len(fm.FACE_OVAL)
+        mesh[index, :2] = cx + r * math.cos(angle), cy + r * math.sin(angle)
+    return mesh
+
+
+def _disc_image(height, width, cx, cy, r):
+    y, x = np.mgrid[:height, :width]
+    image = np.zeros((height, width, 3), np.uint8)
+    image[(x - cx) ** 2 + (y - cy) ** 2 <= (r * 0.9) ** 2] = (200, 100, 50)  # the face, inside its outline
+    image[(x - cx) ** 2 + (y - cy) ** 2 > (r * 1.1) ** 2] = (0, 0, 255)  # the background, outside
+    return image
+
+
+def test_the_face_region_is_what_the_outline_encloses():
+    image = _disc_image(120, 160, 70, 60, 40)
+    region = face_region(image, _circle_mesh(70, 60, 40))
+    polygon_area = 0.5 * len(fm.FACE_OVAL) * 40**2 * math.sin(2 * math.pi / len(fm.FACE_OVAL))
+    assert region.dtype == np.uint8 and region.shape[1] == 3
+    assert abs(len(region) - polygon_area) < 0.05 * polygon_area
+    assert not np.any(np.all(region == (0, 0, 255), axis=1))  # nothing from outside the outline
+    assert np.mean(np.all(region == (200, 100, 50), axis=1)) > 0.75
+
+
+def test_a_large_face_is_sampled_on_a_grid_of_bounded_side():
+    r = 300
+    image = _disc_image(700, 700, 350, 350, r)
+    region = face_region(image, _circle_mesh(350, 350, r))
+    stride = math.ceil((2 * r + 2) / MAX_REGION_SIDE)
+    polygon_area = 0.5 * len(fm.FACE_OVAL) * r**2 * math.sin(2 * math.pi / len(fm.FACE_OVAL))
+    assert abs(len(region) - polygon_area / stride**2) < 0.06 * polygon_area / stride**2
+    assert len(region) <= MAX_REGION_SIDE**2 and not np.any(np.all(region == (0, 0, 255), axis=1))
+
+
+def test_a_face_cut_by_the_frame_keeps_the_part_inside_and_a_face_outside_gives_nothing():
+    image = _disc_image(100, 100, 0, 50, 40)  # centred on the left border: half of it in the frame
+    region = face_region(image, _circle_mesh(0, 50, 40))
+    polygon_area = 0.5 * len(fm.FACE_OVAL) * 40**2 * math.sin(2 * math.pi / len(fm.FACE_OVAL))
+    assert abs(len(region) - polygon_area / 2) < 0.08 * polygon_area / 2
+    outside = face_region(image, _circle_mesh(-200, 50, 40))
+    assert outside.shape == (0, 3) and outside.dtype == np.uint8
