@@ -3,6 +3,7 @@ sRGB primaries (Lindbloom's D50 tables), the two branches of L*a*b* meeting at e
 and around its edges, the face region of a drawn outline, its sampling grid, and its clipping at the frame."""
 
 import math
+import types
 
 import numpy as np
 import pytest
@@ -113,3 +114,55 @@ def test_a_face_cut_by_the_frame_keeps_the_part_inside_and_a_face_outside_gives_
     assert abs(len(region) - polygon_area / 2) < 0.08 * polygon_area / 2
     outside = face_region(image, _circle_mesh(-200, 50, 40))
     assert outside.shape == (0, 3) and outside.dtype == np.uint8
+
+
+def _cheek_points(left_eye, right_eye, mouth):
+    left_eye, right_eye, mouth = (np.array(p, float) for p in (left_eye, right_eye, mouth))
+    return types.SimpleNamespace(
+        left_eye=left_eye,
+        right_eye=right_eye,
+        eye_mid=(left_eye + right_eye) / 2,
+        mouth_centre=mouth,
+        planar_eye_distance=float(np.linalg.norm(right_eye - left_eye)),
+    )
+
+
+def _coordinates_image(height, width):
+    """Each pixel holds its own x in red and y in green."""
+    y, x = np.mgrid[:height, :width]
+    return np.stack([x, y, np.zeros_like(x)], axis=-1).astype(np.uint8)
+
+
+def test_the_cheek_squares_lie_below_and_outside_each_eye():
+    # eyes 40 px apart on a level line, mouth 40 px below their middle: squares of 0.3 x 40 = 12 px, starting half
+    # way down to the mouth (20 px below the eyes), outward from each eye
+    patches = pixels.cheek_patches(_coordinates_image(120, 120), _cheek_points((40, 40), (80, 40), (60, 80)))
+    assert patches.shape == (2, 144, 3)
+    left = {(int(r), int(g)) for r, g, _ in patches[0]}
+    right = {(int(r), int(g)) for r, g, _ in patches[1]}
+    assert left == {(x, y) for x in range(28, 40) for y in range(60, 72)}
+    assert right == {(x, y) for x in range(80, 92) for y in range(60, 72)}
+
+
+def test_the_cheek_squares_turn_with_the_eyes():
+    # the same face turned 90 degrees: eyes on a vertical line, the mouth to the left; "down" is then -x
+    patches = pixels.cheek_patches(_coordinates_image(120, 120), _cheek_points((80, 40), (80, 80), (40, 60)))
+    left = {(int(r), int(g)) for r, g, _ in patches[0]}
+    assert left == {(x, y) for x in range(48, 60) for y in range(28, 40)}
+
+
+def test_cheek_squares_mostly_outside_the_photo_give_none_and_a_cut_one_is_trimmed_to_the_other():
+    image = _coordinates_image(120, 120)
+    half = pixels.cheek_patches(image, _cheek_points((34, 40), (74, 40), (54, 80)))  # left square x 22..33: inside
+    assert half is not None and half.shape == (2, 144, 3)
+    cut = pixels.cheek_patches(image, _cheek_points((18, 40), (58, 40), (38, 80)))  # left square x 6..17, inside
+    assert cut.shape == (2, 144, 3)
+    mostly_out = pixels.cheek_patches(image, _cheek_points((5, 40), (45, 40), (25, 80)))  # x -7..4: 5 of 12 inside
+    assert mostly_out is None
+    just_in = pixels.cheek_patches(image, _cheek_points((6, 40), (46, 40), (26, 80)))  # x -6..5: 6 of 12 inside
+    assert just_in.shape == (2, 72, 3)  # both trimmed to the pixels the cut one has
+    low = pixels.cheek_patches(image, _cheek_points((40, 40), (80, 40), (60, 80)))
+    assert low.shape == (2, 144, 3)
+    bottom = pixels.cheek_patches(image[:66], _cheek_points((40, 40), (80, 40), (60, 80)))  # rows 60..65 of 60..71
+    assert bottom.shape == (2, 72, 3)
+    assert pixels.cheek_patches(image[:65], _cheek_points((40, 40), (80, 40), (60, 80))) is None
