@@ -81,12 +81,14 @@ def histogram_svg(counts: list[int], low: float, high: float, label: str, marks:
             f'fill="#4c78a8" data-count="{count}"><title>{number(edge)}: {count}</title></rect>'
         )
     lines = []
-    for value, text in marks:
+    for index, (value, text) in enumerate(marks):
         if low <= value <= high and high > low:
             x = left + plot_w * (value - low) / (high - low)
+            label_y = 26 + 13 * index  # stacked: reject points can lie a few pixels apart
             lines.append(
                 f'<line class="mark" x1="{x:.1f}" x2="{x:.1f}" y1="16" y2="{16 + plot_h}" stroke="#cf222e" '
-                f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="26" font-size="11" fill="#cf222e">{esc(text)}</text>'
+                f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="{label_y}" font-size="11" fill="#cf222e">'
+                f"{esc(text)}</text>"
             )
     axis = (
         f'<line x1="{left}" x2="{left + plot_w}" y1="{16 + plot_h}" y2="{16 + plot_h}" stroke="#57606a"/>'
@@ -133,12 +135,15 @@ def histogram_section(summary: Summary, thresholds: list[dict], calibration_give
 
 
 def face_card(row, pictures: dict, why: str | None) -> str:
-    images = (
-        f'<img class="thumb" alt="face in its photo" src="{pictures["photo"]}">'
-        f'<img class="thumb aligned" alt="aligned crop" src="{pictures["aligned"]}">'
-        if pictures
-        else f'<p class="missing">source not readable ({esc(why)}): no thumbnail</p>'
-    )
+    if not pictures:
+        images = f'<p class="missing">source not readable ({esc(why)}): no thumbnail</p>'
+    elif "aligned" in pictures:
+        images = (
+            f'<img class="thumb" alt="face in its photo" src="{pictures["photo"]}">'
+            f'<img class="thumb aligned" alt="aligned crop" src="{pictures["aligned"]}">'
+        )
+    else:  # an aligned input: the image is the crop the model scored
+        images = f'<img class="thumb" alt="aligned input" src="{pictures["photo"]}">'
     reasons = "".join(f'<span class="reason">{esc(code)}</span>' for code in row.reasons)
     instructions = "".join(f"<li>{esc(text)}</li>" for text in row.instructions)
     score = "" if row.quality_score is None else f"score {row.quality_score:.1f} · "

@@ -19,16 +19,24 @@ def data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
-def source_candidates(row: ResultRow) -> list[str]:
-    """Where the row's image may be: its path as written, then relative to the results file's folder."""
+def source_candidates(row: ResultRow, levels: int = 4) -> list[str]:
+    """Where the row's image may be: its path as written (relative: to where the run was started), then relative
+    to the results file's folder and to the folders above it (a run started in a parent of its --output)."""
     candidates = [row.path]
     if row.origin and not paths.is_remote(row.path) and not posixpath.isabs(row.path):
-        candidates.append(paths.join(paths.dirname(row.origin), row.path))
+        folder = paths.dirname(row.origin)
+        for _ in range(levels):
+            candidates.append(paths.join(folder, row.path))
+            parent = paths.dirname(folder)
+            if parent == folder or not parent:
+                break
+            folder = parent
     return candidates
 
 
 def face_thumbnails(row: ResultRow, size: int = THUMBNAIL_PX) -> tuple[dict, str | None]:
-    """``({"photo": data URI, "aligned": data URI}, None)``, or ``({}, why)`` when the source is not readable."""
+    """``({"photo": data URI, "aligned": data URI}, None)`` (no ``aligned`` for a row without landmarks: an aligned
+    input), or ``({}, why)`` when the source is not readable."""
     from crfiqa_tf.align.similarity import warp_face
 
     why = "no path"
@@ -39,13 +47,12 @@ def face_thumbnails(row: ResultRow, size: int = THUMBNAIL_PX) -> tuple[dict, str
             why = f"{error.cause}: {error.detail}"
             continue
         photo = face_in_photo(image, row.box, row.landmarks)
-        if row.landmarks is not None:
+        pictures = {"photo": data_uri(jpeg_bytes(photo, size))}
+        if row.landmarks is not None:  # else an aligned input: the image is the crop, shown once
             from PIL import Image
 
-            aligned = Image.fromarray(warp_face(image, row.landmarks, 112))
-        else:  # an aligned input: the image is the crop
-            aligned = photo
-        return {"photo": data_uri(jpeg_bytes(photo, size)), "aligned": data_uri(jpeg_bytes(aligned, 112))}, None
+            pictures["aligned"] = data_uri(jpeg_bytes(Image.fromarray(warp_face(image, row.landmarks, 112)), 112))
+        return pictures, None
     return {}, why
 
 
