@@ -22,6 +22,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "MUTATION.md")
 MUTMUT = os.path.join(os.path.dirname(sys.executable), "mutmut")
+START, END = "<!-- MUTATION -->", "<!-- /MUTATION -->"
 LINE = re.compile(r"^\s*(?P<name>\S+?)__mutmut_\d+: (?P<status>.+)$")
 
 
@@ -46,8 +47,6 @@ def write_doc(found: list[tuple[str, str]], machine: str) -> dict:
     tested = sum(c["killed"] + c["survived"] + c["timeout"] for c in per_module.values())
     score = killed / tested if tested else 0.0
     lines = [
-        "# Mutation testing",
-        "",
         f"`make mutation` (mutmut 3, `tests/mutation_score.py`), {machine}, {datetime.date.today().isoformat()}: "
         f"**{killed} of {tested} mutants killed ({score:.1%})** over the modules of `pyproject.toml`'s "
         "`[tool.mutmut]`; untested mutants (no selected test reaches the function) are counted apart.",
@@ -62,8 +61,13 @@ def write_doc(found: list[tuple[str, str]], machine: str) -> dict:
         lines.append(f"| `{module}` | {c['killed']} | {c['survived']} | {c['no tests']} | {share} |")
     lines += ["", "Surviving mutants by function (`mutmut show NAME` prints each):", ""]
     lines += [f"- `{function}`: {count}" for function, count in survivors.most_common()]
+    block = "\n".join([START, "", *lines, "", END])
+    triage = "## Triage of the survivors\n\n(Written by hand after each run: why each kind of survivor is left.)\n"
+    text = open(DOC, encoding="utf-8").read() if os.path.exists(DOC) else f"{START}\n{END}\n\n{triage}"
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
     with open(DOC, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+        handle.write(head + block + tail)  # the hand-written triage around the generated block is kept
     return {"killed": killed, "tested": tested, "score": score}
 
 

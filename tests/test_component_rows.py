@@ -45,5 +45,7 @@ def test_parquet_types_hold_the_nested_row():
     assert set(types) == set(NESTED_COLUMNS)
     schema = pa.schema([(name, types[name]) for name in NESTED_COLUMNS])
     table = pa.Table.from_pylist([nested(COMPONENTS_OF_A_FACE, REASONS)], schema=schema)
-    assert table.to_pylist()[0]["components"]["natural_colour"]["note"].startswith("grey_image")
+    back = table.to_pylist()[0]
+    assert back["components"] == nested(COMPONENTS_OF_A_FACE, REASONS)["components"]  # every field by its name
+    assert back["components"]["natural_colour"]["note"].startswith("grey_image")
     assert types["components"].num_fields == len(COMPONENTS) and types["reasons"] == pa.list_(pa.string())

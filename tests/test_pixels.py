@@ -166,3 +166,69 @@ def test_cheek_squares_mostly_outside_the_photo_give_none_and_a_cut_one_is_trimm
     bottom = pixels.cheek_patches(image[:66], _cheek_points((40, 40), (80, 40), (60, 80)))  # rows 60..65 of 60..71
     assert bottom.shape == (2, 72, 3)
     assert pixels.cheek_patches(image[:65], _cheek_points((40, 40), (80, 40), (60, 80))) is None
+
+
+def _grey_pixels(levels):
+    """Grey uint8 RGB pixels whose 8-bit luminance (of linear light) is each of `levels`."""
+    luminance = np.floor(pixels.LINEAR * 255.0 + 0.5)
+    greys = [int(np.argmin(np.abs(luminance - level))) for level in levels]
+    assert [luminance[g] for g in greys] == list(levels), "a level no sRGB grey reaches"
+    return np.repeat(np.asarray(greys, np.uint8)[:, None], 3, axis=1)
+
+
+def test_luminance_weights_each_channel_by_its_share_of_linear_light():
+    assert pixels.luminance(_grey_pixels([0, 25, 128, 255])).tolist() == [0, 25, 128, 255]
+    assert pixels.luminance(np.array([[25, 25, 25]], np.uint8)).tolist() == [2]  # sRGB 25 is 1 % of the light
+    red, green, blue = (np.eye(3, dtype=np.uint8)[i][None] * 255 for i in range(3))
+    assert [int(pixels.luminance(c)[0]) for c in (red, green, blue)] == [54, 182, 18]  # 255 x 0.2126 / 0.7152 / 0.0722
+
+
+def test_exposure_counts_the_ofiq_ranges_inclusive():
+    # 2 pixels at the top of the dark range (25), 1 just above it; 3 in the bright range (247-255: 248, the lowest a
+    # grey reaches), 2 just below it (246)
+    region = _grey_pixels([25, 25, 26, 248, 248, 248, 246, 246])
+    got = pixels.luminance_components(region)
+    assert got["under_exposure"][0] == pytest.approx(2 / 8) and got["over_exposure"][0] == pytest.approx(3 / 8)
+    assert got["over_exposure"][1] == pixels.ofiq.clip_round(1.0 / (3 / 8 + 0.01))
+    assert got["under_exposure"][1] == pixels.ofiq.UNDER_EXPOSURE(2 / 8)
+    levels = np.array([25, 25, 26, 248, 248, 248, 246, 246]) / 255.0
+    mean, variance = levels.mean(), levels.var()
+    assert got["luminance_mean"][0] == pytest.approx(mean) and got["luminance_variance"][0] == pytest.approx(variance)
+    s = pixels.ofiq.sigmoid
+    assert got["luminance_mean"][1] == pixels.ofiq.clip_round(100 * s(mean, 0.2, 0.05) * (1 - s(mean, 0.8, 0.05)))
+    assert got["luminance_variance"][1] == pixels.ofiq.clip_round(
+        100 * math.sin(math.pi * 60 * variance / (60 * variance + 1))
+    )  # OFIQ's luminance mappings
+    entropy = -(
+        2 / 8 * math.log2(2 / 8) + 1 / 8 * math.log2(1 / 8) + 3 / 8 * math.log2(3 / 8) + 2 / 8 * math.log2(2 / 8)
+    )
+    assert got["dynamic_range"][0] == pytest.approx(entropy) and got["dynamic_range"][1] == round(12.5 * entropy)
+
+
+@pytest.mark.parametrize("level, low, high", [(51, 48, 52), (128, 98, 100), (204, 48, 52), (10, 0, 5), (250, 0, 5)])
+def test_luminance_mean_value_peaks_between_the_two_sigmoids(level, low, high):
+    got = pixels.luminance_components(_grey_pixels([level] * 4))["luminance_mean"][1]
+    assert low <= got <= high
+
+
+def test_illumination_uniformity_is_the_overlap_of_the_two_cheeks_histograms():
+    same = np.stack([_grey_pixels([100, 119, 141, 159])] * 2)
+    assert pixels.illumination_uniformity(same) == (1.0, 100)
+    half = np.stack([_grey_pixels([100, 100, 119, 119]), _grey_pixels([100, 100, 200, 200])])
+    assert pixels.illumination_uniformity(half) == (0.5, pixels.ofiq.clip_round(100 * 0.5**0.3))
+    apart = np.stack([_grey_pixels([10] * 4), _grey_pixels([200] * 4)])
+    assert pixels.illumination_uniformity(apart) == (0.0, 0)
+
+
+def test_sharpness_reads_the_grey_of_the_crop():
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (112, 112), dtype=np.uint8)
+    for channel in range(3):  # detail in one channel only: seen through its grey weight alone
+        crop = np.full((112, 112, 3), 128, np.uint8)
+        crop[..., channel] = noise
+        raw, _ = pixels.sharpness(crop)
+        grey = np.full((112, 112, 3), 0, np.uint8)
+        weight = (0.299, 0.587, 0.114)[channel]
+        grey[...] = np.round(128 + weight * (noise.astype(float) - 128))[..., None]
+        assert raw == pytest.approx(pixels.sharpness(grey)[0], rel=0.02), channel
+    assert pixels.sharpness(np.full((112, 112, 3), 90, np.uint8))[0] == 0.0  # no contrast: no sharpness
