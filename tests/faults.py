@@ -140,6 +140,9 @@ the scorers keep an int8 model's own score over the calibration | crfiqa_tf/cali
 export writes the batching parameters locally | serving/export_saved_model.py | tests/test_export_remote.py
   -     paths.write_text(paths.join(base, "batching_parameters.txt"), BATCHING_PARAMETERS)
   +     open("batching_parameters.txt", "w").write(BATCHING_PARAMETERS)
+CIELAB kappa with a digit wrong | crfiqa_tf/components/pixels.py | tests/test_pixels.py -k epsilon
+  -     k, eps = 24389 / 27.0, 216 / 24389.0
+  +     k, eps = 24289 / 27.0, 216 / 24389.0
 Beam --input-folder reads hidden files | beam_jobs/score_gallery.py | tests/test_score_gallery.py -k input_folder
   - return sorted(path for path in files if not is_hidden(relative_path(folder, path)))
   + return sorted(files)
