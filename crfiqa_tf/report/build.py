@@ -78,7 +78,8 @@ def _best_shots_section(results: ResultSet, figures: dict) -> str:
         for shot in sorted(tracks[track_id], key=lambda s: s["rank"]):
             uri, why = _shot_picture(results.source, shot, "aligned_path")
             figures["thumbnails"] += bool(uri)
-            picture = f'<img class="thumb shot" alt="shot" src="{uri}">' if uri else f'<p class="missing">{html.esc(why)}</p>'
+            missing = f'<p class="missing">{html.esc(why)}</p>'
+            picture = f'<img class="thumb shot" alt="shot" src="{uri}">' if uri else missing
             score = shot.get("quality_score")
             caption = f"#{shot['rank']} frame {shot['frame_index']} · quality {html.number(shot.get('quality'), 5)}"
             caption += "" if score is None else f" · score {score:.1f}"
