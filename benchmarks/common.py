@@ -166,3 +166,16 @@ def cli_peak_rss(*argv: str) -> tuple[float, float]:
     seconds = time.perf_counter() - start
     peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak_rss_kib"))
     return seconds, peak / 1024
+
+
+def markdown_table(header: list[str], rows: list[list]) -> list[str]:
+    """The lines of a Markdown pipe table (docs/BENCHMARKS.md's blocks)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
+def goals_line(result: dict) -> str:
+    """A benchmark's goals, each met or missed, as one docs line."""
+    return (
+        "- Goals: " + "; ".join(f"{goal}: {'met' if met else 'missed'}" for goal, met in result["goals"].items()) + "."
+    )

@@ -19,7 +19,7 @@ import tempfile
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import cli_peak_rss, report
+from benchmarks.common import cli_peak_rss, goals_line, markdown_table, report
 
 SIZES = (100_000, 1_000_000)
 SHARD_ROWS = 250_000
@@ -108,8 +108,6 @@ def main() -> dict:
 
 def summary(result: dict) -> list[str]:
     """The docs block's lines (`benchmarks.run_all` writes them under "Review report")."""
-    from benchmarks.run_all import _goals_line, _markdown_table
-
     header = ["rows", "seconds", "rows/s", "peak RSS (MiB)", "page (KiB)"]
     table = [
         [f"{r['rows']:,}", f"{r['seconds']:.1f}", f"{r['rows_per_s']:,.0f}", f"{r['peak_rss_mib']:.0f}",
@@ -124,13 +122,13 @@ def summary(result: dict) -> list[str]:
     return [
         intro,
         "",
-        *_markdown_table(header, table),
+        *markdown_table(header, table),
         "",
         f"At this rate 10,000,000 rows take about {10_000_000 / rate / 60:.0f} min; the page stays the same size "
         "(its parts are fixed: the histogram's bins, N lowest and N highest faces, at most 200 groups and 200 "
         "failures listed), and memory stays flat.",
         "",
-        _goals_line(result),
+        goals_line(result),
     ]
 
 

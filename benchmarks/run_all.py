@@ -11,6 +11,9 @@ import os
 import subprocess
 import sys
 
+from benchmarks.common import goals_line as _goals_line
+from benchmarks.common import markdown_table as _markdown_table
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCHMARKS = [
     "input_pipeline",
@@ -160,11 +163,6 @@ def _result(name: str) -> dict:
         return json.load(handle)
 
 
-def _markdown_table(header: list[str], rows: list[list]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-
-
 def detectors_table() -> str:
     """The detector comparison, from benchmarks/results/detectors.json."""
     result = _result("detectors")
@@ -251,12 +249,6 @@ def small_faces_table() -> str:
         _goals_line(result),
     ]
     return "\n".join(lines + ["", SMALL_FACES_END])
-
-
-def _goals_line(result: dict) -> str:
-    return (
-        "- Goals: " + "; ".join(f"{goal}: {'met' if met else 'missed'}" for goal, met in result["goals"].items()) + "."
-    )
 
 
 def edge_table() -> str:
