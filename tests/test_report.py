@@ -185,6 +185,11 @@ def test_report_of_beam_shards_and_failures_with_a_thumbnail_per_readable_source
         pq.write_table(pa.Table.from_pylist(rows[shard::2]), str(tmp_path / f"scores-0000{shard}-of-00002.parquet"))
     failures = [{"path": "x.jpg", "stage": "decode", "error": "corrupt", "message": "truncated"}] * 3
     (tmp_path / "scores-failures-00000-of-00001.jsonl").write_text("".join(json.dumps(f) + "\n" for f in failures))
+    folder = tmp_path / "folder"  # the same shards as a folder, with a file that is not a result
+    folder.mkdir()
+    for shard in tmp_path.glob("scores-*"):
+        (folder / shard.name).write_bytes(shard.read_bytes())
+    (folder / "_SUCCESS").write_text("")
     out = tmp_path / "beam.html"
     assert main(["report", str(tmp_path / "scores"), "--out", str(out), "--faces", "2"]) == 0
     dom = rendered_dom(str(out), tmp_path / "profile")
@@ -192,6 +197,11 @@ def test_report_of_beam_shards_and_failures_with_a_thumbnail_per_readable_source
     assert "<td>decode</td><td>corrupt</td>" in dom
     # the lowest face's file is gone: said so, not drawn; the other three are drawn
     assert dom.count("source not readable") == 1 and dom.count('class="thumb"') == 3
+    assert 'id="not-read"' not in dom
+    assert main(["report", str(folder), "--out", str(out), "--faces", "2"]) == 0
+    dom = rendered_dom(str(out), tmp_path / "profile")
+    assert figure(dom, "files") == len(rows) + 3 and "1 files of the results folders are not results" in dom
+    assert f"<code>{folder / '_SUCCESS'}</code>" in dom
 
 
 @pytest.mark.browser

@@ -105,6 +105,7 @@ def test_what_a_path_holds(tmp_path):
     (shards / "notes.txt").write_text("not a result")
     held = open_results(str(shards))
     assert held.kind == "beam" and held.files == [str(shards / "deep" / "a.parquet")]
+    assert held.not_read == [str(shards / "notes.txt")]  # named, for the page to say
     for name, kind in (("best_shots.json", "best_shots"), ("evaluation.json", "evaluate")):
         folder = tmp_path / kind
         folder.mkdir()

@@ -34,5 +34,10 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"report: {figures['files']:,} files, {figures['faces']:,} faces, {figures['errors']:,} errors, "
         f"{figures['tracks']:,} tracks; {figures['bytes'] / 1024:.0f} KiB written to {args.out}"
+        + (
+            f"; {len(figures['not_read'])} files of the results folders are not results, not read"
+            if figures["not_read"]
+            else ""
+        )
     )
     return 0

@@ -136,7 +136,7 @@ def build_report(
     thresholds, ten_percent = _thresholds(calibration)
     summary = Summary(extremes=extremes, group_by=group_by, threshold=ten_percent)
     opened = [open_results(source) for source in sources]  # every source checked before any is read
-    figures = {"tracks": 0, "shots": 0, "thumbnails": 0, "evaluations": 0}
+    figures = {"tracks": 0, "shots": 0, "thumbnails": 0, "evaluations": 0, "not_read": []}
     extra_sections = []
     for results in opened:
         if results.kind == "best_shots":
@@ -153,6 +153,7 @@ def build_report(
                 (f"evaluation-{len(extra_sections)}", f"Evaluation: {results.source}", _evaluate_section(results))
             )
         else:
+            figures["not_read"] += results.not_read
             for path in results.files:
                 for row in rows_of_file(path):
                     summary.add(row)
@@ -162,7 +163,7 @@ def build_report(
         highest, shown_high = _faces_section(summary.highest)
         figures["thumbnails"] += shown_low + shown_high
         sections = [
-            ("summary", "Counts", html.counts_section(summary)),
+            ("summary", "Counts", html.counts_section(summary) + html.not_read_note(figures["not_read"])),
             ("distribution", "Quality distribution", html.histogram_section(summary, thresholds, bool(calibration))),
             ("reasons", "Reasons", html.reasons_section(summary)),
             ("lowest", f"Lowest {len(summary.lowest)} faces", lowest),

@@ -170,6 +170,18 @@ def counts_section(summary: Summary) -> str:
     return f'<dl class="counts" id="counts">{items}</dl>{errors}'
 
 
+def not_read_note(files: list[str], shown: int = 20) -> str:
+    """The files of a results folder that are not results (not .csv, .jsonl or .parquet), named."""
+    if not files:
+        return ""
+    listed = "".join(f"<li><code>{esc(name)}</code></li>" for name in files[:shown])
+    more = f"<li>... and {len(files) - shown:,} more</li>" if len(files) > shown else ""
+    return (
+        f'<p class="note" id="not-read">{len(files):,} files of the results folders are not results (not .csv, .jsonl '
+        f"or .parquet) and were not read:</p><ul>{listed}{more}</ul>"
+    )
+
+
 def reasons_section(summary: Summary) -> str:
     if not summary.reasons:
         return "<p>No reasons in these results (score with <code>--align --components</code> to get them).</p>"

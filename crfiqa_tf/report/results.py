@@ -27,6 +27,7 @@ from crfiqa_tf import paths
 
 BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
 PARQUET_BATCH_ROWS = 65_536
+RESULT_SUFFIXES = (".csv", ".jsonl", ".parquet")
 
 
 @dataclass
@@ -67,6 +68,7 @@ class ResultSet:
     kind: str
     files: list[str]
     document: dict | None = None
+    not_read: list[str] = field(default_factory=list)  # a folder's files that are not results (named on the page)
 
 
 def _number(value) -> float | None:
@@ -176,15 +178,14 @@ def open_results(source: str) -> ResultSet:
             document_path = paths.join(source, name)
             if paths.exists(document_path):
                 return ResultSet(source, kind, [document_path], json.loads(paths.read_text(document_path)))
-        found = [
-            f for f in paths.walk_files(source) if f.lower().endswith((".csv", ".jsonl", ".parquet"))
-        ]  # a folder of shards
+        every = paths.walk_files(source)  # a folder of shards
+        found = [f for f in every if f.lower().endswith(RESULT_SUFFIXES)]
         if not found:
             raise ValueError(
                 f"{source}: no results in this folder (a score CSV/JSONL, Beam shards, best_shots.json or "
                 "evaluation.json)"
             )
-        return ResultSet(source, "beam", sorted(found))
+        return ResultSet(source, "beam", sorted(found), not_read=sorted(set(every) - set(found)))
     files = _files_of(source)
     if not files:
         raise ValueError(f"{source}: no such file, folder, glob or Beam output prefix")
