@@ -25,6 +25,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from crfiqa_tf import paths
     from crfiqa_tf.evaluation.evaluate import evaluate
 
     try:
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise SystemExit(f"crfiqa-tf evaluate: {error}") from None
-    print(open(f"{args.out}/pauc.md", encoding="utf-8").read())
+    print(paths.read_text(paths.join(args.out, "pauc.md")))
     if "groups" in result:
-        print(open(f"{args.out}/groups.md", encoding="utf-8").read())
+        print(paths.read_text(paths.join(args.out, "groups.md")))
     print(f"verification accuracy (10-fold): {result['verification_accuracy']:.4f}; plots: {result['plots']}")
     return 0
