@@ -75,3 +75,40 @@ def test_unknown_precision_for_a_tflite_model_is_refused(exported, tmp_path):
     )
     with pytest.raises(ValueError, match="only a SavedModel can run in another precision"):
         handler.load_model()
+
+
+def test_a_batch_of_different_images_gives_each_its_own_result():
+    """The handler on a scorer double (tests/scorer_doubles.py): every element's quality, score and warning are its
+    own, in batch order, whatever the sizes mixed in the batch."""
+    from scorer_doubles import MeanPixelScorer
+
+    calibration = {"type": "logistic", "centre": 0.5, "scale": 0.1}
+    scorer = MeanPixelScorer(image_size=8)
+    scorer.label = "double"
+    batch = [np.full((8, 8, 3), 51, np.uint8), np.full((20, 10, 3), 204, np.uint8), np.full((8, 8, 3), 102, np.uint8)]
+    results = list(CRFIQAModelHandler("unused", calibration=calibration).run_inference(batch, scorer))
+    assert [r.example is image for r, image in zip(results, batch)] == [True] * 3
+    quality = [float(r.inference[sig.OUTPUT_QUALITY]) for r in results]
+    assert quality == pytest.approx([0.2, 0.8, 0.4])
+    scores = [float(r.inference[sig.OUTPUT_QUALITY_SCORE]) for r in results]
+    assert scores == pytest.approx(apply_calibration(np.array([0.2, 0.8, 0.4]), calibration), rel=1e-6)
+    warnings = [r.inference["warning"] for r in results]
+    assert warnings[0] is None and warnings[2] is None and "10x20, not the model's 8x8" in warnings[1]
+    assert {r.model_id for r in results} == {"double"} and scorer.batches == [3]
+
+
+def test_a_batch_of_photos_gives_each_photo_its_own_outputs():
+    from crfiqa_tf_apps.beam_jobs.model_handler import PhotoModelHandler
+
+    class PhotoDouble:  # score_photos: one face per photo whose quality is the photo's length in bytes
+        label, calibration = "double", None
+
+        def score_photos(self, photos):
+            quality = np.array([[float(len(p))] for p in photos], np.float32)
+            return {sig.OUTPUT_QUALITY: quality, sig.OUTPUT_NUM_FACES: np.ones(len(photos), np.int32)}
+
+    batch = [b"a", b"bbb", b"bb"]
+    results = list(PhotoModelHandler("unused").run_inference(batch, PhotoDouble()))
+    assert [r.example for r in results] == batch
+    assert [float(r.inference[sig.OUTPUT_QUALITY][0]) for r in results] == [1.0, 3.0, 2.0]
+    assert all(sig.OUTPUT_QUALITY_SCORE not in r.inference for r in results)
