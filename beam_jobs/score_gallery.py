@@ -63,17 +63,17 @@ from crfiqa_tf.image_io import (
     open_image,
     relative_path,
 )
-from crfiqa_tf.inference.score_files import BOX_COLUMNS
-from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
+from crfiqa_tf.inference.base import ScoreRecord
+from crfiqa_tf.rows import BEAM_COLUMNS, FACE_COLUMNS, beam_row, face_values
+from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize
 from crfiqa_tf_apps.beam_jobs.model_handler import WARNING, CRFIQAModelHandler, PhotoModelHandler
 
 NAMESPACE = "crfiqa"
 # read = photos in; extra_faces = faces past the first of a photo (--faces all), each then scored or failed on its
 # own; so read + extra_faces = scored + failed, always.
 COUNTERS = ("read", "extra_faces", "scored", "failed_decode", "failed_align", "failed_inference")
-# The same for every model kind; + ALIGN_COLUMNS with --align, + embedding on request.
-COLUMNS = ("path", "quality", "quality_score", "model", "warning")
-ALIGN_COLUMNS = ("face_index", "detection_score", *BOX_COLUMNS, "landmarks")
+# Output columns (`crfiqa_tf.rows`): BEAM_COLUMNS for every model kind, + FACE_COLUMNS with --align, + embedding on
+# request.
 FAILED = "failed"
 
 
@@ -105,7 +105,6 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
     parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector (--align)")
     parser.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces kept per photo (--align)")
     parser.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
-    parser.add_argument("--image-size", type=int, default=112, help="side of aligned crops (--align)")
     parser.add_argument("--components", action="store_true", help="quality components and reasons per face (--align)")
     parser.add_argument("--profile", help="reasons profile JSON for --components (default: the shipped one)")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
@@ -152,19 +151,28 @@ class ReadAndDecode(beam.DoFn):
 
 class Align(beam.DoFn):
     """(path, raw photo) → (face key, aligned crop) for each face kept (largest, or all); no face goes to
-    ``failed``. The key carries the face's index, detection score, box and landmarks to its output row."""
+    ``failed``. The key carries the face's index, detection score, box and landmarks to its output row. The crops
+    are cut at the model's own input size, read on the worker from its cached copy of `model`
+    (`crfiqa_tf.model_io.input_size`), as ``crfiqa-tf score --align`` does: no option can disagree with the model."""
 
-    def __init__(self, size: int, detector: str, faces: str, rules=None, min_face=DEFAULT_MIN_FACE):
-        self.size, self.detector_name, self.faces, self.min_face = size, detector, faces, min_face
+    def __init__(self, model: str, detector: str, faces: str, rules=None, min_face=DEFAULT_MIN_FACE, cache_dir=None):
+        self.model, self.cache_dir = model, cache_dir
+        self.detector_name, self.faces, self.min_face = detector, faces, min_face
         self.rules = rules  # reasons profile rules: components are computed when given
         self.failed = Metrics.counter(NAMESPACE, "failed_align")
         self.extra_faces = Metrics.counter(NAMESPACE, "extra_faces")
 
     def setup(self):
         from crfiqa_tf.align.aligner import FaceAligner
+        from crfiqa_tf.model_io import input_size
 
+        local_path, _ = localize(describe_model(self.model), self.cache_dir)
         self.aligner = FaceAligner(
-            self.detector_name, policy=self.faces, size=self.size, min_face=self.min_face, mesh=self.rules is not None
+            self.detector_name,
+            policy=self.faces,
+            size=input_size(local_path),
+            min_face=self.min_face,
+            mesh=self.rules is not None,
         )
 
     def process(self, element):
@@ -181,9 +189,7 @@ class Align(beam.DoFn):
         self.extra_faces.inc(len(faces) - 1)
         for face in faces:
             detection = face.detection
-            box = dict(zip(BOX_COLUMNS, (float(v) for v in detection.box)))
-            landmarks = [float(v) for v in detection.landmarks.reshape(-1)]
-            row = {**key, "face_index": face.index, "detection_score": detection.score, **box, "landmarks": landmarks}
+            row = {**key, **face_values(face.index, detection.score, detection.box, detection.landmarks)}
             if face.components is not None:
                 row.update(nested(face.components, face.reasons))
             yield row, face.crop
@@ -213,21 +219,8 @@ class FormatPhotos(beam.DoFn):
             return
         self.extra_faces.inc(len(records) - 1)
         for record in records:
-            row = {
-                **key,
-                "quality": record.quality,
-                "quality_score": record.quality_score,
-                "model": result.model_id,
-                "warning": record.warning,
-                "face_index": record.face_index,
-                "detection_score": record.detection_score,
-                **dict(zip(BOX_COLUMNS, record.box)),
-                "landmarks": [float(v) for v in record.landmarks.reshape(-1)],
-            }
-            if self.with_embeddings:
-                row["embedding"] = [float(v) for v in record.embedding]
             self.scored.inc()
-            yield row
+            yield {**key, **beam_row(record, result.model_id, self.with_embeddings)}
 
 
 def in_graph_alignment(args) -> bool:
@@ -250,20 +243,18 @@ class Format(beam.DoFn):
         self.scored = Metrics.counter(NAMESPACE, "scored")
 
     def process(self, element):
-        key, result = element
+        key, result = element  # the key: the path, and with --align the face block (`Align`)
         outputs = result.inference
         score = outputs.get(sig.OUTPUT_QUALITY_SCORE)
-        row = {
-            **key,
-            "quality": float(outputs[sig.OUTPUT_QUALITY]),
-            "quality_score": None if score is None else float(score),
-            "model": result.model_id,
-            "warning": outputs.get(WARNING),
-        }
-        if self.with_embeddings:
-            row["embedding"] = [float(v) for v in outputs[sig.OUTPUT_EMBEDDING]]
+        record = ScoreRecord(
+            key["path"],
+            quality=float(outputs[sig.OUTPUT_QUALITY]),
+            quality_score=None if score is None else float(score),
+            embedding=outputs.get(sig.OUTPUT_EMBEDDING),
+            warning=outputs.get(WARNING),
+        )
         self.scored.inc()
-        yield row
+        yield {**key, **beam_row(record, result.model_id, self.with_embeddings)}
 
 
 def _inference_failures(element):
@@ -328,7 +319,7 @@ def build_pipeline(pipeline, args) -> dict:
     images, failures = decoded.ok, [decoded[FAILED]]
     if args.align and not in_graph:
         rules = read_profile(args.profile) if args.components else None
-        align = Align(args.image_size, args.detector, args.faces, rules, args.min_face)
+        align = Align(args.model, args.detector, args.faces, rules, args.min_face, args.model_cache_dir)
         aligned = images | "Align" >> beam.ParDo(align).with_outputs(FAILED, main="ok")
         images = aligned.ok
         failures.append(aligned[FAILED])
@@ -363,7 +354,7 @@ def build_pipeline(pipeline, args) -> dict:
 
 def output_columns(args) -> list[str]:
     """Columns in Parquet order (the nested component columns; CSV and JSON Lines get the flat ones instead)."""
-    columns = list(COLUMNS) + (list(ALIGN_COLUMNS) if args.align else [])
+    columns = list(BEAM_COLUMNS) + (list(FACE_COLUMNS) if args.align else [])
     columns += list(NESTED_COLUMNS) if args.components else []
     return columns + (["embedding"] if args.with_embeddings else [])
 
@@ -384,7 +375,8 @@ def write_outputs(outputs: dict, args) -> None:
     if args.components and args.format != "parquet":
         rows = rows | "FlattenComponents" >> beam.Map(flatten_nested)
         columns = [c for c in columns if c not in NESTED_COLUMNS]
-        columns[len(COLUMNS) + len(ALIGN_COLUMNS) : len(COLUMNS) + len(ALIGN_COLUMNS)] = FLAT_COLUMNS
+        at = len(BEAM_COLUMNS) + len(FACE_COLUMNS)
+        columns[at:at] = FLAT_COLUMNS
     if args.format == "parquet":
         rows | "Write" >> beam.io.WriteToParquet(args.output, _parquet_schema(columns), file_name_suffix=".parquet")
     elif args.format == "csv":

@@ -121,6 +121,46 @@ def _open_scorer(path: str, precision: str, threads: int | None, providers: list
     return KerasScorer(load_inference_model(path), source=path)
 
 
+def input_size(path: str) -> int:
+    """The side of the aligned faces the model at `path` takes, read from its file without loading the network (a
+    SavedModel's ``predict_images`` signature in ``saved_model.pb``, a ``.tflite`` or ``.onnx`` file's input), so that
+    a path that aligns faces before the model sees them crops them at the model's own size, as `load_scorer`'s
+    ``image_size`` does. `path` as for `load_scorer`; a ``.tflite`` or ``.onnx`` file is read whole."""
+    from crfiqa_tf import signatures as sig
+    from crfiqa_tf.model_files import SAVED_MODEL_FILE, resolve_saved_model_dir
+
+    kind = model_kind(path)
+    if kind == "tflite":
+        from ai_edge_litert.interpreter import Interpreter
+
+        runner = Interpreter(model_content=paths.read_bytes(path)).get_signature_runner(sig.PREDICT_IMAGES)
+        details = runner.get_input_details()[sig.INPUT_IMAGES]
+        side = details["shape_signature"][1] if details["shape_signature"][1] > 0 else details["shape"][1]
+        return int(side)
+    if kind == "onnx":
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(paths.read_bytes(path), options, providers=["CPUExecutionProvider"])
+        inputs = {i.name: i for i in session.get_inputs()}
+        if sig.INPUT_IMAGES not in inputs:
+            raise ValueError(f"{path}: expected an input named {sig.INPUT_IMAGES!r}, found {sorted(inputs)}")
+        return int(inputs[sig.INPUT_IMAGES].shape[1])
+    if kind == "saved_model":
+        from tensorflow.core.protobuf import saved_model_pb2
+
+        version = resolve_saved_model_dir(path)
+        graph = saved_model_pb2.SavedModel.FromString(paths.read_bytes(paths.join(version, SAVED_MODEL_FILE)))
+        signatures = graph.meta_graphs[0].signature_def
+        if sig.PREDICT_IMAGES not in signatures:
+            raise ValueError(f"{version}: no '{sig.PREDICT_IMAGES}' signature; was it exported by crfiqa-tf export?")
+        return int(signatures[sig.PREDICT_IMAGES].inputs[sig.INPUT_IMAGES].tensor_shape.dim[1].size)
+    from crfiqa_tf.inference.keras_model import model_image_size
+
+    return model_image_size(load_inference_model(path))
+
+
 def training_data_info(path: str) -> dict | None:
     """The ``dataset_info.json`` of the data a model was trained on, found through its training run's resolved
     ``config.yaml`` (`path` is a run folder or a ``.keras`` file in one); None when that cannot be known — a

@@ -129,7 +129,7 @@ def test_score_gallery_passes_its_flags_through(exported, tmp_path, capsys):
         Image.fromarray(image).save(tmp_path / f"{i}.png")
     output = tmp_path / "out" / "scores"
     argv = ["score-gallery", "--input-glob", f"{tmp_path}/*.png", "--model", exported["saved"], "--output", str(output)]
-    assert main([*argv, "--format", "jsonl", "--image-size", "32"]) == 0
+    assert main([*argv, "--format", "jsonl", "--min-batch-size", "2"]) == 0
     rows = [json.loads(line) for f in (tmp_path / "out").glob("scores-0*.jsonl") for line in open(f)]
     assert len(rows) == 3 and "read 3, scored 3, failed 0" in capsys.readouterr().out
 

@@ -1,13 +1,15 @@
 """`crfiqa_tf.model_io`: what each kind of model path means, and `load_scorer` giving the same answers for every
 exported kind of the same model."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.model_files import model_kind, resolve_keras_file, resolve_saved_model_dir
-from crfiqa_tf.model_io import load_scorer
+from crfiqa_tf.model_io import input_size, load_scorer
 
 
 def _touch(path):
@@ -73,6 +75,26 @@ def test_every_kind_of_the_same_model_scores_alike(exported):
         )
     int8 = load_scorer(exported["files"]["crfiqa_int8.tflite"]["path"], threads=1).predict(images)
     assert np.corrcoef(int8[sig.OUTPUT_QUALITY], reference[sig.OUTPUT_QUALITY])[0, 1] > 0.95
+
+
+def test_input_size_is_read_from_every_kinds_file_local_or_remote(exported, tmp_path):
+    """What the Beam aligner crops at: the model's own side (32 here, not the template's 112), without loading it."""
+    kinds = {
+        "saved_model": exported["saved"],
+        "saved_model base folder": os.path.dirname(exported["saved"]),
+        "tflite": exported["files"]["crfiqa_int8.tflite"]["path"],
+        "onnx": exported["files"]["crfiqa.onnx"]["path"],
+        "keras": str(exported["tmp"] / "model.keras"),
+    }
+    for name, path in kinds.items():
+        assert input_size(path) == 32, name
+    remote = "ram://input_size/saved_model"
+    tf.io.gfile.makedirs(remote)
+    tf.io.gfile.copy(f"{exported['saved']}/saved_model.pb", f"{remote}/saved_model.pb", overwrite=True)
+    assert input_size(remote) == 32
+    (tmp_path / "other.tflite").write_bytes(b"not a model")
+    with pytest.raises(ValueError):
+        input_size(str(tmp_path / "other.tflite"))
 
 
 def test_litert_scorer_is_safe_to_share_between_threads(exported):

@@ -18,10 +18,11 @@ from scorer_doubles import MeanPixelScorer, SharpnessScorer
 from crfiqa_tf.cli import main
 from crfiqa_tf.components.rows import FLAT_COLUMNS
 from crfiqa_tf.data.sample_photos import photo, photo_path
-from crfiqa_tf.inference.score_files import COLUMNS, record_row
 from crfiqa_tf.inference.score_output import format_rows
 from crfiqa_tf.report.results import ResultRow, open_results, row_from_dict
 from crfiqa_tf.report.summary import SAMPLE, Summary
+from crfiqa_tf.rows import SCORE_COLUMNS as COLUMNS
+from crfiqa_tf.rows import score_row as record_row
 
 PHOTOS = ("astronaut", "grace_hopper", "group_of_six", "cameraman")
 

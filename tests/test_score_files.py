@@ -12,7 +12,8 @@ from PIL import Image
 from scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.data.sample_photos import photo_path
-from crfiqa_tf.inference.score_files import COLUMNS, score_files, write_rows
+from crfiqa_tf.inference.score_files import score_files, write_rows
+from crfiqa_tf.rows import SCORE_COLUMNS as COLUMNS
 
 
 def test_a_remote_folder_is_walked_and_scored():

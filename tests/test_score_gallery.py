@@ -40,8 +40,6 @@ def test_test_pipeline_scores_every_good_image_like_the_scorer(exported, tmp_pat
             exported["saved"],
             "--output",
             str(tmp_path / "out"),
-            "--image-size",
-            "32",
             "--min-batch-size",
             "2",
         ]
@@ -95,8 +93,6 @@ def test_mixed_folder_every_file_accounted_parquet_schema_and_rerun(exported, tm
         exported["saved"],
         "--output",
         output,
-        "--image-size",
-        "32",
         "--max-pixels",
         "4000000",
         "--with-embeddings",
@@ -172,6 +168,8 @@ def test_several_globs_and_an_explicit_calibration_reach_every_row(exported, tmp
 
 
 def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_flagged(exported, tmp_path):
+    """Also: the aligner cuts its crops at the model's own size (32 px here; no flag says it), so each face's
+    quality is the one ``crfiqa-tf score --align`` gives."""
     import csv
 
     from crfiqa_tf.data.sample_photos import photo
@@ -180,7 +178,7 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
     folder.mkdir()
     for name in ("group_of_six", "astronaut", "cat"):
         Image.fromarray(photo(name)).save(folder / f"{name}.png")
-    base = ["--input-glob", f"{folder}/*.png", "--model", exported["saved"], "--image-size", "32"]
+    base = ["--input-glob", f"{folder}/*.png", "--model", exported["saved"]]
     counters = run(
         [*base, "--align", "--faces", "all", "--components", "--output", str(tmp_path / "a" / "s"), "--format", "csv"]
     )
@@ -200,6 +198,10 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
         assert ((points >= box[:2]) & (points <= box[2:])).all() and 0.5 <= float(row["detection_score"]) <= 1
         assert row["warning"] == ""
     assert {k: sorted(v) for k, v in faces.items()} == {"group_of_six.png": list(range(6)), "astronaut.png": [0]}
+    paths = sorted(str(p) for p in folder.glob("*.png"))
+    scored = SavedModelScorer(exported["saved"]).score(paths, align=True, faces="all", components=True)
+    expected = {(r.source, r.face_index): r.quality for r in scored if r.error is None}
+    assert {(r["path"], int(r["face_index"])): pytest.approx(float(r["quality"]), abs=1e-5) for r in rows} == expected
 
     # Without --components a SavedModel aligns inside its graph (score_photos): the same faces, the same counters.
     counters = run([*base, "--align", "--faces", "all", "--output", str(tmp_path / "g" / "s"), "--format", "csv"])

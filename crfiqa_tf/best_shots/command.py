@@ -24,22 +24,9 @@ from crfiqa_tf import paths
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.best_shots.selector import BestShots, TrackSummary
 from crfiqa_tf.best_shots.sources import open_source
-from crfiqa_tf.inference.score_files import BOX_COLUMNS
+from crfiqa_tf.rows import BEST_SHOT_COLUMNS, best_shot_row
 
-COLUMNS = (
-    "track_id",
-    "rank",
-    "frame_index",
-    "timestamp_ms",
-    *BOX_COLUMNS,
-    "landmarks",
-    "detection_score",
-    "quality",
-    "quality_score",
-    "reasons",
-    "aligned_path",
-    "source_path",
-)
+COLUMNS = BEST_SHOT_COLUMNS
 
 
 def _png(image: np.ndarray) -> bytes:
@@ -58,22 +45,7 @@ def write_track(summary: TrackSummary, out: str) -> list[dict]:
         stem = paths.join(folder, f"{rank}_frame{shot.frame_index:06d}")
         paths.write_bytes(f"{stem}_aligned.png", _png(shot.aligned))
         paths.write_bytes(f"{stem}_source.png", _png(shot.source_crop))
-        rows.append(
-            {
-                "track_id": shot.track_id,
-                "rank": rank,
-                "frame_index": shot.frame_index,
-                "timestamp_ms": round(shot.timestamp_ms, 1),
-                **{name: round(v, 1) for name, v in zip(BOX_COLUMNS, shot.box)},
-                "landmarks": " ".join(f"{v:.1f}" for v in shot.landmarks.reshape(-1)),
-                "detection_score": round(shot.detection_score, 4),
-                "quality": round(shot.quality, 6),
-                "quality_score": None if shot.quality_score is None else round(shot.quality_score, 2),
-                "reasons": " ".join(shot.reasons),
-                "aligned_path": f"{stem}_aligned.png",
-                "source_path": f"{stem}_source.png",
-            }
-        )
+        rows.append(best_shot_row(shot, rank, f"{stem}_aligned.png", f"{stem}_source.png"))
     return rows
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 
 from crfiqa_tf import signatures as sig
@@ -25,38 +24,30 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crfiqa_tf.image_io import ImageReadError, list_inputs, read_bytes
+    from crfiqa_tf.image_io import ImageReadError, graph_photo_bytes, list_inputs, read_bytes
     from crfiqa_tf.inference.base import ScoreRecord
     from crfiqa_tf.inference.score_files import summary_line, write_rows
+    from crfiqa_tf.rows import score_row
     from crfiqa_tf_apps.serving.client import CRFIQAClient
 
     client = CRFIQAClient(args.target, model_name=args.name, transport=args.transport, timeout=args.timeout)
-    if args.photos:  # raw photos: every face, through score_photos, as `score --align --faces all` rows
-        from crfiqa_tf.image_io import graph_photo_bytes
-        from crfiqa_tf.inference.score_files import record_row
-
-        result = []
-        for path in list_inputs(args.images):
-            try:
-                # JPEG / plain PNG as they are; any other format Pillow reads is sent as PNG (as the scorer does)
-                records = client.score_photos([graph_photo_bytes(read_bytes(path), path)], [path])
-            except ImageReadError as error:
-                records = [ScoreRecord(path, error=f"{error.cause}: {error.detail}")]
-            except ValueError as error:
-                records = [ScoreRecord(path, error=" ".join(str(error).split()))]  # a server's message spans lines
-            result += [record_row(record) for record in records]
-        write_rows(result, sys.stdout)
-        print(summary_line(result), file=sys.stderr)
-        return 0
-    rows = csv.writer(sys.stdout, lineterminator="\n")
-    rows.writerow(["path", "quality", "quality_score", "error"])
-    for path in args.images:
+    result = []
+    # Rows as `crfiqa-tf score` writes them (`crfiqa_tf.rows.score_row`): raw photos as `score --align --faces all`
+    # (every face, through score_photos), aligned faces as `score`.
+    for path in list_inputs(args.images) if args.photos else args.images:
         try:
-            outputs = client.predict_bytes([read_bytes(path)])
-        except (ImageReadError, ValueError) as error:
-            rows.writerow([path, "", "", " ".join(str(error).split())])  # a server's message spans lines
-            continue
-        score = outputs.get("quality_score")
-        score_text = "" if score is None else f"{float(score[0]):.2f}"
-        rows.writerow([path, f"{float(outputs['quality'][0]):.6f}", score_text, ""])
+            if args.photos:  # JPEG / plain PNG as they are; any other format Pillow reads is sent as PNG
+                records = client.score_photos([graph_photo_bytes(read_bytes(path), path)], [path])
+            else:
+                outputs = client.predict_bytes([read_bytes(path)])
+                score = outputs.get("quality_score")
+                quality = float(outputs["quality"][0])
+                records = [ScoreRecord(path, quality, None if score is None else float(score[0]))]
+        except ImageReadError as error:
+            records = [ScoreRecord(path, error=f"{error.cause}: {error.detail}")]
+        except ValueError as error:
+            records = [ScoreRecord(path, error=" ".join(str(error).split()))]  # a server's message spans lines
+        result += [score_row(record) for record in records]
+    write_rows(result, sys.stdout)
+    print(summary_line(result), file=sys.stderr)
     return 0

@@ -63,10 +63,11 @@ def _key(path: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from crfiqa_tf.components.rows import FLAT_COLUMNS
     from crfiqa_tf.image_io import list_inputs
-    from crfiqa_tf.inference.score_files import COLUMNS, Totals, score_batches
+    from crfiqa_tf.inference.score_files import Totals, score_batches
     from crfiqa_tf.inference.score_output import ScoreOutput, format_rows
     from crfiqa_tf.interrupts import stop_requests
     from crfiqa_tf.model_io import load_scorer
+    from crfiqa_tf.rows import SCORE_COLUMNS
 
     if (args.components or args.profile) and not args.align:
         raise SystemExit("crfiqa-tf score: --components and --profile measure detected faces; add --align")
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("crfiqa-tf score: --draw draws the faces found; add --align")
     if args.resume and not args.out:
         raise SystemExit("crfiqa-tf score: --resume continues the run written to --out; give --out")
-    columns = COLUMNS + (FLAT_COLUMNS if args.components else ())
+    columns = SCORE_COLUMNS + (FLAT_COLUMNS if args.components else ())
     try:
         scorer = load_scorer(args.model, precision=args.precision, calibration=args.calibration)
         if args.components:

@@ -19,52 +19,10 @@ from tqdm import tqdm
 
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
-from crfiqa_tf.components.rows import FLAT_COLUMNS, flat
+from crfiqa_tf.components.rows import FLAT_COLUMNS
 from crfiqa_tf.image_io import list_inputs
-from crfiqa_tf.inference.base import Scorer, ScoreRecord
-
-BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
-TEXT_COLUMNS = ("reasons", "instructions", "component_notes")
-COLUMNS = (
-    "path",
-    "face_index",
-    "quality",
-    "quality_score",
-    "detection_score",
-    *BOX_COLUMNS,
-    "landmarks",
-    "warning",
-    "error",
-)
-
-
-def number(value, digits: int) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
-
-
-def record_row(record: ScoreRecord) -> dict:
-    """A CSV row: numbers as text, absent values empty; landmarks as ten space-separated numbers ``x y`` in
-    template order (image-left eye, image-right eye, nose tip, image-left mouth corner, image-right mouth corner).
-    A record with components adds their flat columns (raw to 4 significant digits, values as integers)."""
-
-    row = {
-        "path": record.source,
-        "face_index": "" if record.error else (record.face_index or 0),
-        "quality": number(record.quality, 6),
-        "quality_score": number(record.quality_score, 2),
-        "detection_score": number(record.detection_score, 4),
-        "landmarks": "" if record.landmarks is None else " ".join(f"{v:.1f}" for v in record.landmarks.reshape(-1)),
-        "warning": record.warning or "",
-        "error": record.error or "",
-    }
-    row.update({name: number(None if record.box is None else record.box[i], 1) for i, name in enumerate(BOX_COLUMNS)})
-    if record.components is not None:
-        for name, value in flat(record.components, record.reasons).items():
-            if name.endswith("_value") or name in TEXT_COLUMNS:
-                row[name] = "" if value is None else str(value)
-            else:
-                row[name] = "" if value is None else f"{value:.4g}"
-    return row
+from crfiqa_tf.inference.base import Scorer
+from crfiqa_tf.rows import SCORE_COLUMNS, score_row
 
 
 def score_batches(
@@ -99,7 +57,7 @@ def score_batches(
                 profile=profile,
                 min_face=min_face,
             )
-            yield [record_row(record) for record in records]
+            yield [score_row(record) for record in records]
             bar.update(len(chunk))
     finally:
         bar.close()
@@ -145,6 +103,6 @@ def summary_line(rows: list[dict]) -> str:
 
 def write_rows(rows: list[dict], handle, components: bool = False) -> None:
     """CSV of `rows`; with `components` the component columns follow the fixed ones (empty on error rows)."""
-    writer = csv.DictWriter(handle, COLUMNS + (FLAT_COLUMNS if components else ()), restval="")
+    writer = csv.DictWriter(handle, SCORE_COLUMNS + (FLAT_COLUMNS if components else ()), restval="")
     writer.writeheader()
     writer.writerows(rows)

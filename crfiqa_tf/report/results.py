@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crfiqa_tf import paths
+from crfiqa_tf.rows import BOX_COLUMNS
 
-BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
 PARQUET_BATCH_ROWS = 65_536
 RESULT_SUFFIXES = (".csv", ".jsonl", ".parquet")
 
