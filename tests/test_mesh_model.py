@@ -75,11 +75,11 @@ def test_components_agree_across_detectors_on_the_faces_both_find(measured):
             _, theirs, their_reasons = match[0]
             for pose in ("head_pose_yaw", "head_pose_pitch", "head_pose_roll"):
                 assert ours[pose].raw == pytest.approx(theirs[pose].raw, abs=5.0), (name, pose)
-            assert ours["inter_eye_distance"].raw == pytest.approx(theirs["inter_eye_distance"].raw, rel=0.12), name
+            assert ours["inter_eye_distance"].raw == pytest.approx(theirs["inter_eye_distance"].raw, rel=0.10), name
             assert ours["luminance_mean"].raw == pytest.approx(theirs["luminance_mean"].raw, abs=0.03), name
             assert ours["sharpness"].raw == pytest.approx(theirs["sharpness"].raw, rel=0.15), name
             compared += 1
             same_reasons += reasons == their_reasons
-    # Ten faces; two differ by one reason whose value sits at its threshold (pitch 27.9° against 24.2°, limit 25°;
-    # the bottom crop of insightface's tight 112×112 portrait).
-    assert compared == 10 and same_reasons >= 8
+    # Ten faces; one differs by a reason whose value sits at its threshold: the cameraman's illumination
+    # uniformity, 38 under BlazeFace's region and 53 under MTCNN's, against UNEVEN_LIGHT's limit of 50.
+    assert compared == 10 and same_reasons >= 9
