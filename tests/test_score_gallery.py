@@ -45,12 +45,13 @@ def test_test_pipeline_scores_every_good_image_like_the_scorer(exported, tmp_pat
         ]
     )
 
-    def check(rows):
+    calibration = SavedModelScorer(exported["saved"]).calibration  # the export's own (assets.extra)
+
+    def check(rows):  # Beam pickles it: it holds plain values only (the fixture's Keras model would cost a minute)
         got = {r["path"]: r["quality"] for r in rows}
         assert set(got) == set(expected), (sorted(got), sorted(expected))
         for path, quality in got.items():
             assert abs(quality - expected[path]) <= 1e-5
-        calibration = SavedModelScorer(exported["saved"]).calibration  # the export's own (assets.extra)
         for row in rows:  # each row's score is its own quality's, through the one rescoring
             assert row["quality_score"] == pytest.approx(
                 float(apply_calibration(row["quality"], calibration)), abs=1e-3
