@@ -74,3 +74,91 @@ def test_groups_file_errors_name_the_line(tmp_path):
         path.write_text(text)
         with pytest.raises(ValueError, match=message):
             read_groups(str(path), ["0", "1", "2"], "pair")
+
+
+def small_set(rates: dict[str, tuple[int, int]]):
+    """Per group (rejected images, all images): mated pairs of two images each, the rejected ones at quality 0 and
+    the others at 1; one non-mated pair of unlabelled images at score 0.1. Mated scores 0.9, or 0.05 for a pair
+    holding a rejected image (an error at the threshold just above 0.1)."""
+    scores, issame, quality, labels = [0.1], [False], [1.0, 1.0], [None, None]
+    for group, (rejected, images) in rates.items():
+        values = [0.0] * rejected + [1.0] * (images - rejected)
+        for pair in range(images // 2):
+            a, b = values[2 * pair], values[2 * pair + 1]
+            scores.append(0.05 if min(a, b) == 0 else 0.9)
+            issame.append(True)
+            quality += [a, b]
+            labels += [group, group]
+    return np.array(scores), np.array(issame), np.array(quality), labels
+
+
+def test_the_flag_is_raised_above_the_ratio_not_at_it():
+    # rejection rates 5/20 and 4/20: ratio exactly 1.25, the four-fifths line itself, no flag
+    at = group_report(*small_set({"a": (5, 20), "b": (4, 20)}), fmr=0.0, reject_below=0.5, min_pairs=1, bootstrap=5)
+    assert at["rejection_ratio"] == pytest.approx(1.25) and not at["disparity_flag"]
+    assert at["groups"]["a"]["rejected_fraction"] == 0.25 and at["groups"]["b"]["rejected_fraction"] == 0.2
+    above = group_report(*small_set({"a": (6, 20), "b": (4, 20)}), fmr=0.0, reject_below=0.5, min_pairs=1, bootstrap=5)
+    assert above["rejection_ratio"] == pytest.approx(1.5) and above["disparity_flag"]
+    assert report_lines(at)[-1] == "highest / lowest rejection rate: 1.25 (no flag; flagged above 1.25)"
+    assert report_lines(above)[-1] == "highest / lowest rejection rate: 1.50 (FLAG; flagged above 1.25)"
+
+
+def test_a_quality_at_the_threshold_is_kept_and_rates_of_zero_give_their_own_ratio():
+    scores, issame, quality, labels = small_set({"a": (2, 4), "b": (0, 4)})
+    at_threshold = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.0, min_pairs=1, bootstrap=3)
+    assert at_threshold["groups"]["a"]["rejected_fraction"] == 0.0  # quality 0 is not below 0
+    assert at_threshold["rejection_ratio"] == 1.0 and not at_threshold["disparity_flag"]  # nobody rejected
+    one_sided = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.5, min_pairs=1, bootstrap=3)
+    assert one_sided["rejection_ratio"] == float("inf") and one_sided["disparity_flag"]
+    empty = group_report([0.1], [False], [1.0, 1.0], [None, None], fmr=0.0, reject_below=0.5, bootstrap=3)
+    assert empty["groups"] == {} and empty["rejection_ratio"] == 1.0 and empty["ungrouped_images"] == 2
+
+
+def test_every_figure_of_a_small_report_is_known():
+    scores, issame, quality, labels = small_set({"a": (2, 8), "b": (0, 4)})
+    labels[-1] = "a"  # b's last mated pair now crosses groups: it counts for neither EDC
+    report = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.5, min_pairs=3, bootstrap=20)
+    assert report["comparison_threshold"] == np.nextafter(0.1, 1.0)  # from the non-mated scores only
+    assert (report["fmr"], report["reject_below"], report["bootstrap"], report["min_pairs"]) == (0.0, 0.5, 20, 3)
+    assert report["ungrouped_images"] == 2 and report["cross_group_mated_pairs"] == 1
+    a, b = report["groups"]["a"], report["groups"]["b"]
+    assert (a["images"], a["mated_pairs"], b["images"], b["mated_pairs"]) == (9, 4, 3, 1)
+    assert a["quality"]["mean"] == pytest.approx(7 / 9) and a["quality"]["p50"] == 1.0 and a["quality"]["p5"] == 0.0
+    assert b["status"] == "too_few_pairs: 1 mated pairs, fewer than 3: no EDC" and "b" not in report["curves"]
+    # a: mated pairs (0,0), (1,1)×3 → one error at the lowest pair quality; the EDC discards it first
+    assert a["status"] == "ok" and a["starting_fnmr"] == 0.25 and report["curves"]["a"].starting_fnmr == 0.25
+    assert a["pauc"] == pytest.approx(0.25 * 0.2)  # FNMR 1/4 until 1/4 discarded: the whole 0–0.2 at 1/4
+    low, high = a["pauc_ci95"]
+    assert 0.0 <= low <= a["pauc"] <= high <= 0.2  # resampled pairs: none or up to all four with the error
+    again = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.5, min_pairs=3, bootstrap=20)
+    assert again["groups"]["a"]["pauc_ci95"] == a["pauc_ci95"]  # seeded
+    lines = report_lines(report)
+    assert lines[1] == "| group | images | mated pairs | rejected | median quality | pAUC | 95 % interval |"
+    assert lines[2] == "|---|---|---|---|---|---|---|"
+    assert lines[3] == f"| a | 9 | 4 | 22.2% | 1.0000 | 0.0500 | {low:.4f}–{high:.4f} |"
+    assert lines[4] == "| b | 3 | 1 | 0.0% | 1.0000 | too few pairs |  |"
+
+
+def test_the_default_settings():
+    scores, issame, quality, labels = small_set({"a": (2, 40), "b": (0, 38)})
+    report = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.5)
+    assert (report["min_pairs"], report["bootstrap"]) == (20, 1000)
+    assert report["groups"]["a"]["status"] == "ok" and report["groups"]["b"]["status"].startswith("too_few_pairs: 19")
+    seeded = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.5, seed=0)
+    assert seeded["groups"]["a"]["pauc_ci95"] == report["groups"]["a"]["pauc_ci95"]
+
+
+def test_a_groups_file_keyed_by_path(tmp_path):
+    path = tmp_path / "groups.csv"
+    path.write_text('path,group\n"a, 1.png",x\r\nb.png, y \n')  # quoted commas, CRLF, padded labels
+    assert read_groups(str(path), ["a, 1.png", "b.png"], "path") == {"a, 1.png": "x", "b.png": "y"}
+    cases = {
+        "path,group\nc.png,x\n": r"groups\.csv:2: unknown image 'c.png': not in the evaluation set$",
+        "path,group\n,x\n": r"groups\.csv:2: unknown image '': not in the evaluation set$",
+        "path,group\n": r"groups\.csv: no rows$",
+        "path\nb.png\n": r"groups\.csv:1: a groups file needs the columns path,group; found path$",
+    }
+    for text, message in cases.items():
+        path.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            read_groups(str(path), ["a, 1.png", "b.png"], "path")

@@ -18,3 +18,24 @@ def test_errors():
         spearman([1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="NaN"):
         spearman([1, np.nan], [1, 2])
+
+
+def test_average_ranks_known_answers():
+    from crfiqa_tf.evaluation.rank_correlation import average_ranks
+
+    # tied groups of different sizes: 0-based ranks, each tie their mean
+    np.testing.assert_array_equal(average_ranks([30, 10, 20, 20, 40, 40, 40]), [3, 0, 1.5, 1.5, 5, 5, 5])
+    np.testing.assert_array_equal(average_ranks([[2, 1], [1, 3]]), [2, 0.5, 0.5, 3])  # any shape, flattened
+    assert average_ranks([1, 2]).dtype == np.float64
+
+
+def test_spearman_known_answers_and_edges():
+    assert spearman([1, 2], [5, 7]) == 1.0 and spearman([1, 2], [7, 5]) == -1.0  # two values: ranks ±0.5
+    assert spearman([[1, 2], [3, 4]], [1, 2, 3, 4]) == pytest.approx(1.0)  # any shape, flattened
+    # ties on both sides: ranks [0, 1.5, 1.5, 3] and [0.5, 0.5, 2, 3] (Pearson of the ranks)
+    ra, rb = np.array([0, 1.5, 1.5, 3]) - 1.5, np.array([0.5, 0.5, 2, 3]) - 1.5
+    expected = np.sum(ra * rb) / np.sqrt(np.sum(ra**2) * np.sum(rb**2))
+    assert spearman([1, 2, 2, 3], [1, 1, 2, 3]) == pytest.approx(expected, abs=1e-15)
+    assert np.isnan(spearman([1, 1, 1], [1, 2, 3])) and np.isnan(spearman([1, 2, 3], [4, 4, 4]))
+    with pytest.raises(ValueError, match=r"^spearman: inputs contain NaN or infinite values$"):
+        spearman([1, 2], [1, np.inf])

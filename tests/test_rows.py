@@ -111,3 +111,18 @@ def test_a_best_shot_row_rounds_as_the_score_rows_do():
     assert row["landmarks"] == "10.0 20.0 30.0 20.0 20.0 30.0 12.0 40.0 28.0 40.0"
     assert (row["detection_score"], row["quality"], row["quality_score"]) == (0.9877, 0.123457, None)
     assert row["reasons"] == "BLURRED TOO_DARK" and row["aligned_path"] == "t/2_aligned.png"
+
+
+def test_a_first_face_and_a_missing_quality_keep_their_values():
+    row = beam_row(face_record(face_index=0, quality=None, quality_score=None), "m")
+    assert row["face_index"] == 0 and row["quality"] is None and row["quality_score"] is None
+
+
+def test_a_calibrated_shot_rounds_its_score_and_time():
+    class Shot:
+        track_id, frame_index, timestamp_ms = 1, 2, 1234.5678
+        box, landmarks = (0.0, 0.0, 1.0, 1.0), LANDMARKS
+        detection_score, quality, quality_score, reasons = 0.5, 0.25, 61.23789, []
+
+    row = best_shot_row(Shot(), 1, "a.png", "s.png")
+    assert row["timestamp_ms"] == 1234.6 and row["quality_score"] == 61.24 and row["reasons"] == ""

@@ -99,3 +99,37 @@ def test_finish_ends_every_live_track_and_ids_continue():
     assert ids(tracker.finish()) == [7, 8] and tracker.live == []
     assigned, _, _ = tracker.step([box(100, 100)], 1, 40.0)
     assert ids(assigned) == [9]
+
+
+def test_one_track_near_two_faces_takes_one_and_the_other_starts_its_own():
+    tracker = Tracker()
+    tracker.step([box(100, 100)], 0, 0.0)
+    assigned, started, _ = tracker.step([box(101, 100), box(105, 100)], 1, 40.0)
+    assert ids(assigned) == [1, 2] and ids(started) == [2]
+    assert (started[0].first_frame, started[0].last_frame, started[0].first_ms, started[0].last_ms) == (
+        1,
+        1,
+        40.0,
+        40.0,
+    )
+
+
+def test_the_defaults_and_the_gap_measured_from_the_last_face():
+    tracker = Tracker()
+    assert (tracker.max_gap_ms, tracker.max_distance, tracker.next_id) == (1000.0, 1.0, 1)
+    tracker.step([box(100, 100)], 0, 5000.0)
+    _, _, ended = tracker.step([], 1, 6000.0)  # 1000 ms after its face: still live
+    assert ended == [] and ids(tracker.live) == [1]
+    assigned, _, _ = tracker.step([box(199, 100)], 2, 6000.0)  # 0.99 widths away: joins
+    assert ids(assigned) == [1]
+
+
+def test_a_velocity_is_measured_over_any_positive_interval_and_a_degenerate_box_counts_one_pixel_wide():
+    track = Track(1, box(100, 100), 0, 0, 0.0, 0.0)
+    track.update(box(100.5, 100), 1, 0.5)  # half a millisecond later: 1 px/ms measured
+    assert track.velocity == pytest.approx([VELOCITY_SMOOTHING, 0.0])
+    tracker = Tracker(max_distance=1.0)
+    point = np.array([10.0, 10.0, 10.0, 10.0])
+    tracker.step([point], 0, 0.0)
+    assigned, started, _ = tracker.step([point + [1.5, 0, 1.5, 0]], 1, 40.0)  # 1.5 px from a zero-width box
+    assert ids(assigned) == [2] and ids(started) == [2]
