@@ -451,8 +451,10 @@ def components_summary() -> str:
         lines.append(
             "- The Face Mesh step alone, per face: "
             + ", ".join(f"{name} {ms:.1f} ms" for name, ms in mesh.items())
-            + f" (one Face Mesh run: {result['face_mesh_model_ms']:.1f} ms; MTCNN's faces take it twice, first and "
-            "refined, BlazeFace's once, its first mesh coming with the detection)."
+            + f" (one Face Mesh run: {result['face_mesh_model_ms']:.1f} ms; runs per face: "
+            + ", ".join(f"{name} {runs:.1f}" for name, runs in result.get("mesh_runs_per_face", {}).items())
+            + ": the first from the detector's box — BlazeFace's comes with its detection and is not counted — then "
+            "again from the region the last mesh spans until it settles)."
         )
     lines.append(_goals_line(result))
     return "\n".join(lines + ["", COMPONENTS_END])

@@ -125,11 +125,19 @@ def input_size(path: str) -> int:
     """The side of the aligned faces the model at `path` takes, read from its file without loading the network (a
     SavedModel's ``predict_images`` signature in ``saved_model.pb``, a ``.tflite`` or ``.onnx`` file's input), so that
     a path that aligns faces before the model sees them crops them at the model's own size, as `load_scorer`'s
-    ``image_size`` does. `path` as for `load_scorer`; a ``.tflite`` or ``.onnx`` file is read whole."""
+    ``image_size`` does. `path` as for `load_scorer`; a ``.tflite`` or ``.onnx`` file is read whole. A file its
+    runtime cannot parse raises ValueError naming it."""
+    kind = model_kind(path)
+    try:
+        return _input_size(path, kind)
+    except Exception as error:  # noqa: BLE001 - each runtime has its own errors for a damaged file
+        raise ValueError(f"{path}: cannot be read as a {kind} model ({type(error).__name__}: {error})") from None
+
+
+def _input_size(path: str, kind: str) -> int:
     from crfiqa_tf import signatures as sig
     from crfiqa_tf.model_files import SAVED_MODEL_FILE, resolve_saved_model_dir
 
-    kind = model_kind(path)
     if kind == "tflite":
         from ai_edge_litert.interpreter import Interpreter
 

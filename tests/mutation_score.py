@@ -16,6 +16,7 @@ import collections
 import datetime
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -76,6 +77,8 @@ def main() -> int:
     parser.add_argument("--report-only", action="store_true", help="summarise the last run without running mutmut")
     args = parser.parse_args()
     if not args.report_only:
+        # mutmut leaves a module it copied unmutated before alone: a fresh copy, so that every listed module is mutated
+        shutil.rmtree(os.path.join(ROOT, "mutants"), ignore_errors=True)
         subprocess.run([MUTMUT, "run"], cwd=ROOT, check=False)
     sys.path.insert(0, ROOT)
     from crfiqa_tf.environment import describe_machine

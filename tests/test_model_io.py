@@ -93,8 +93,10 @@ def test_input_size_is_read_from_every_kinds_file_local_or_remote(exported, tmp_
     tf.io.gfile.copy(f"{exported['saved']}/saved_model.pb", f"{remote}/saved_model.pb", overwrite=True)
     assert input_size(remote) == 32
     (tmp_path / "other.tflite").write_bytes(b"not a model")
-    with pytest.raises(ValueError):
-        input_size(str(tmp_path / "other.tflite"))
+    (tmp_path / "other.onnx").write_bytes(b"not a model either")
+    for name in ("other.tflite", "other.onnx"):
+        with pytest.raises(ValueError, match=rf"{name}: cannot be read as a \w+ model"):
+            input_size(str(tmp_path / name))
 
 
 def test_litert_scorer_is_safe_to_share_between_threads(exported):
