@@ -161,6 +161,10 @@ def test_the_pauc_against_the_best_case():
             r"^non-mated comparison scores are required to fix the threshold at a target FMR$",
         ),
         (
+            dict(mated_scores=[0.1], mated_pair_quality=[1.0], nonmated_scores=[]),
+            r"^non-mated comparison scores are required to fix the threshold at a target FMR$",
+        ),
+        (
             dict(mated_scores=[0.1], mated_pair_quality=[1.0], nonmated_scores=[0.5, np.nan]),
             r"^non-mated comparison scores contain NaN or infinity$",
         ),

@@ -33,3 +33,9 @@ def test_all_zero_weights_give_the_mean_and_a_zero_template_stays_finite():
 def test_bad_inputs_are_refused_with_their_cause(embeddings, weights, message):
     with pytest.raises(ValueError, match=message):
         fuse_template(embeddings, weights)
+
+
+def test_short_embeddings_and_small_weights_still_give_a_unit_template():
+    e = np.array([[0.5, 0.0], [0.0, 0.25]])  # norms below 1 are divided out too
+    np.testing.assert_allclose(fuse_template(e, [0.1, 0.1]), [2**-0.5, 2**-0.5])
+    assert np.linalg.norm(fuse_template(e, [0.01, 0.02])) == pytest.approx(1.0)

@@ -157,8 +157,41 @@ def test_a_groups_file_keyed_by_path(tmp_path):
         "path,group\n,x\n": r"groups\.csv:2: unknown image '': not in the evaluation set$",
         "path,group\n": r"groups\.csv: no rows$",
         "path\nb.png\n": r"groups\.csv:1: a groups file needs the columns path,group; found path$",
+        "path,label\nb.png,x\n": r"groups\.csv:1: a groups file needs the columns path,group; found path,label$",
     }
     for text, message in cases.items():
         path.write_text(text)
         with pytest.raises(ValueError, match=message):
             read_groups(str(path), ["a, 1.png", "b.png"], "path")
+
+
+def test_a_pairs_quality_is_its_lower_image_and_an_unlabelled_image_crosses_no_group():
+    # group a: mated pairs whose first image is the poor one (quality 0, score an error) and the rest good
+    scores = [0.1, 0.05, 0.9, 0.9, 0.9, 0.9]
+    issame = [False, True, True, True, True, True]
+    quality = [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    labels = [None, None, "a", "a", "a", "a", "a", "a", "a", "a", None, "b"]  # the last pair: one image unlabelled
+    report = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.5, min_pairs=1, bootstrap=3)
+    assert report["cross_group_mated_pairs"] == 0 and report["ungrouped_images"] == 3
+    a = report["groups"]["a"]
+    assert a["mated_pairs"] == 4 and a["starting_fnmr"] == 0.25
+    np.testing.assert_allclose(report["curves"]["a"].fnmr, [0.25, 0.0])  # the error's pair (0, 1) goes first
+    assert report["groups"]["b"]["mated_pairs"] == 0
+
+
+def test_the_bootstrap_interval_is_the_2_5_and_97_5_percentiles_of_resampled_pairs():
+    from crfiqa_tf.evaluation.edc import edc_curve
+
+    scores, issame, quality, labels = small_set({"a": (3, 12), "b": (1, 10)})
+    report = group_report(scores, issame, quality, labels, fmr=0.0, reject_below=0.5, min_pairs=1, bootstrap=50)
+    threshold = report["comparison_threshold"]
+    pair_quality = np.minimum(quality[0::2], quality[1::2])
+    rng = np.random.default_rng(0)  # the report's seed; groups in name order
+    for group in ("a", "b"):
+        mated = np.flatnonzero(issame & (np.array(labels[0::2], object) == group))
+        samples = []
+        for _ in range(50):
+            pick = rng.choice(mated, size=mated.size, replace=True)
+            samples.append(edc_curve(scores[pick], pair_quality[pick], threshold=threshold).pauc[0.2])
+        expected = np.percentile(samples, [2.5, 97.5])
+        np.testing.assert_allclose(report["groups"][group]["pauc_ci95"], expected)

@@ -49,9 +49,9 @@ def threshold_at_fmr(nonmated_scores, fmr: float) -> float:
         raise ValueError("a threshold at a target FMR needs non-mated comparison scores; none were given")
     if not 0.0 <= fmr < 1.0:
         raise ValueError(f"target FMR must be in [0, 1), got {fmr}")
-    allowed = int(np.floor(fmr * scores.size))
+    allowed = int(np.floor(fmr * scores.size))  # below the count, as fmr < 1
     # Accepting the `allowed` highest non-mated scores: the threshold sits just above the next one.
-    return float(np.nextafter(scores[allowed], np.inf)) if allowed < scores.size else float(scores[-1])
+    return float(np.nextafter(scores[allowed], np.inf))
 
 
 def threshold_at_fnmr(mated_scores, fnmr: float) -> float:
