@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import write_mixed_folder
+from mixed_folder import write_mixed_folder
 from PIL import Image
 
 from crfiqa_tf.calibration import apply_calibration

@@ -1,12 +1,13 @@
-"""The files of a folder (local and ram://) and what each becomes: decoded by content whatever its name, or an error
-naming the input and its kind; hidden files left out; every file of `crfiqa-tf score`'s folder a row."""
+"""The files of a folder (local; ram:// in tests/test_image_io_remote.py) and what each becomes: decoded by content
+whatever its name, or an error naming the input and its kind; hidden files left out; every file of `crfiqa-tf
+score`'s folder a row; each kind of pixel (16-bit, 32-bit, alpha, palette) as the RGB it stands for."""
 
-import os
+import io
 
 import numpy as np
 import pytest
-import tensorflow as tf
-from helpers import MIXED_FOLDER, MIXED_FOLDER_HIDDEN, write_mixed_folder
+from mixed_folder import write_mixed_folder
+from PIL import Image
 from scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.image_io import ImageReadError, folder_files, is_hidden, list_inputs, read_image
@@ -33,17 +34,6 @@ def test_every_regular_file_is_an_input_and_decoding_decides_what_it_is(tmp_path
             assert caught.value.cause == error and path in str(caught.value)
 
 
-def test_a_remote_folder_follows_the_same_rule(tmp_path):
-    local = write_mixed_folder(tmp_path / "g")
-    root = "ram://image_io/g"
-    for path in [*local, *(str(tmp_path / "g" / name) for name in MIXED_FOLDER_HIDDEN)]:
-        target = root + "/" + os.path.relpath(path, tmp_path / "g")
-        tf.io.gfile.makedirs(os.path.dirname(target))
-        tf.io.gfile.copy(path, target, overwrite=True)
-    assert tf.io.gfile.exists(root + "/.thumbnails/t.png")
-    assert folder_files(root) == sorted(f"{root}/{name}" for name in MIXED_FOLDER)
-
-
 def test_score_gives_every_file_a_row_and_the_closing_line_counts_them(tmp_path):
     expected = write_mixed_folder(tmp_path / "g")
     rows = score_files([str(tmp_path / "g")], MeanPixelScorer(), progress=False)
@@ -60,3 +50,92 @@ def test_closing_line_with_several_faces_a_photo():
     row = {"path": "group.jpg", "error": "", "warning": ""}
     rows = [row, {**row, "warning": "small"}, {"path": "cat.jpg", "error": "no_face: no face detected", "warning": ""}]
     assert summary_line(rows) == "2 files: 1 scored (2 faces), 1 with an error, 1 with a warning"
+
+
+def png(image: Image.Image, kind: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def noise_png() -> bytes:
+    return png(Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8)))
+
+
+def test_each_kind_of_pixel_becomes_the_rgb_it_stands_for():
+    grey16 = Image.fromarray(np.array([[0, 257 * 128, 65535]], np.uint16), "I;16")
+    np.testing.assert_array_equal(read_image(png(grey16))[0, :, 0], [0, 128, 255])  # the full 16-bit range
+    grey32 = Image.fromarray(np.array([[0, 100, 255]], np.int32), "I")  # TIFF keeps 32-bit grey
+    np.testing.assert_array_equal(read_image(png(grey32, "TIFF"))[0, :, 0], [0, 100, 255])  # 8-bit values: as is
+    wide = Image.fromarray(np.array([[0, 1000, 2000]], np.int32), "I")
+    np.testing.assert_array_equal(read_image(png(wide, "TIFF"))[0, :, 0], [0, 4, 8])  # beyond 255: / 65535
+    half = Image.new("RGBA", (1, 1), (0, 0, 0, 128))  # half-transparent black over white
+    np.testing.assert_array_equal(read_image(png(half))[0, 0], [127, 127, 127])
+    grey_alpha = Image.new("LA", (1, 1), (0, 0))  # fully transparent: the white background
+    np.testing.assert_array_equal(read_image(png(grey_alpha))[0, 0], [255, 255, 255])
+    palette = Image.new("P", (2, 1))
+    palette.putpalette([10, 20, 30, 40, 50, 60])
+    palette.putpixel((1, 0), 1)
+    palette.info["transparency"] = 0  # index 0 transparent: white; index 1 its colour
+    np.testing.assert_array_equal(read_image(png(palette))[0], [[255, 255, 255], [40, 50, 60]])
+    assert read_image(png(Image.new("L", (3, 2), 7))).shape == (2, 3, 3)
+
+
+def test_a_read_image_names_its_source_and_resizes_on_request():
+    data = png(Image.new("RGB", (4, 2), (1, 2, 3)))
+    assert read_image(data, size=8).shape == (8, 8, 3)
+    with pytest.raises(ImageReadError, match=r"^<bytes>: empty: the file has no bytes$"):
+        read_image(b"")
+    with pytest.raises(ImageReadError, match=r"^upload 7: not_an_image: not a recognised image format$"):
+        read_image(b"plain text", source="upload 7")
+    with pytest.raises(ImageReadError, match=r"^<bytes>: too_large: 4x2 exceeds the 7 pixel limit$"):
+        read_image(data, max_pixels=7)
+    assert read_image(data, max_pixels=8).shape == (2, 4, 3)  # exactly the limit
+    with pytest.raises(ImageReadError) as caught:
+        read_image(noise_png()[:2000])
+    assert caught.value.cause == "corrupt" and caught.value.source == "<bytes>"
+
+
+def test_photo_bytes_for_the_graph_pass_plain_files_and_re_encode_the_rest():
+    from crfiqa_tf.image_io import graph_photo_bytes
+
+    rgb = png(Image.new("RGB", (4, 2), (1, 2, 3)))
+    assert graph_photo_bytes(rgb, "a.png") is rgb
+    grey = png(Image.new("L", (4, 2), 9))
+    assert graph_photo_bytes(grey, "g.png") is grey
+    jpeg = io.BytesIO()
+    Image.new("RGB", (4, 2)).save(jpeg, format="JPEG")
+    assert graph_photo_bytes(jpeg.getvalue(), "a.jpg") == jpeg.getvalue()
+    rgba = png(Image.new("RGBA", (4, 2), (0, 0, 0, 0)))
+    again = graph_photo_bytes(rgba, "t.png")  # alpha: composited on white, sent as plain RGB PNG
+    assert again != rgba and np.all(read_image(again) == 255) and again[25] == 2
+    with pytest.raises(ImageReadError, match=r"^big.png: too_large: 4x2 exceeds the 7 pixel limit$"):
+        graph_photo_bytes(rgb, "big.png", max_pixels=7)
+    cut = noise_png()[:2000]
+    assert graph_photo_bytes(cut, "cut.png") is cut  # a plain PNG with a readable header: the graph names the fault
+    alpha_noise = np.random.default_rng(1).integers(0, 256, (64, 64, 4), np.uint8)
+    with pytest.raises(ImageReadError, match=r"^cut.png: corrupt: "):  # decoded here, so refused here
+        graph_photo_bytes(png(Image.fromarray(alpha_noise, "RGBA"))[:2000], "cut.png")
+
+
+def test_resizing_leaves_an_image_of_the_size_as_it_is_and_paths_are_relative():
+    from crfiqa_tf.image_io import relative_path, resize_rgb
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    assert resize_rgb(image, 4) is image and resize_rgb(image, 2).shape == (2, 2, 3)
+    assert resize_rgb(np.zeros((2, 6, 3), np.uint8), 3).shape == (3, 3, 3)
+    assert relative_path("gs://b/g/", "gs://b/g/sub/a.jpg") == "sub/a.jpg"
+    assert relative_path("C:\\g", "C:\\g\\sub\\a.jpg") == "sub/a.jpg"
+
+
+def test_a_file_that_cannot_be_read_is_named_with_its_cause(tmp_path):
+    from crfiqa_tf.image_io import read_bytes, skipped_entry
+
+    with pytest.raises(ImageReadError) as caught:
+        read_bytes(str(tmp_path / "missing.jpg"))
+    assert caught.value.cause == "unreadable" and caught.value.detail == "No such file or directory"
+    assert skipped_entry(caught.value) == {
+        "source_id": str(tmp_path / "missing.jpg"),
+        "reason": "unreadable",
+        "detail": "No such file or directory",
+    }

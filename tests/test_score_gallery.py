@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
-from helpers import write_mixed_folder
+from mixed_folder import write_mixed_folder
 from PIL import Image
 
 from crfiqa_tf.calibration import apply_calibration
