@@ -139,3 +139,35 @@ def test_a_file_that_cannot_be_read_is_named_with_its_cause(tmp_path):
         "reason": "unreadable",
         "detail": "No such file or directory",
     }
+
+
+def test_pillows_own_size_guard_and_an_unreadable_path_are_named(tmp_path, monkeypatch):
+    data = png(Image.new("RGB", (40, 40)))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 1600 pixels: over twice the limit, Pillow's bomb error
+    with pytest.raises(ImageReadError, match=r"^bomb.png: too_large: Image size \(1600 pixels\) exceeds"):
+        read_image(data, source="bomb.png", max_pixels=10**6)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # over the limit, under twice: Pillow only warns
+    with pytest.raises(ImageReadError, match=r"^warned.png: too_large: Image size \(1600 pixels\) exceeds"):
+        read_image(data, source="warned.png", max_pixels=10**6)
+    from crfiqa_tf.image_io import read_bytes
+
+    with pytest.raises(ImageReadError, match=rf"^{tmp_path}: unreadable: Is a directory$"):
+        read_bytes(str(tmp_path))
+
+
+def test_a_bilinear_resize():
+    ramp = np.zeros((1, 4, 3), np.uint8)
+    ramp[0, :, 0] = [0, 0, 100, 100]
+    from crfiqa_tf.image_io import resize_rgb
+
+    # Pillow's bilinear filter at a 2:1 reduction (a triangle two source pixels wide each side): 14 and 86 from a
+    # 0, 0, 100, 100 step (its bicubic gives 8 and 92, nearest 0 and 100)
+    np.testing.assert_array_equal(resize_rgb(np.repeat(ramp, 4, 0), 2)[0, :, 0], [14, 86])
+    np.testing.assert_array_equal(read_image(png(Image.fromarray(np.repeat(ramp, 4, 0))), size=2)[0, :, 0], [14, 86])
+
+
+def test_hidden_and_relative_paths_with_backslashes_and_trailing_separators():
+    from crfiqa_tf.image_io import relative_path
+
+    assert is_hidden("sub\\.git\\x") and not is_hidden("sub\\a.jpg")
+    assert relative_path("gs://b/g/", "gs://b/g//a.jpg") == "a.jpg"
