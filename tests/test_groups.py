@@ -59,21 +59,11 @@ def test_small_groups_are_reported_not_merged_and_cross_group_pairs_counted():
     assert report["groups"]["a"]["mated_pairs"] == 200 - 2 - 1  # minus tiny's two and the cross-group one
 
 
-def test_groups_file_errors_name_the_line(tmp_path):
+def test_a_groups_file_keyed_by_pair(tmp_path):
     path = tmp_path / "groups.csv"
     path.write_text("pair,group\n0,a\n1,b\n")
     assert read_groups(str(path), ["0", "1", "2"], "pair") == {"0": "a", "1": "b"}
     assert sample_groups_for_pairs({"0": "a", "1": "b"}, 3) == ["a", "a", "b", "b", None, None]
-    cases = {
-        "image,group\na.png,x\n": r"groups\.csv:1: a groups file needs the columns pair,group",
-        "pair,group\n0,a\n7,b\n": r"groups\.csv:3: unknown pair number '7'",
-        "pair,group\n0,\n": r"groups\.csv:2: empty group label",
-        "pair,group\n0,a\n0,b\n": r"groups\.csv:3: '0' is labelled 'a' earlier and 'b' here",
-    }
-    for text, message in cases.items():
-        path.write_text(text)
-        with pytest.raises(ValueError, match=message):
-            read_groups(str(path), ["0", "1", "2"], "pair")
 
 
 def small_set(rates: dict[str, tuple[int, int]]):
@@ -152,17 +142,34 @@ def test_a_groups_file_keyed_by_path(tmp_path):
     path = tmp_path / "groups.csv"
     path.write_text('path,group\n"a, 1.png",x\r\nb.png, y \n')  # quoted commas, CRLF, padded labels
     assert read_groups(str(path), ["a, 1.png", "b.png"], "path") == {"a, 1.png": "x", "b.png": "y"}
-    cases = {
-        "path,group\nc.png,x\n": r"groups\.csv:2: unknown image 'c.png': not in the evaluation set$",
-        "path,group\n,x\n": r"groups\.csv:2: unknown image '': not in the evaluation set$",
-        "path,group\n": r"groups\.csv: no rows$",
-        "path\nb.png\n": r"groups\.csv:1: a groups file needs the columns path,group; found path$",
-        "path,label\nb.png,x\n": r"groups\.csv:1: a groups file needs the columns path,group; found path,label$",
-    }
-    for text, message in cases.items():
-        path.write_text(text)
-        with pytest.raises(ValueError, match=message):
-            read_groups(str(path), ["a, 1.png", "b.png"], "path")
+
+
+KEYS = {"pair": ["0", "1", "2"], "path": ["a, 1.png", "b.png"]}
+
+
+@pytest.mark.parametrize(
+    "column, text, message",
+    [
+        ("pair", "image,group\na.png,x\n", r"groups\.csv:1: a groups file needs the columns pair,group"),
+        ("pair", "pair,group\n0,a\n7,b\n", r"groups\.csv:3: unknown pair number '7'"),
+        ("pair", "pair,group\n0,\n", r"groups\.csv:2: empty group label"),
+        ("pair", "pair,group\n0,a\n0,b\n", r"groups\.csv:3: '0' is labelled 'a' earlier and 'b' here"),
+        ("path", "path,group\nc.png,x\n", r"groups\.csv:2: unknown image 'c.png': not in the evaluation set$"),
+        ("path", "path,group\n,x\n", r"groups\.csv:2: unknown image '': not in the evaluation set$"),
+        ("path", "path,group\n", r"groups\.csv: no rows$"),
+        ("path", "path\nb.png\n", r"groups\.csv:1: a groups file needs the columns path,group; found path$"),
+        (
+            "path",
+            "path,label\nb.png,x\n",
+            r"groups\.csv:1: a groups file needs the columns path,group; found path,label$",
+        ),
+    ],
+)
+def test_each_refusal_of_a_groups_file_names_its_line(tmp_path, column, text, message):
+    path = tmp_path / "groups.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        read_groups(str(path), KEYS[column], column)
 
 
 def test_a_pairs_quality_is_its_lower_image_and_an_unlabelled_image_crosses_no_group():
