@@ -11,8 +11,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks.common import goals_line as _goals_line
-from benchmarks.common import markdown_table as _markdown_table
+from benchmarks.common import goals_line, markdown_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCHMARKS = [
@@ -188,7 +187,7 @@ def detectors_table() -> str:
         ]
         for r in result["rows"]
     ]
-    lines = [DETECTORS_START, "", intro, "", *_markdown_table(header, table)]
+    lines = [DETECTORS_START, "", intro, "", *markdown_table(header, table)]
     ratio = next(v for k, v in result.items() if k.startswith("ratio_ms_"))
     lines += [
         "",
@@ -236,9 +235,9 @@ def small_faces_table() -> str:
         for r in rows
         for w in [r["walking_towards_the_camera"]]
     ]
-    lines = [SMALL_FACES_START, "", intro, "", *_markdown_table(header, table), ""]
+    lines = [SMALL_FACES_START, "", intro, "", *markdown_table(header, table), ""]
     lines += ["By the distance between the eyes as a share of the frame's height:", ""]
-    lines += [*_markdown_table(["detector", *share_bins], shares), ""]
+    lines += [*markdown_table(["detector", *share_bins], shares), ""]
     lines += [
         "A face walking towards a 640×480 camera (box from 8 % to 40 % of the height over 60 frames) is first found "
         "— and its best-shots track started — at " + "; ".join(walking) + ".",
@@ -246,7 +245,7 @@ def small_faces_table() -> str:
         f"Time per 640×480 frame, tiled ÷ whole frame: {result['ratio_ms_640x480_tiled_vs_whole']:.2f}×; per 12 MP "
         f"photo: {result['ratio_ms_12mp_tiled_vs_whole']:.2f}× (same process).",
         "",
-        _goals_line(result),
+        goals_line(result),
     ]
     return "\n".join(lines + ["", SMALL_FACES_END])
 
@@ -267,7 +266,7 @@ def edge_table() -> str:
         [r["what"], f"{r['size_mb']:.2f}", f"{r['ms_per_face_1_thread']:.2f}", f"{r['ms_per_face_2_thread']:.2f}"]
         for r in result["rows"]
     ]
-    lines = [EDGE_START, "", intro, "", *_markdown_table(header, table)]
+    lines = [EDGE_START, "", intro, "", *markdown_table(header, table)]
     detect = result["detect_align_ms_per_frame_1_thread"]
     pauc = result["pauc_0.2_fmr_1e-3"]
     lines += [
@@ -282,7 +281,7 @@ def edge_table() -> str:
         "photos.",
         f"- EDC pAUC at 20 % rejected (FMR 1e-3, the teacher's embeddings as the recognition system; lower is "
         f"better): teacher {pauc['teacher']:.4f}, student {pauc['student']:.4f}.",
-        _goals_line(result),
+        goals_line(result),
     ]
     return "\n".join(lines + ["", EDGE_END])
 
@@ -412,7 +411,7 @@ def method_check_summary() -> str:
                 f"{result['machine']}, {result['date']}",
             ]
         )
-    return "\n".join([METHOD_START, "", *_markdown_table(header, table), "", METHOD_END])
+    return "\n".join([METHOD_START, "", *markdown_table(header, table), "", METHOD_END])
 
 
 def components_summary() -> str:
@@ -424,7 +423,7 @@ def components_summary() -> str:
     )
     table = [[row["what"], f"{row['ms']:.2f}"] for row in result["rows"]]
     cited = result["ofiq_cited"]
-    lines = [COMPONENTS_START, "", intro, "", *_markdown_table(["measurement", "ms"], table), ""]
+    lines = [COMPONENTS_START, "", intro, "", *markdown_table(["measurement", "ms"], table), ""]
     lines.append(
         f"- OFIQ for comparison (cited, not run): {cited['cli_seconds_per_image']} s per image from its command "
         f"line; {cited['jetson_orin_all_measures_ms']} ms for all its measures on a Jetson Orin."
@@ -456,7 +455,7 @@ def components_summary() -> str:
             + ": the first from the detector's box — BlazeFace's comes with its detection and is not counted — then "
             "again from the region the last mesh spans until it settles)."
         )
-    lines.append(_goals_line(result))
+    lines.append(goals_line(result))
     return "\n".join(lines + ["", COMPONENTS_END])
 
 
@@ -472,13 +471,13 @@ def best_shots_summary() -> str:
         [r["model"], r["threads"], r["faces"], r["quality_every"], f"{r['frames_per_s']:.1f}"] for r in result["rows"]
     ]
     memory = result["memory_mib_by_frames"]
-    lines = [BEST_SHOTS_START, "", intro, "", *_markdown_table(header, table), ""]
+    lines = [BEST_SHOTS_START, "", intro, "", *markdown_table(header, table), ""]
     lines.append(
         "- Memory (Python-visible allocations, NumPy's included) over a stream of one face: "
         + ", ".join(f"{m['mib']:.2f} MiB after {m['frames']} frames" for m in (memory[0], memory[-1]))
         + f" (growth {result['memory_growth_mib']:+.2f} MiB)."
     )
-    lines.append(_goals_line(result))
+    lines.append(goals_line(result))
     return "\n".join(lines + ["", BEST_SHOTS_END])
 
 
@@ -496,14 +495,14 @@ def score_photos_summary() -> str:
          r["faces"]]
         for r in result["rows"]
     ]  # fmt: skip
-    lines = [SCORE_PHOTOS_START, "", intro, "", *_markdown_table(header, table), ""]
+    lines = [SCORE_PHOTOS_START, "", intro, "", *markdown_table(header, table), ""]
     detection = result["detection_ms_for_all_photos"]
     lines.append(
         "- Finding and aligning the faces of all the photos, without the network: "
         + ", ".join(f"{name} {ms:.0f} ms" for name, ms in detection.items())
         + "; the rest of each path is the same network on the same faces."
     )
-    lines.append(_goals_line(result))
+    lines.append(goals_line(result))
     return "\n".join(lines + ["", SCORE_PHOTOS_END])
 
 

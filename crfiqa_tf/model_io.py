@@ -125,11 +125,13 @@ def input_size(path: str) -> int:
     """The side of the aligned faces the model at `path` takes, read from its file without loading the network (a
     SavedModel's ``predict_images`` signature in ``saved_model.pb``, a ``.tflite`` or ``.onnx`` file's input), so that
     a path that aligns faces before the model sees them crops them at the model's own size, as `load_scorer`'s
-    ``image_size`` does. `path` as for `load_scorer`; a ``.tflite`` or ``.onnx`` file is read whole. A file its
-    runtime cannot parse raises ValueError naming it."""
+    ``image_size`` does. `path` as for `load_scorer` (a remote ``.tflite`` or ``.onnx`` file is read into memory). A
+    file its runtime cannot parse raises ValueError naming it."""
     kind = model_kind(path)
     try:
         return _input_size(path, kind)
+    except FileNotFoundError:  # a SavedModel folder without a version: resolve_saved_model_dir names it
+        raise
     except Exception as error:  # noqa: BLE001 - each runtime has its own errors for a damaged file
         raise ValueError(f"{path}: cannot be read as a {kind} model ({type(error).__name__}: {error})") from None
 
@@ -141,7 +143,9 @@ def _input_size(path: str, kind: str) -> int:
     if kind == "tflite":
         from ai_edge_litert.interpreter import Interpreter
 
-        runner = Interpreter(model_content=paths.read_bytes(path)).get_signature_runner(sig.PREDICT_IMAGES)
+        local = not paths.is_remote(path)  # LiteRT and ONNX Runtime read local files only: a remote one as bytes
+        interpreter = Interpreter(model_path=path) if local else Interpreter(model_content=paths.read_bytes(path))
+        runner = interpreter.get_signature_runner(sig.PREDICT_IMAGES)
         details = runner.get_input_details()[sig.INPUT_IMAGES]
         side = details["shape_signature"][1] if details["shape_signature"][1] > 0 else details["shape"][1]
         return int(side)
@@ -150,7 +154,8 @@ def _input_size(path: str, kind: str) -> int:
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        session = ort.InferenceSession(paths.read_bytes(path), options, providers=["CPUExecutionProvider"])
+        model = path if not paths.is_remote(path) else paths.read_bytes(path)
+        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         inputs = {i.name: i for i in session.get_inputs()}
         if sig.INPUT_IMAGES not in inputs:
             raise ValueError(f"{path}: expected an input named {sig.INPUT_IMAGES!r}, found {sorted(inputs)}")

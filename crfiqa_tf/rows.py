@@ -27,7 +27,6 @@ FACE_COLUMNS = ("face_index", "detection_score", *BOX_COLUMNS, "landmarks")
 SCORE_COLUMNS = ("path", "face_index", "quality", "quality_score", "detection_score", *BOX_COLUMNS, "landmarks")
 SCORE_COLUMNS += ("warning", "error")
 BEAM_COLUMNS = ("path", "quality", "quality_score", "model", "warning")  # + FACE_COLUMNS with --align
-TEXT_COLUMNS = ("reasons", "instructions", "component_notes")  # the components' text columns, written as they are
 
 
 def face_values(index: int, detection_score: float, box, landmarks) -> dict:
@@ -51,8 +50,8 @@ def landmarks_text(landmarks) -> str:
 
 def score_row(record) -> dict:
     """A ``score`` / client row (`SCORE_COLUMNS`, text) from a `ScoreRecord`; a record with components adds their
-    flat columns (raw to 4 significant digits, 0–100 values as integers, the text columns as they are). A record
-    without a face (an error, or an input scored without alignment) has the face block empty."""
+    flat columns (raw to 4 significant digits, 0–100 values as integers, the reasons' text columns as they are). A
+    record without a face (an error, or an input scored without alignment) has the face block empty."""
     row = {
         "path": record.source,
         "face_index": "" if record.error else (record.face_index or 0),
@@ -65,7 +64,7 @@ def score_row(record) -> dict:
     }
     row.update({name: text(None if record.box is None else record.box[i], 1) for i, name in enumerate(BOX_COLUMNS)})
     if record.components is not None:
-        from crfiqa_tf.components.rows import flat
+        from crfiqa_tf.components.rows import TEXT_COLUMNS, flat
 
         for name, value in flat(record.components, record.reasons).items():
             if name.endswith("_value") or name in TEXT_COLUMNS:

@@ -92,6 +92,12 @@ def test_input_size_is_read_from_every_kinds_file_local_or_remote(exported, tmp_
     tf.io.gfile.makedirs(remote)
     tf.io.gfile.copy(f"{exported['saved']}/saved_model.pb", f"{remote}/saved_model.pb", overwrite=True)
     assert input_size(remote) == 32
+    for name in ("crfiqa_int8.tflite", "crfiqa.onnx"):  # remote files are read as bytes
+        tf.io.gfile.copy(exported["files"][name]["path"], f"ram://input_size/{name}", overwrite=True)
+        assert input_size(f"ram://input_size/{name}") == 32, name
+    (tmp_path / "versions" / "1").mkdir(parents=True)  # a version folder without its saved_model.pb
+    with pytest.raises(FileNotFoundError, match="no SavedModel at"):
+        input_size(str(tmp_path / "versions"))
     (tmp_path / "other.tflite").write_bytes(b"not a model")
     (tmp_path / "other.onnx").write_bytes(b"not a model either")
     for name in ("other.tflite", "other.onnx"):

@@ -5,12 +5,8 @@ from __future__ import annotations
 from crfiqa_tf.components.compute import COMPONENTS, Component
 from crfiqa_tf.components.reasons import Reason
 
-FLAT_COLUMNS = (
-    *(column for name in COMPONENTS for column in (name, f"{name}_value")),
-    "reasons",
-    "instructions",
-    "component_notes",
-)
+TEXT_COLUMNS = ("reasons", "instructions", "component_notes")
+FLAT_COLUMNS = (*(column for name in COMPONENTS for column in (name, f"{name}_value")), *TEXT_COLUMNS)
 NESTED_COLUMNS = ("components", "reasons", "instructions")
 
 
