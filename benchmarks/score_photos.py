@@ -65,7 +65,7 @@ def _detection_only(paths: list[str], rounds: int) -> dict:
     import tensorflow as tf
 
     from crfiqa_tf.align.aligner import FaceAligner
-    from crfiqa_tf.align.tf_face_pipeline import FacePipeline, faces_of_photos
+    from crfiqa_tf.align.aligner_tf import FacePipeline, faces_of_photos
     from crfiqa_tf.image_io import read_image
 
     pipeline = FacePipeline()

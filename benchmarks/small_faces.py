@@ -42,12 +42,12 @@ CACHE = os.path.join(os.path.expanduser("~"), ".cache", "crfiqa-tf", "dlib-faces
 
 
 class GraphDetector:
-    """`crfiqa_tf.align.tf_face_pipeline.FacePipeline` behind the detectors' ``detect`` interface."""
+    """`crfiqa_tf.align.aligner_tf.FacePipeline` behind the detectors' ``detect`` interface."""
 
     def __init__(self, min_face):
         import tensorflow as tf
 
-        from crfiqa_tf.align.tf_face_pipeline import FacePipeline
+        from crfiqa_tf.align.aligner_tf import FacePipeline
 
         self._tf = tf
         pipeline = FacePipeline(max_faces=32, min_face=min_face)

@@ -5,7 +5,7 @@
 model's input inside the graph), ``predict_images`` takes aligned uint8 RGB ``images``; both return ``quality``,
 ``embedding`` and, when a calibration is given, ``quality_score``. ``score_photos`` takes ``image_bytes`` of raw
 photos (any size, any mix of sizes) and returns every face, detected, aligned and scored in the graph
-(`crfiqa_tf.align.tf_face_pipeline`), padded to ``max_faces`` with ``num_faces`` and ``faces_found``; the faces of
+(`crfiqa_tf.align.aligner_tf`), padded to ``max_faces`` with ``num_faces`` and ``faces_found``; the faces of
 all photos of a request go through the network as one batch. A request whose bytes are not a JPEG or PNG, or whose
 image has more pixels than the CLI accepts, fails with INVALID_ARGUMENT naming the input. The three are the methods
 of `serving_module.ServingModule`; this module writes them and TF Serving's files, every one through

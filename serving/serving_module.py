@@ -39,7 +39,7 @@ def frozen_outputs(inference_model: keras.Model, calibration: dict | None, spec:
 
 def decode_aligned(data, size: int):
     """One encoded aligned face → ``size × size`` uint8 RGB (resized with antialiasing when it is another size)."""
-    from crfiqa_tf.align.tf_face_pipeline import decode_photo
+    from crfiqa_tf.image_io_tf import decode_photo
 
     image = decode_photo(data, sig.INPUT_IMAGE_BYTES)
     image = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
@@ -71,7 +71,7 @@ class ServingModule(tf.Module):
         max_faces: int = sig.DEFAULT_MAX_FACES,
         min_face: float | None = DEFAULT_MIN_FACE,
     ):
-        from crfiqa_tf.align.tf_face_pipeline import FacePipeline
+        from crfiqa_tf.align.aligner_tf import FacePipeline
 
         super().__init__(name="crfiqa_serving")
         self.size = int(inference_model.input_shape[1])
@@ -114,7 +114,7 @@ class ServingModule(tf.Module):
         """Photos → faces (the in-graph pipeline) → one network call on every face of the request → outputs
         scattered back to ``[photos, max_faces, ...]`` (every output's dimension 0 is the photo, as TF Serving's
         batching needs)."""
-        from crfiqa_tf.align.tf_face_pipeline import faces_of_photos
+        from crfiqa_tf.align.aligner_tf import faces_of_photos
 
         max_faces = self.max_faces
         faces = faces_of_photos(self.pipeline, image_bytes, sig.INPUT_IMAGE_BYTES)

@@ -50,13 +50,19 @@ best shots: the checks do not hold faces back | crfiqa_tf/best_shots/selector.py
 best shots: no motion model | crfiqa_tf/best_shots/tracker.py | tests/test_best_shots.py -k crossing
   -         return self.centre + self.velocity * (timestamp_ms - self.last_ms)
   +         return self.centre
-TF replay: kernel H and W swapped | crfiqa_tf/align/tflite_replay.py | tests/test_tf_face_pipeline.py -k replayed
+TF replay: kernel H and W swapped | crfiqa_tf/align/tflite_replay.py | tests/test_tflite_replay.py -k replayed
   -         kernel = np.transpose(np.asarray(kernel, np.float32), [1, 2, 3, 0])
   +         kernel = np.transpose(np.asarray(kernel, np.float32), [2, 1, 3, 0])
-score_photos: no pixel limit | crfiqa_tf/align/tf_face_pipeline.py | tests/test_tf_face_pipeline.py -k oversized
+TF tiles: a tile's right edge judged by the level's height | crfiqa_tf/align/tiling_tf.py | tests/test_tiling_tf.py
+  -         | ((boxes[..., 2] > SIDE) & (x + SIDE < edge_w))
+  +         | ((boxes[..., 2] > SIDE) & (x + SIDE < edge_h))
+TF similarity: reflections allowed | crfiqa_tf/align/similarity_tf.py | tests/test_similarity_tf.py
+  -     flip = tf.linalg.det(u) * tf.linalg.det(v) < 0
+  +     flip = tf.linalg.det(u) * tf.linalg.det(v) < -2
+score_photos: no pixel limit | crfiqa_tf/image_io_tf.py | tests/test_aligner_tf.py -k oversized
   -         shape[0] * shape[1] <= max_pixels,
   +         True,
-score_photos: faces scattered to other photos | serving/serving_module.py | tests/test_tf_face_pipeline.py -k sizes
+score_photos: faces scattered to other photos | serving/serving_module.py | tests/test_aligner_tf.py -k sizes
   -             result[name] = tf.scatter_nd(where, value, shape)
   +             result[name] = tf.scatter_nd(tf.reverse(where, [0]), value, shape)
 weight decay x2 | crfiqa_tf/models/crfiqa_model.py | tests/test_crfiqa_model.py -k known_answer
@@ -98,7 +104,7 @@ resume skips one batch | training/train_lib.py | tests/test_train_lib.py -k sigk
 the restricted unpickler allows a global | crfiqa_tf/data/bin_sets.py | tests/test_bin_sets.py
   -     ("_codecs", "encode"),\n
   +     ("_codecs", "encode"),\n    ("posix", "system"),\n
-alignment points: the two eyes swapped | crfiqa_tf/align/face_mesh.py | tests/test_align.py
+alignment points: the two eyes swapped | crfiqa_tf/align/face_mesh.py | tests/test_blazeface.py tests/test_aligner.py
   - xy[list(LEFT_EYE_CONTOUR)].mean(0),\n            xy[list(RIGHT_EYE_CONTOUR)].mean(0),
   + xy[list(RIGHT_EYE_CONTOUR)].mean(0),\n            xy[list(LEFT_EYE_CONTOUR)].mean(0),
 unaligned inputs stretched without a warning | crfiqa_tf/inference/base.py | tests/test_score_files.py

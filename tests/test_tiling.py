@@ -1,4 +1,4 @@
-"""crfiqa_tf.align.tiling: the plan of levels and tiles (known answers), its TF-ops twin equal to it, and detection
+"""crfiqa_tf.align.tiling: the plan of levels and tiles (known answers) and detection
 by face size on composites of the packaged photos (crfiqa_tf.data.composites): small faces in large frames at
 several positions, several sizes in one frame, face-free frames."""
 
@@ -92,15 +92,6 @@ def test_min_face_from_the_command_line():
     assert tiling.parse_min_face("12.5") == 12.5
     with pytest.raises(ValueError):
         tiling.parse_min_face("0")
-
-
-def test_the_tf_plan_equals_the_numpy_plan():
-    import tensorflow as tf
-
-    from crfiqa_tf.align.tf_face_pipeline import tile_starts
-
-    for length in (1, 150, 192, 193, 256, 320, 384, 1200, 1600, 4001):
-        assert tile_starts(tf.constant(length)).numpy().tolist() == tiling.tile_starts(length).tolist(), length
 
 
 # -- detection by face size ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ __all__, __getattr__, __dir__ = lazy_names(
         "MTCNNDetector": "crfiqa_tf.align.mtcnn_detector",
         "FaceMeshModel": "crfiqa_tf.align.mesh_model",
         "warp_face": "crfiqa_tf.align.similarity",
-        "FacePipeline": "crfiqa_tf.align.tf_face_pipeline",
+        "FacePipeline": "crfiqa_tf.align.aligner_tf",
         "DEFAULT_MIN_FACE": "crfiqa_tf.align.tiling",
     },
 )

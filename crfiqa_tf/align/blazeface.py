@@ -29,7 +29,7 @@ from PIL import Image
 
 from crfiqa_tf.align import face_mesh, tiling
 from crfiqa_tf.align.detection import Detection
-from crfiqa_tf.align.mesh_model import LANDMARK_FILE, MESH_MIN_SCORE, ROI_SCALE, FaceMeshModel  # noqa: F401
+from crfiqa_tf.align.mesh_model import FaceMeshModel
 
 DETECTOR_FILE = "face_detection_full_range.tflite"
 INPUT_SIZE = tiling.INPUT_SIZE

@@ -4,8 +4,8 @@ its eyes (MediaPipe's face-landmark recipe), in, 468 points in source pixels out
 The mesh needs only a box and the two eyes, which every detector gives, so it is its own step of the per-face
 measurement: BlazeFace's faces are confirmed and given their five points by it, and every detector's faces are
 given the mesh the quality components measure by `FaceMeshModel.refined_mesh`
-(`crfiqa_tf.align.aligner.FaceAligner`). Its TensorFlow-ops twin is
-`crfiqa_tf.align.tf_face_pipeline.FacePipeline` (the same constants, from `crfiqa_tf.align.blazeface`).
+(`crfiqa_tf.align.aligner.FaceAligner`). Its TensorFlow-ops twin is `crfiqa_tf.align.mesh_model_tf`, which takes
+its constants from here.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ for lies whole inside one of its tiles; a candidate that crosses a tile's inner 
 it). Candidates of the frame and of every tile are merged in source pixels by the one weighted suppression.
 
 This module is the one place these numbers and the plan live: the LiteRT path (`crfiqa_tf.align.blazeface`) and
-the TensorFlow-ops path (`crfiqa_tf.align.tf_face_pipeline`, which computes the same plan in graph ops) import
+the TensorFlow-ops path (`crfiqa_tf.align.tiling_tf`, which computes the same plan in graph ops) import
 them, and the two plans are tested equal.
 
 `DETECTABLE_EYE_PX` was chosen from a measurement made by hand while this module was written (not a benchmark):

@@ -16,9 +16,6 @@ from serving_doubles import start_grpc_test_double, start_rest_test_double
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.aligner import FaceAligner
-from crfiqa_tf.align.blazeface import DETECTOR_FILE, INPUT_SIZE, LANDMARK_FILE
-from crfiqa_tf.align.face_mesh import data_file
-from crfiqa_tf.align.tflite_replay import TFLiteGraph
 from crfiqa_tf.data.sample_photos import available, photo
 from crfiqa_tf.inference.saved_model import IN_GRAPH, SavedModelScorer
 from crfiqa_tf_apps.serving.client import CRFIQAClient
@@ -41,24 +38,6 @@ def iou(a, b) -> float:
 @pytest.fixture(scope="module")
 def scorer(exported):
     return SavedModelScorer(exported["saved"])
-
-
-def test_replayed_mediapipe_models_equal_litert_on_real_photos():
-    from ai_edge_litert.interpreter import Interpreter
-
-    inputs = [np.asarray(Image.fromarray(photo(n)).resize((INPUT_SIZE, INPUT_SIZE)), np.float32) for n in PHOTOS[:4]]
-    for name, scale in ((DETECTOR_FILE, lambda x: x / 127.5 - 1), (LANDMARK_FILE, lambda x: x / 255.0)):
-        interpreter = Interpreter(model_path=data_file(name))
-        interpreter.allocate_tensors()
-        replay = TFLiteGraph(data_file(name))
-        batch = np.stack([scale(x) for x in inputs])
-        replayed = [o.numpy() for o in replay(batch)]
-        for row, x in enumerate(batch):
-            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x[None])
-            interpreter.invoke()
-            for ours, detail in zip(replayed, interpreter.get_output_details()):
-                theirs = interpreter.get_tensor(detail["index"]).reshape(ours[row].shape)
-                assert np.abs(ours[row] - theirs).max() <= 1e-3 * max(1.0, np.abs(theirs).max()), (name, row)
 
 
 def test_score_photos_finds_the_faces_the_litert_path_finds(exported, scorer):
@@ -123,7 +102,7 @@ def test_bad_bytes_and_oversized_photos_are_invalid_argument_and_the_model_keeps
 
 
 def test_more_faces_than_max_faces_keeps_the_largest_and_counts_them_all():
-    from crfiqa_tf.align.tf_face_pipeline import FacePipeline
+    from crfiqa_tf.align.aligner_tf import FacePipeline
 
     everything = tf.function(FacePipeline(max_faces=16).faces)(tf.constant(photo("group_of_six")))
     two = tf.function(FacePipeline(max_faces=2).faces)(tf.constant(photo("group_of_six")))
@@ -193,7 +172,7 @@ def test_client_photos_gives_a_row_per_face_through_the_serving_test_doubles(exp
 
 @pytest.fixture(scope="module")
 def graph_faces():
-    from crfiqa_tf.align.tf_face_pipeline import FacePipeline
+    from crfiqa_tf.align.aligner_tf import FacePipeline
 
     pipeline = FacePipeline(max_faces=8)
     return tf.function(pipeline.faces, input_signature=[tf.TensorSpec([None, None, 3], tf.uint8)])
@@ -224,7 +203,7 @@ def test_tiled_faces_in_graph_equal_the_litert_path_on_composites(graph_faces):
 
 
 def test_in_graph_without_tiles_misses_the_small_faces_the_tiles_find(graph_faces):
-    from crfiqa_tf.align.tf_face_pipeline import FacePipeline
+    from crfiqa_tf.align.aligner_tf import FacePipeline
     from crfiqa_tf.data.composites import paste
 
     composite = paste((1280, 960), [("group_of_six", 30, (0.45, 0.55))])  # five faces inside, 28–42 px eyes

@@ -1,0 +1,49 @@
+"""crfiqa_tf.align.tiling_tf: the plan and the tile filter in TF ops equal `crfiqa_tf.align.tiling`'s, and the
+tiles' candidates in TF ops equal the LiteRT detector's on a composite with a small face."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from crfiqa_tf.align import tiling
+from crfiqa_tf.align.blazeface import BlazeFaceDetector, weighted_nms
+from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph
+from crfiqa_tf.align.tiling_tf import kept_in_tile, tile_candidates, tile_starts
+from crfiqa_tf.data.composites import paste
+
+
+def test_the_tf_plan_equals_the_numpy_plan():
+    for length in (1, 150, 192, 193, 256, 320, 384, 1200, 1600, 4001):
+        assert tile_starts(tf.constant(length)).numpy().tolist() == tiling.tile_starts(length).tolist(), length
+
+
+def test_the_tile_filter_equals_the_numpy_one_for_every_tile_of_a_level():
+    rng = np.random.default_rng(0)
+    corners = rng.uniform(-40, 200, (30, 2))
+    boxes = np.concatenate([corners, corners + rng.uniform(5, 110, (30, 2))], 1)
+    level_h, level_w = 300, 520
+    origins = np.stack(np.meshgrid(tiling.tile_starts(level_w), tiling.tile_starts(level_h)), -1).reshape(-1, 2)
+    every_tile = tf.constant(np.broadcast_to(boxes, (len(origins), 30, 4)), tf.float32)
+    ours = kept_in_tile(every_tile, origins, level_h, level_w)
+    expected = np.stack([tiling.kept_in_tile(boxes, origin, level_h, level_w) for origin in origins])
+    assert ours.numpy().tolist() == expected.tolist()
+    assert expected.any() and not expected.all()  # both outcomes occur
+
+
+def test_tile_candidates_equal_the_litert_tiles_on_a_small_face_in_a_vga_frame():
+    composite = paste((640, 480), [("grace_hopper", 22.0, (0.3, 0.6))])
+    litert = BlazeFaceDetector(threads=1)
+    expected = litert._tile_candidates(composite.image)
+    boxes, points, scores = (np.concatenate([part[i] for part in expected]) for i in range(3))
+    graph = BlazeFaceGraph()
+    ours = tf.function(lambda image: tile_candidates(graph, image, tiling.DEFAULT_MIN_FACE))(
+        tf.constant(composite.image)
+    )
+    theirs = weighted_nms(boxes, points, scores)
+    mine = weighted_nms(*(t.numpy() for t in ours))
+    assert len(mine) == len(theirs) >= 1
+    for (box, keypoints, score), (their_box, their_points, their_score) in zip(mine, theirs):
+        np.testing.assert_allclose(box, their_box, atol=1.0)
+        np.testing.assert_allclose(keypoints, their_points, atol=1.0)
+        assert score == pytest.approx(their_score, abs=0.02)
+    assert tile_candidates(graph, tf.constant(composite.image), None)[2].shape == (0,)  # no min_face: no tiles
