@@ -129,7 +129,7 @@ def count_mesh_runs(aligner, step) -> int:
 
 def per_detector(repeats: int) -> dict:
     """Per face of the sample photos, under each detector: detection alone and detection + the Face Mesh step
-    (`FaceAligner`'s refined mesh, what the components need), milliseconds; MTCNN needs TensorFlow, so this runs in
+    (`FaceAligner`'s measured mesh, what the components need), milliseconds; MTCNN needs TensorFlow, so this runs in
     the parent process."""
     from crfiqa_tf.align.aligner import FaceAligner
     from crfiqa_tf.align.detection import DETECTORS

@@ -13,7 +13,7 @@ BASE = dict(align=True, detector="blazeface", components=False, min_face=20)
         ({"min_face": 20}, {}, True),
         ({"min_face": 20}, {"align": False}, False),
         ({"min_face": 20}, {"detector": "mtcnn"}, False),
-        ({"min_face": 20}, {"components": True}, False),  # the graph returns no refined Face Mesh
+        ({"min_face": 20}, {"components": True}, False),  # the graph returns no measured Face Mesh
         ({"min_face": 20}, {"min_face": 16}, False),  # the graph tiles for its own min_face only
         ({"min_face": None}, {"min_face": None}, True),
         ({}, {"min_face": None}, True),  # an export from before the tiles: the whole frame only

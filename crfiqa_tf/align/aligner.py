@@ -1,11 +1,11 @@
 """Raw photo → aligned 112×112 crops, one per face kept, each with the detection it came from.
 
 The steps of each face, whatever the detector: detect (the whole frame and the tiles that reach `min_face`) → mesh
-(MediaPipe's Face Mesh on the face's box and eyes, then again on the region the mesh spans,
-`crfiqa_tf.align.mesh_model.FaceMeshModel.refined_mesh`, the same for every detector) → five points → align. The
+(MediaPipe's Face Mesh, once, on the square the canonical face spans when placed on the face's five points,
+`crfiqa_tf.align.mesh_model.FaceMeshModel.measured_mesh`, the same for every detector) → five points → align. The
 crop is the insightface 5-point similarity onto the 112×112 template (`crfiqa_tf.align.similarity`), the alignment
 the weights were trained with. The five points are the detector's (BlazeFace's read off its own first mesh, MTCNN's
-its own): the refined mesh is for the quality components, so alignment and scores do not change with `mesh`. A face
+its own): the measured mesh is for the quality components, so alignment and scores do not change with `mesh`. A face
 whose mesh fails keeps its detector's points and no mesh (the components say so). No face is an outcome, not an
 exception: `FaceAligner.align` returns an empty list for it.
 """
@@ -39,7 +39,7 @@ class FaceAligner:
         min_confidence: the detector's score threshold (default: the detector's own).
         min_face: the smallest face looked for, in pixels between the eyes (`crfiqa_tf.align.tiling`; None: the
             whole frame only). Used when `detector` is a name.
-        mesh: give every face the refined Face Mesh (the quality components need it; two or three mesh runs a face);
+        mesh: give every face its measured Face Mesh (the quality components need it; one mesh run a face);
             without it a face keeps what its detector gave (BlazeFace: its first mesh; MTCNN: none).
     """
 
@@ -65,7 +65,7 @@ class FaceAligner:
             from crfiqa_tf.align.mesh_model import FaceMeshModel
 
             self._mesh_model = getattr(self.detector, "mesh_model", None) or FaceMeshModel()
-        face.mesh = self._mesh_model.refined_mesh(image, face.box, face.landmarks[:2], first=face.mesh)
+        face.mesh = self._mesh_model.measured_mesh(image, face.landmarks, fallback=face.mesh)
         return face
 
     def detect_all(self, image: np.ndarray) -> list[Detection]:

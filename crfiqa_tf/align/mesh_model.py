@@ -2,27 +2,30 @@
 its eyes (MediaPipe's face-landmark recipe), in, 468 points in source pixels out.
 
 The mesh needs only a box and the two eyes, which every detector gives, so it is its own step of the per-face
-measurement: BlazeFace's faces are confirmed and given their five points by it, and every detector's faces are
-given the mesh the quality components measure by `FaceMeshModel.refined_mesh`
-(`crfiqa_tf.align.aligner.FaceAligner`). Its TensorFlow-ops twin is `crfiqa_tf.align.mesh_model_tf`, which takes
-its constants from here.
+measurement: BlazeFace's faces are confirmed and given their five points by a first mesh on BlazeFace's box, and
+every detector's faces are given the mesh the quality components measure by `FaceMeshModel.measured_mesh`, one run
+on the square that MediaPipe's canonical face spans once placed on the face's five points (`region_from_points`),
+so that the mesh does not depend on how a detector draws its boxes (`crfiqa_tf.align.aligner.FaceAligner`). Its
+TensorFlow-ops twin is `crfiqa_tf.align.mesh_model_tf`, which takes its constants from here.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
 from PIL import Image
 
 from crfiqa_tf.align import face_mesh
+from crfiqa_tf.align.similarity import umeyama
 
 LANDMARK_FILE = "face_landmark.tflite"
 INPUT_SIZE = 192  # the landmark model's input side
 ROI_SCALE = 1.5  # the square's side, in face-box sides
 MESH_MIN_SCORE = 0.5  # Face Mesh's own face-presence flag
-MAX_REFINEMENTS = 3  # mesh runs after the first, each from the square the previous mesh spans
-REGION_TOLERANCE = 0.01  # a square that moves less than this share of its side is settled: no further run
+SPANNING_POINTS = (0, 1, 3, 4)  # of the five points, those placing the canonical face: eyes and mouth corners (the
+# nose tip moves against them as the head turns)
 
 
 def roi_affine(box, eyes) -> tuple[tuple[float, ...], float]:
@@ -74,33 +77,35 @@ class FaceMeshModel:
         a, b, c, d, e, f = affine
         return np.stack([a * u + b * v + c, d * u + e * v + f, step * uvz[:, 2]], 1)
 
-    def refined_mesh(self, image: np.ndarray, box, eyes, first: np.ndarray | None = None) -> np.ndarray | None:
-        """The mesh the quality components measure, whichever detector found the face: a first mesh from the
-        detector's box (or `first`, one already made from it), then the mesh again from the square the last one
-        spans (MediaPipe's landmarks-to-region recipe), up to `MAX_REFINEMENTS` times and until that square moves by
-        less than `REGION_TOLERANCE` of its side, so that the region, and with it the mesh, no longer depends on
-        how the detector draws its boxes: MTCNN's are taller than BlazeFace's. The mesh moves with its region: on
-        the packaged photos the inter-eye distance of the ten faces both detectors find differs by up to 8 % after
-        one refinement (the cameraman's turned face) and by up to 2.8 % once settled, 2.5 mesh runs a face on
-        BlazeFace's faces and 3.0 on MTCNN's (measured while writing this; `tests/test_mesh_model.py` holds the
-        bounds). None when the mesh model sees no face; the last mesh made when a later pass fails."""
-        mesh = self.mesh(image, box, eyes) if first is None else first
-        if mesh is None:
-            return None
-        region = None
-        for _ in range(MAX_REFINEMENTS):
-            low, high = mesh[:, :2].min(0), mesh[:, :2].max(0)
-            centre, half = (low + high) / 2, (high - low).max() / 2
-            if half <= 0:
-                return mesh
-            if region is not None:
-                moved = max(np.abs(centre - region[0]).max(), abs(half - region[1]))
-                if moved < REGION_TOLERANCE * 2 * half:
-                    return mesh
-            region = centre, half
-            square = (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half)
-            again = self.mesh(image, square, face_mesh.five_points(mesh)[:2])
-            if again is None:
-                return mesh
-            mesh = again
-        return mesh
+    def measured_mesh(self, image: np.ndarray, points, fallback: np.ndarray | None = None) -> np.ndarray | None:
+        """The mesh the quality components measure, whichever detector found the face: one run on
+        `region_from_points` of the face's five points (``[5, 2]``, template order), or `fallback` (a mesh already
+        made, e.g. BlazeFace's on its own box) when the mesh model sees no face there."""
+        points = np.asarray(points, np.float64)
+        mesh = self.mesh(image, region_from_points(points), points[:2])
+        return fallback if mesh is None else mesh
+
+
+@functools.cache
+def _canonical_square() -> tuple[np.ndarray, np.ndarray, float]:
+    """MediaPipe's canonical face seen from the front (x right, y down): its five points ``[5, 2]``, and the centre
+    and half side of the square its 468 points span."""
+    model = face_mesh.canonical_face_model()
+    frontal = np.stack([model[:, 0], -model[:, 1], model[:, 2]], 1)
+    low, high = frontal[:, :2].min(0), frontal[:, :2].max(0)
+    return face_mesh.five_points(frontal), (low + high) / 2, float((high - low).max() / 2)
+
+
+def region_from_points(points) -> tuple[float, float, float, float]:
+    """The square (x0, y0, x1, y1) a face's mesh spans, predicted from its five points: MediaPipe's canonical face
+    placed on the eyes and mouth corners by the least-squares similarity, its square carried along. This is the
+    region MediaPipe's landmark step takes from a previous mesh (the landmarks-to-region recipe, before the
+    `ROI_SCALE` margin), made from the points every detector gives, so that BlazeFace's faces and MTCNN's get
+    their mesh from the same region: on the packaged photos the ten faces both find then differ by at most 2.4°
+    in pose and 1.8 % in inter-eye distance (`tests/test_mesh_model.py`)."""
+    canonical, centre, half = _canonical_square()
+    index = list(SPANNING_POINTS)
+    matrix = umeyama(canonical[index], np.asarray(points, np.float64)[index])
+    x, y = matrix[:, :2] @ centre + matrix[:, 2]
+    half *= float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    return (x - half, y - half, x + half, y + half)

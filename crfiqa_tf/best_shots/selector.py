@@ -107,7 +107,7 @@ class BestShots:
         min_gap_ms: shots of one track at least this far apart (T).
         quality_every: the quality network on at most one face in this many of a track (K; 1 = every face).
         min_score: keep a shot only when its 0–100 quality_score is at least this (needs a calibration).
-        components: measure the quality components and use their reasons as checks (on the refined Face Mesh).
+        components: measure the quality components and use their reasons as checks (on the measured Face Mesh).
         profile: reasons profile JSON for the components (default: the shipped one).
         gate_reasons: the reason codes that keep a face from the quality network.
         max_gap_ms: a track without a face for longer than this ends.

@@ -2,7 +2,7 @@
 whole face pipeline as TF ops) or by the LiteRT/Python aligner (`crfiqa_tf.faces.measurement`).
 
 The graph path is taken only when it gives what the options ask for: alignment with the default detector (the
-graph replays BlazeFace), no components (the graph does not return the refined Face Mesh they need), and the
+graph replays BlazeFace), no components (the graph does not return the measured Face Mesh they need), and the
 smallest face the export looks for (``score_photos.json``'s ``min_face``; exports from before the tiles had none and
 looked at the whole frame only). `SavedModelScorer.score` and the Beam job ask it; each reads the export's settings
 with its own filesystem layer (`crfiqa_tf.paths`, Beam's ``FileSystems``).
