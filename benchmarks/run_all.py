@@ -452,8 +452,8 @@ def components_summary() -> str:
             + ", ".join(f"{name} {ms:.1f} ms" for name, ms in mesh.items())
             + f" (one Face Mesh run: {result['face_mesh_model_ms']:.1f} ms; runs per face: "
             + ", ".join(f"{name} {runs:.1f}" for name, runs in result.get("mesh_runs_per_face", {}).items())
-            + ": the first from the detector's box — BlazeFace's comes with its detection and is not counted — then "
-            "again from the region the last mesh spans until it settles)."
+            + ": one run on the square the canonical face spans on the face's five points; BlazeFace's detection "
+            "runs one more of its own, not counted here)."
         )
     lines.append(goals_line(result))
     return "\n".join(lines + ["", COMPONENTS_END])
