@@ -38,13 +38,13 @@ grey photo measured as colour | crfiqa_tf/components/compute.py | tests/test_com
 a mated pair with two labels counted for its first image's group | crfiqa_tf/evaluation/groups.py | tests/test_groups.py
   -     pair_group = np.where(labels[0::2] == labels[1::2], labels[0::2], None)
   +     pair_group = labels[0::2]
-best shots: the minimum gap ignored | crfiqa_tf/best_shots/selector.py | tests/test_best_shots.py -k honoured
+best shots: the minimum gap ignored | crfiqa_tf/best_shots/selector.py | tests/test_selector.py -k honoured
   -             if all(abs(candidate.timestamp_ms - s.timestamp_ms) >= self.min_gap_ms for s in chosen):
   +             if True:
-best shots: quality on every face whatever K | crfiqa_tf/best_shots/selector.py | tests/test_best_shots.py -k honoured
+best shots: quality on every face whatever K | crfiqa_tf/best_shots/selector.py | tests/test_selector.py -k honoured
   -             due = state.scored == 0 or state.since_scored + 1 >= self.quality_every
   +             due = True
-best shots: the checks do not hold faces back | crfiqa_tf/best_shots/selector.py | tests/test_best_shots.py -k checks
+best shots: the checks do not hold faces back | crfiqa_tf/best_shots/selector.py | tests/test_selector.py -k checks
   -             if state.scored and self.gate_reasons.intersection(reasons):
   +             if False:
 best shots: no motion model | crfiqa_tf/best_shots/tracker.py | tests/test_best_shots.py -k crossing
@@ -83,7 +83,7 @@ preprocessing without the -0.5 | crfiqa_tf/preprocess.py | tests/test_preprocess
 RGB and BGR swapped | crfiqa_tf/preprocess.py | tests/test_preprocess.py
   -     if order == "BGR":\n        x = x[..., ::-1]
   +     if order == "RGB":\n        x = x[..., ::-1]
-int8 output scale ignored | crfiqa_tf/inference/litert.py | tests/test_export.py -k dequantization
+int8 output scale ignored | crfiqa_tf/inference/litert.py | tests/test_litert.py -k dequantization
   -     return (value.astype(np.float32) - zero_point) * scale
   +     return value.astype(np.float32) - zero_point
 calibration centre shifted | crfiqa_tf/calibration.py | tests/test_evaluation_misc.py -k calibration
@@ -110,7 +110,7 @@ alignment points: the two eyes swapped | crfiqa_tf/align/face_mesh.py | tests/te
 unaligned inputs stretched without a warning | crfiqa_tf/inference/base.py | tests/test_score_files.py
   -     if (height, width) == (size, size):\n        return None
   +     if True:\n        return None
-score --calibration ignored | crfiqa_tf/model_io.py | tests/test_calibrate_command.py -k calibrate_then_score
+score --calibration ignored | crfiqa_tf/model_io.py | tests/test_calibrate.py -k calibrate_then_score
   -         scorer.calibration = (
   +         _ignored = (
 fused BatchNorm keeps the unbiased batch variance | crfiqa_tf/models/fused_layers.py | tests/test_fused_layers.py

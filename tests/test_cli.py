@@ -1,5 +1,5 @@
 """Every `crfiqa-tf` command and the flags the README documents, driven through `crfiqa_tf.cli.main` on tiny
-inputs (those exercised elsewhere: score and calibrate in test_export / test_calibrate_command, prepare and export
+inputs (those exercised elsewhere: score and calibrate in test_score / test_calibrate, prepare and export
 from a run in test_training_remote, tf-config in test_train_lib, evaluate --bin in test_evaluation_misc, demo in
 test_demo)."""
 

@@ -1,19 +1,17 @@
-"""Quality components and reasons: known answers on the packaged real photos (each a manipulation with a known
-effect), formulas against hand-computed values on small synthetic inputs, and bad input kept as notes."""
-
-import json
-import math
+"""Quality components and reasons of whole faces (`crfiqa_tf.components.face_components`): known answers on the
+packaged real photos (each a manipulation with a known effect), bad input kept as notes, and a code two rules give
+reported once. The formulas have their own files: test_geometry, test_head_pose, test_pixels, test_ofiq_mapping,
+test_reasons."""
 
 import numpy as np
 import pytest
+from face_meshes import synthetic_mesh
 from PIL import Image, ImageFilter
 
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.detection import Detection
-from crfiqa_tf.align.face_mesh import canonical_face_model, five_points
-from crfiqa_tf.components import COMPONENTS, face_components, geometry, load_profile, pixels, reasons_for
-from crfiqa_tf.components.head_pose import head_pose, rigid_fit
-from crfiqa_tf.components.ofiq_mapping import EYES_OPEN, MOUTH_CLOSED, Sigmoid
+from crfiqa_tf.align.face_mesh import five_points
+from crfiqa_tf.components import COMPONENTS, face_components, load_profile, reasons_for
 from crfiqa_tf.data.sample_photos import photo
 
 
@@ -143,92 +141,6 @@ def test_a_grey_photo_leaves_colour_empty_with_a_note(aligner):
 # --- formulas on synthetic inputs -------------------------------------------------------------------------------
 
 
-def test_ofiq_sigmoid_mapping():
-    assert EYES_OPEN(0.02) == 50 and EYES_OPEN(0.0) == 12 and EYES_OPEN(0.05) == 95  # 100/(1+e^2), 100/(1+e^-3)
-    assert MOUTH_CLOSED(0.2) == 50 and MOUTH_CLOSED(0.0) == 97  # 100·(1 − 1/(1+e^(0.2/0.06)))
-    assert Sigmoid(h=120, a=0.832, s=-1, x0=0.92, w=0.05)(1.0) == 0  # clipped at 0
-    assert Sigmoid(h=200, a=1, s=-1, x0=0, w=10)(0.0) == 100
-
-
-def test_luminance_components_of_uniform_and_two_level_regions():
-    grey = np.full((100, 3), 128, np.uint8)
-    # sRGB 128 → linear ((128/255 + 0.055) / 1.055)^2.4 = 0.2158 → 8-bit luminance floor(55.04 + 0.5) = 55.
-    values = pixels.luminance_components(grey)
-    assert values["luminance_mean"][0] == pytest.approx(55 / 255)
-    assert values["luminance_mean"][1] == 58  # 100·σ((0.2157 − 0.2)/0.05)·(1 − σ((0.2157 − 0.8)/0.05))
-    assert values["luminance_variance"] == (0.0, 0) and values["dynamic_range"] == (0.0, 0)
-    two = np.concatenate([np.zeros((50, 3), np.uint8), np.full((50, 3), 255, np.uint8)])
-    values = pixels.luminance_components(two)
-    assert values["luminance_mean"][0] == pytest.approx(0.5) and values["luminance_variance"][0] == pytest.approx(0.25)
-    assert values["luminance_variance"][1] == 20  # 100·sin(π·15/16)
-    assert values["dynamic_range"] == (pytest.approx(1.0), 12)  # one bit; 12.5 rounds to 12 (half to even)
-    assert values["under_exposure"] == (pytest.approx(0.5), 100) and values["over_exposure"] == (pytest.approx(0.5), 2)
-
-
-def test_cielab_of_neutral_grey_and_of_srgb_red():
-    a, b = pixels.cie_ab(np.array([0.5, 0.5, 0.5]))
-    assert abs(a) < 0.5 and abs(b) < 0.5
-    a, b = pixels.cie_ab(np.array([1.0, 0.0, 0.0]))  # sRGB red in CIELAB (D50): a* 80.8, b* 69.9 (published)
-    assert a == pytest.approx(80.8, abs=0.6) and b == pytest.approx(69.9, abs=0.6)
-    raw, value = pixels.natural_colour(np.full((2, 4, 3), (255, 0, 0), np.uint8))
-    assert raw == pytest.approx(math.hypot(a - 25, b - 35)) and value == 0
-
-
-def test_illumination_uniformity_of_equal_and_disjoint_cheeks():
-    same = np.full((2, 9, 3), 90, np.uint8)
-    assert pixels.illumination_uniformity(same) == (pytest.approx(1.0), 100)
-    apart = np.stack([np.full((9, 3), 20, np.uint8), np.full((9, 3), 200, np.uint8)])
-    assert pixels.illumination_uniformity(apart) == (0.0, 0)
-
-
-def test_single_face_present_from_box_areas():
-    assert geometry.single_face_present([400.0]) == (0.0, 100)
-    assert geometry.single_face_present([400.0, 100.0, 50.0]) == (pytest.approx(0.5), 50)
-    assert geometry.single_face_present([]) == (1.0, 0)
-
-
-def synthetic_mesh(scale=10.0, centre=(100.0, 120.0)):
-    """The canonical face as a frontal Face Mesh in image pixels (y down, z negative towards the camera)."""
-    return canonical_face_model() * scale * np.array([1.0, -1.0, -1.0]) + np.array([*centre, 0.0])
-
-
-def rotation(yaw, pitch, roll):
-    y, p, r = np.radians([yaw, pitch, roll])
-    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
-    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
-    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
-    return rz @ ry @ rx
-
-
-@pytest.mark.parametrize("yaw, pitch, roll", [(0, 0, 0), (25, -10, 5), (-40, 15, -20)])
-def test_head_pose_recovers_a_known_rotation_of_the_canonical_face(yaw, pitch, roll):
-    posed = 12.0 * canonical_face_model() @ rotation(yaw, pitch, -roll).T  # roll > 0 is clockwise in the image
-    mesh = posed * np.array([1.0, -1.0, -1.0]) + np.array([300.0, 200.0, 5.0])
-    assert head_pose(mesh) == pytest.approx((yaw, pitch, roll), abs=1e-6)
-    scale, _, _ = rigid_fit(canonical_face_model(), posed, np.ones(468))
-    assert scale == pytest.approx(12.0)
-
-
-def test_eyes_mouth_and_crops_on_a_synthetic_face():
-    mesh = synthetic_mesh()
-    points = geometry.Landmarks(mesh)
-    # Canonical proportions: eye centres 6.30 cm apart, chin 12.03 cm below their midpoint (× 10 px).
-    assert points.planar_eye_distance == pytest.approx(63.02, abs=0.01) and points.t == pytest.approx(120.28, abs=0.01)
-    width, height = 300, 400
-    crops = geometry.crops(points, width, height)
-    assert crops["leftward_crop"][0] == pytest.approx(points.left_eye[0] / 63.0229, rel=1e-4)
-    assert crops["downward_crop"][0] == pytest.approx((height - points.eye_mid[1]) / points.t)
-    closed = mesh.copy()
-    for upper, lower in ((161, 163), (160, 144), (159, 145), (158, 153), (157, 154)):
-        closed[upper] = closed[lower]  # the image-left eye shut
-    raw, value = geometry.eyes_open(geometry.Landmarks(closed))
-    assert raw == 0.0 and value == 12
-    opened = mesh.copy()
-    opened[14, 1] += 0.3 * points.t  # lower lip centre dropped by 0.3 T
-    raw, value = geometry.mouth_closed(geometry.Landmarks(opened))
-    assert raw >= 0.3 and value < 20
-
-
 # --- bad input: empty components with a note, never an exception ----------------------------------------------
 
 
@@ -248,28 +160,6 @@ def test_a_face_without_mesh_a_tiny_face_and_a_face_at_the_border_give_notes_not
     components = face_components(image, Detection((0.0, 40.0, 20.0, 200.0), 0.9, five_points(outside), outside))
     assert components["illumination_uniformity"].note.startswith("cheeks_outside_image")
     assert "CROPPED_LEFT" in codes(components, rules)
-
-
-def test_profiles_are_validated_with_the_rule_named(tmp_path):
-    def profile(rules):
-        path = tmp_path / "profile.json"
-        path.write_text(json.dumps({"rules": rules}))
-        return str(path)
-
-    good = {"code": "DARK", "component": "luminance_mean", "raw_below": 0.5, "instruction": "more light"}
-    assert load_profile(profile([good]))[0].threshold == 0.5
-    cases = [
-        ({**good, "component": "brightness"}, "rule 1: unknown component 'brightness'"),
-        ({**good, "value_below": 3}, "give exactly one of"),
-        ({k: v for k, v in good.items() if k != "instruction"}, "rule 1: missing instruction"),
-        ({**good, "raw_below": "low"}, "raw_below must be a number"),
-    ]
-    for rule, message in cases:
-        with pytest.raises(ValueError, match=message):
-            load_profile(profile([good, rule] if "rule 1" not in message else [rule]))
-    (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(ValueError, match="bad.json: not a JSON reasons profile"):
-        load_profile(str(tmp_path / "bad.json"))
 
 
 def test_a_code_given_by_two_rules_is_reported_once_in_rule_order(rules):

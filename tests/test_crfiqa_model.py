@@ -9,8 +9,6 @@ import pytest
 import tensorflow as tf
 from helpers import run_saving_test, run_serialization_test, tiny_model
 
-from crfiqa_tf.models import CRQualityHead
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -111,15 +109,6 @@ def test_model_config_and_keras_round_trip_with_optimizer_state(tmp_path):
     a = model.train_on_batch(images, labels, return_dict=True)
     b = loaded.train_on_batch(images, labels, return_dict=True)
     np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-5)
-
-
-def test_quality_head_round_trip(tmp_path):
-    head = CRQualityHead()
-    x = np.random.default_rng(3).normal(size=(4, 16)).astype(np.float32)
-    inputs = keras.Input((16,))
-    model = keras.Model(inputs, head(inputs))
-    run_serialization_test(head)
-    run_saving_test(model, x, tmp_path)
 
 
 def test_invalid_model_arguments():

@@ -1,16 +1,13 @@
-"""Landmark components (`crfiqa_tf.components.geometry`), the pose mapping and the rigid fit
-(`crfiqa_tf.components.head_pose`), and OFIQ's mapping helpers, on points placed by hand: every answer is known
-by construction."""
-
-import math
+"""Landmark components (`crfiqa_tf.components.geometry`) on points placed by hand and on the canonical face: every
+answer is known by construction."""
 
 import numpy as np
 import pytest
+from face_meshes import synthetic_mesh
 
 from crfiqa_tf.align import face_mesh as fm
 from crfiqa_tf.components import geometry
 from crfiqa_tf.components import ofiq_mapping as ofiq
-from crfiqa_tf.components.head_pose import euler_angles, pose_value, rigid_fit
 
 
 def _mesh():
@@ -77,33 +74,21 @@ def test_single_face_present(areas, raw, value):
     assert got[0] == pytest.approx(raw) and got[1] == value
 
 
-@pytest.mark.parametrize("angle, value", [(0, 100), (45, 50), (60, 25), (-60, 25), (90, 0), (30, 75)])
-def test_pose_value_is_100_cos_squared(angle, value):
-    assert pose_value(angle) == value
-
-
-def test_rigid_fit_recovers_scale_rotation_and_translation():
-    rng = np.random.default_rng(0)
-    source = rng.normal(size=(40, 3))
-    angle = math.radians(25)
-    rotation = np.array([[math.cos(angle), 0, math.sin(angle)], [0, 1, 0], [-math.sin(angle), 0, math.cos(angle)]])
-    target = 2.5 * source @ rotation.T + np.array([1.0, -2.0, 3.0])
-    scale, fitted, shift = rigid_fit(source, target, np.ones(40))
-    assert scale == pytest.approx(2.5) and np.allclose(fitted, rotation) and np.allclose(shift, [1.0, -2.0, 3.0])
-    # a mirrored target: the best proper rotation, never a reflection
-    _, proper, _ = rigid_fit(source, target * np.array([1.0, 1.0, -1.0]), np.ones(40))
-    assert np.linalg.det(proper) == pytest.approx(1.0)
-    # weights: points of weight 0 do not pull the fit
-    outliers = target.copy()
-    outliers[:5] += 50.0
-    weights = np.r_[np.zeros(5), np.ones(35)]
-    assert rigid_fit(source, outliers, weights)[0] == pytest.approx(2.5)
-    yaw = euler_angles(rotation)
-    assert max(abs(v) for v in yaw) == pytest.approx(25.0)
-
-
-def test_mapping_helpers_at_their_extremes():
-    assert ofiq.clip_round(100.6) == 100 and ofiq.clip_round(-3.0) == 0 and ofiq.clip_round(41.6) == 42
-    assert ofiq.sigmoid(1e9, 0.0, 1.0) == 1.0 and ofiq.sigmoid(-1e9, 0.0, 1.0) == 0.0  # no overflow either way
-    assert ofiq.sigmoid(0.0, 0.0, 1.0) == 0.5 and ofiq.sigmoid(-700.5, 0.0, 1.0) == 0.0
-    assert ofiq.sigmoid(-699.0, 0.0, 1.0) > 0.0
+def test_eyes_mouth_and_crops_on_a_synthetic_face():
+    mesh = synthetic_mesh()
+    points = geometry.Landmarks(mesh)
+    # Canonical proportions: eye centres 6.30 cm apart, chin 12.03 cm below their midpoint (× 10 px).
+    assert points.planar_eye_distance == pytest.approx(63.02, abs=0.01) and points.t == pytest.approx(120.28, abs=0.01)
+    width, height = 300, 400
+    crops = geometry.crops(points, width, height)
+    assert crops["leftward_crop"][0] == pytest.approx(points.left_eye[0] / 63.0229, rel=1e-4)
+    assert crops["downward_crop"][0] == pytest.approx((height - points.eye_mid[1]) / points.t)
+    closed = mesh.copy()
+    for upper, lower in ((161, 163), (160, 144), (159, 145), (158, 153), (157, 154)):
+        closed[upper] = closed[lower]  # the image-left eye shut
+    raw, value = geometry.eyes_open(geometry.Landmarks(closed))
+    assert raw == 0.0 and value == 12
+    opened = mesh.copy()
+    opened[14, 1] += 0.3 * points.t  # lower lip centre dropped by 0.3 T
+    raw, value = geometry.mouth_closed(geometry.Landmarks(opened))
+    assert raw >= 0.3 and value < 20

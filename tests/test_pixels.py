@@ -232,3 +232,34 @@ def test_sharpness_reads_the_grey_of_the_crop():
         grey[...] = np.round(128 + weight * (noise.astype(float) - 128))[..., None]
         assert raw == pytest.approx(pixels.sharpness(grey)[0], rel=0.02), channel
     assert pixels.sharpness(np.full((112, 112, 3), 90, np.uint8))[0] == 0.0  # no contrast: no sharpness
+
+
+def test_luminance_components_of_uniform_and_two_level_regions():
+    grey = np.full((100, 3), 128, np.uint8)
+    # sRGB 128 → linear ((128/255 + 0.055) / 1.055)^2.4 = 0.2158 → 8-bit luminance floor(55.04 + 0.5) = 55.
+    values = pixels.luminance_components(grey)
+    assert values["luminance_mean"][0] == pytest.approx(55 / 255)
+    assert values["luminance_mean"][1] == 58  # 100·σ((0.2157 − 0.2)/0.05)·(1 − σ((0.2157 − 0.8)/0.05))
+    assert values["luminance_variance"] == (0.0, 0) and values["dynamic_range"] == (0.0, 0)
+    two = np.concatenate([np.zeros((50, 3), np.uint8), np.full((50, 3), 255, np.uint8)])
+    values = pixels.luminance_components(two)
+    assert values["luminance_mean"][0] == pytest.approx(0.5) and values["luminance_variance"][0] == pytest.approx(0.25)
+    assert values["luminance_variance"][1] == 20  # 100·sin(π·15/16)
+    assert values["dynamic_range"] == (pytest.approx(1.0), 12)  # one bit; 12.5 rounds to 12 (half to even)
+    assert values["under_exposure"] == (pytest.approx(0.5), 100) and values["over_exposure"] == (pytest.approx(0.5), 2)
+
+
+def test_cielab_of_neutral_grey_and_of_srgb_red():
+    a, b = pixels.cie_ab(np.array([0.5, 0.5, 0.5]))
+    assert abs(a) < 0.5 and abs(b) < 0.5
+    a, b = pixels.cie_ab(np.array([1.0, 0.0, 0.0]))  # sRGB red in CIELAB (D50): a* 80.8, b* 69.9 (published)
+    assert a == pytest.approx(80.8, abs=0.6) and b == pytest.approx(69.9, abs=0.6)
+    raw, value = pixels.natural_colour(np.full((2, 4, 3), (255, 0, 0), np.uint8))
+    assert raw == pytest.approx(math.hypot(a - 25, b - 35)) and value == 0
+
+
+def test_illumination_uniformity_of_equal_and_disjoint_cheeks():
+    same = np.full((2, 9, 3), 90, np.uint8)
+    assert pixels.illumination_uniformity(same) == (pytest.approx(1.0), 100)
+    apart = np.stack([np.full((9, 3), 20, np.uint8), np.full((9, 3), 200, np.uint8)])
+    assert pixels.illumination_uniformity(apart) == (0.0, 0)

@@ -1,14 +1,16 @@
 """`crfiqa-tf evaluate`: qualities and embeddings for a pair set, EDC plots, a pAUC table with the baselines,
-the paper's ERC area, and verification accuracy."""
+the paper's ERC area, and verification accuracy. Every path (pairs, images, the output folder) may be local or
+remote (`crfiqa_tf.paths`)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
 
 import numpy as np
 
+from crfiqa_tf import paths
 from crfiqa_tf.data.bin_sets import load_bin
 from crfiqa_tf.evaluation import baselines
 from crfiqa_tf.evaluation.edc import edc_curve, pair_quality
@@ -24,23 +26,22 @@ from crfiqa_tf.model_io import load_keras_model
 def read_pairs_csv(path: str) -> tuple[list[str], np.ndarray]:
     """The sample paths ``[2·pairs]`` (as written) and issame of a CSV with columns ``path_a,path_b,issame``."""
     samples, issame = [], []
-    with open(path, newline="", encoding="utf-8") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                a, b, same = row["path_a"], row["path_b"], row["issame"]
-            except KeyError:
-                raise ValueError(f"{path}: columns must be path_a,path_b,issame") from None
-            if same.strip().lower() not in ("0", "1", "true", "false"):
-                raise ValueError(f"{path}:{number}: issame must be 0/1/true/false, got {same!r}")
-            samples += [a, b]
-            issame.append(same.strip().lower() in ("1", "true"))
+    for number, row in enumerate(csv.DictReader(io.StringIO(paths.read_text(path), newline="")), start=2):
+        try:
+            a, b, same = row["path_a"], row["path_b"], row["issame"]
+        except KeyError:
+            raise ValueError(f"{path}: columns must be path_a,path_b,issame") from None
+        if same.strip().lower() not in ("0", "1", "true", "false"):
+            raise ValueError(f"{path}:{number}: issame must be 0/1/true/false, got {same!r}")
+        samples += [a, b]
+        issame.append(same.strip().lower() in ("1", "true"))
     return samples, np.array(issame)
 
 
 def load_pairs_csv(path: str, root: str, image_size: int = 112) -> tuple[np.ndarray, np.ndarray]:
     """Images ``[2·pairs, S, S, 3]`` and issame from a CSV with columns ``path_a,path_b,issame``."""
     samples, issame = read_pairs_csv(path)
-    return np.stack([read_image(os.path.join(root, s), size=image_size) for s in samples]), issame
+    return np.stack([read_image(paths.join(root, s), size=image_size) for s in samples]), issame
 
 
 def group_threshold(reject_below: float | None, calibration_path: str | None, quality) -> tuple[float, str]:
@@ -49,8 +50,6 @@ def group_threshold(reject_below: float | None, calibration_path: str | None, qu
     if reject_below is not None:
         return float(reject_below), "--threshold"
     if calibration_path:
-        from crfiqa_tf import paths
-
         calibration = json.loads(paths.read_text(calibration_path))
         for row in calibration.get("rejection_thresholds", []):
             if abs(row.get("reject_fraction", -1) - 0.10) < 1e-9:
@@ -92,14 +91,14 @@ def evaluate(
             labels = read_groups(groups_csv, [str(i) for i in range(len(issame))], "pair")
             sample_groups = sample_groups_for_pairs(labels, len(issame))
     else:
-        images, issame = load_pairs_csv(pairs_csv, images_root or os.path.dirname(pairs_csv), size)
+        images, issame = load_pairs_csv(pairs_csv, images_root or paths.dirname(pairs_csv), size)
         source = pairs_csv
     embeddings, quality = model_outputs(model, images)
-    fr_name = f"CR-FIQA backbone ({os.path.basename(os.path.normpath(model_path))})"
+    fr_name = f"CR-FIQA backbone ({paths.basename(model_path)})"
     fr_embeddings = embeddings
     if fr_model_path:
         fr_embeddings, _ = model_outputs(load_keras_model(fr_model_path), images)
-        fr_name = os.path.basename(os.path.normpath(fr_model_path))
+        fr_name = paths.basename(fr_model_path)
     scores = cosine_scores(fr_embeddings)
     methods = {
         "CR-FIQA": quality,
@@ -108,7 +107,7 @@ def evaluate(
     }
     if np.ptp(np.linalg.norm(embeddings, axis=1)) > 1e-6:
         methods["embedding norm"] = baselines.embedding_norm(embeddings)
-    os.makedirs(out_dir, exist_ok=True)
+    paths.makedirs(out_dir)
     rows, plots = [], []
     for fmr in fmrs:
         curves = {}
@@ -127,7 +126,7 @@ def evaluate(
                     "erc_area": erc.area,
                 }
             )
-        plots.append(plot_edc(curves, os.path.join(out_dir, f"edc_fmr{fmr:g}.png"), fmr, fr_name))
+        plots.append(plot_edc(curves, paths.join(out_dir, f"edc_fmr{fmr:g}.png"), fmr, fr_name))
     accuracy, std = ten_fold_accuracy(scores, issame)
     _write_tables(rows, out_dir)
     result = {
@@ -147,27 +146,24 @@ def evaluate(
         curves = report.pop("curves")
         report["reject_below_from"] = origin
         if curves:
-            path = os.path.join(out_dir, f"edc_groups_fmr{fmrs[0]:g}.png")
+            path = paths.join(out_dir, f"edc_groups_fmr{fmrs[0]:g}.png")
             report["plot"] = plot_edc(curves, path, fmrs[0], fr_name, limit=report["pauc_limit"])
             plots.append(report["plot"])
-        with open(os.path.join(out_dir, "groups.json"), "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=2)
-        with open(os.path.join(out_dir, "groups.md"), "w", encoding="utf-8") as handle:
-            handle.write("\n".join(report_lines(report)) + "\n")
+        paths.write_text(paths.join(out_dir, "groups.json"), json.dumps(report, indent=2))
+        paths.write_text(paths.join(out_dir, "groups.md"), "\n".join(report_lines(report)) + "\n")
         result["groups"] = report
-    with open(os.path.join(out_dir, "evaluation.json"), "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
+    paths.write_text(paths.join(out_dir, "evaluation.json"), json.dumps(result, indent=2))
     return result
 
 
 def _write_tables(rows: list[dict], out_dir: str) -> None:
     columns = list(rows[0])
-    with open(os.path.join(out_dir, "pauc.csv"), "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, columns)
-        writer.writeheader()
-        writer.writerows(rows)
+    table = io.StringIO(newline="")
+    writer = csv.DictWriter(table, columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    paths.write_text(paths.join(out_dir, "pauc.csv"), table.getvalue())
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
         lines.append("| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()) + " |")
-    with open(os.path.join(out_dir, "pauc.md"), "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    paths.write_text(paths.join(out_dir, "pauc.md"), "\n".join(lines) + "\n")

@@ -1,11 +1,16 @@
-"""EDC plots: several quality measures on one PNG, headless (matplotlib's Agg backend)."""
+"""EDC plots: several quality measures on one PNG, headless (matplotlib's Agg backend), written to a local or remote
+path (`crfiqa_tf.paths`)."""
 
 from __future__ import annotations
+
+import io
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from crfiqa_tf import paths  # noqa: E402
 
 
 def plot_edc(curves: dict, path: str, fmr: float, fr_model: str, limit: float = 0.3, size=(6.4, 4.8), dpi=100):
@@ -22,6 +27,8 @@ def plot_edc(curves: dict, path: str, fmr: float, fr_model: str, limit: float = 
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path)
+    png = io.BytesIO()
+    figure.savefig(png, format="png")
     plt.close(figure)
+    paths.write_bytes(path, png.getvalue())
     return path

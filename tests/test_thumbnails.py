@@ -1,0 +1,59 @@
+"""crfiqa_tf.report.thumbnails: where a row's image is looked for, the face in its photo and the aligned crop as
+JPEG data URIs of bounded size, and the reason given where the source cannot be read."""
+
+import base64
+import io
+import os
+
+import numpy as np
+from PIL import Image
+
+from crfiqa_tf.data.sample_photos import photo
+from crfiqa_tf.report.results import ResultRow
+from crfiqa_tf.report.thumbnails import face_thumbnails, file_thumbnail, source_candidates
+
+GRACE_POINTS = np.array([[206.0, 232.0], [300.0, 232.0], [254.0, 290.0], [215.0, 340.0], [292.0, 340.0]])
+
+
+def picture(uri: str) -> Image.Image:
+    prefix = "data:image/jpeg;base64,"
+    assert uri.startswith(prefix)
+    return Image.open(io.BytesIO(base64.b64decode(uri[len(prefix) :])))
+
+
+def test_a_relative_path_is_looked_for_beside_the_results_and_above():
+    row = ResultRow("photos/a.jpg", origin=os.path.join("/runs", "day1", "out", "scores.csv"))
+    assert source_candidates(row, levels=2) == [
+        "photos/a.jpg",
+        os.path.join("/runs", "day1", "out", "photos/a.jpg"),
+        os.path.join("/runs", "day1", "photos/a.jpg"),
+    ]
+    assert source_candidates(ResultRow("/abs/a.jpg", origin="/runs/scores.csv")) == ["/abs/a.jpg"]
+    assert source_candidates(ResultRow("gs://b/a.jpg", origin="/runs/scores.csv")) == ["gs://b/a.jpg"]
+
+
+def test_the_face_in_its_photo_and_the_aligned_crop(tmp_path):
+    Image.fromarray(photo("grace_hopper")).save(tmp_path / "grace.png")
+    row = ResultRow(
+        "grace.png", box=(170.0, 180.0, 340.0, 400.0), landmarks=GRACE_POINTS, origin=str(tmp_path / "s.csv")
+    )
+    pictures, why = face_thumbnails(row, size=120)
+    assert why is None and set(pictures) == {"photo", "aligned"}
+    assert max(picture(pictures["photo"]).size) == 120 and picture(pictures["aligned"]).size == (112, 112)
+    aligned_input = ResultRow(str(tmp_path / "grace.png"))  # no landmarks: an aligned crop, shown once
+    assert set(face_thumbnails(aligned_input)[0]) == {"photo"}
+
+
+def test_an_unreadable_source_gives_the_reason_not_a_picture(tmp_path):
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg")
+    assert face_thumbnails(ResultRow(str(tmp_path / "broken.jpg"))) == (
+        {},
+        "not_an_image: not a recognised image format",
+    )
+    assert face_thumbnails(ResultRow(str(tmp_path / "gone.png"))) == ({}, "unreadable: No such file or directory")
+    assert face_thumbnails(ResultRow("")) == ({}, "unreadable: No such file or directory")
+    assert file_thumbnail(str(tmp_path / "missing.png")) == (None, "unreadable: No such file or directory")
+    assert file_thumbnail(str(tmp_path / "broken.jpg")) == (None, "not_an_image: not a recognised image format")
+    Image.fromarray(photo("astronaut")).save(tmp_path / "shot.png")
+    uri, reason = file_thumbnail(str(tmp_path / "shot.png"), size=64)
+    assert reason is None and picture(uri).size == (64, 64)
