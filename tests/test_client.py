@@ -1,14 +1,17 @@
 """serving.client: the gRPC and REST clients against in-process TF Serving test doubles on 127.0.0.1, a timeout and a
 refused connection named."""
 
+import csv
 import socket
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 from serving_doubles import start_grpc_test_double, start_rest_test_double
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.cli import main
 from crfiqa_tf.image_io import png_bytes
 from crfiqa_tf_apps.serving.client import CRFIQAClient
 
@@ -50,3 +53,21 @@ def test_client_timeout_and_refused_connection(exported, transport):
         CRFIQAClient(f"127.0.0.1:{port}", transport=transport, timeout=2, retries=1).predict_images(
             exported["images"][:1]
         )
+
+
+def test_client_command_against_the_grpc_test_double(exported, tmp_path, capsys):
+    from serving_doubles import start_grpc_test_double
+
+    paths = []
+    for i, image in enumerate(exported["images"][:2]):
+        Image.fromarray(image).save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    server, target = start_grpc_test_double(exported["saved"], "crfiqa")
+    try:
+        assert main(["client", *paths, str(tmp_path / "bad.png"), "--target", target, "--timeout", "30"]) == 0
+    finally:
+        server.stop(0)
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert len(rows) == 3 and all(r["quality"] and not r["error"] for r in rows[:2])
+    assert rows[2]["quality"] == "" and "not a JPEG or PNG" in rows[2]["error"]  # one row, however long the cause

@@ -7,16 +7,19 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
+
+from crfiqa_tf.cli import main
+from crfiqa_tf.data.samples import synthetic_images
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.slow
 def test_evaluate_cli_end_to_end_on_a_tiny_bin(tmp_path):
-    import keras
     from helpers import tiny_model
 
     from crfiqa_tf.data.synthetic import make_synthetic_dataset
@@ -59,7 +62,6 @@ def test_evaluate_cli_end_to_end_on_a_tiny_bin(tmp_path):
 def test_pairs_images_and_results_on_a_remote_filesystem(tmp_path):
     import io
 
-    import keras
     from helpers import tiny_model
 
     from crfiqa_tf import paths
@@ -96,3 +98,29 @@ def test_pairs_images_and_results_on_a_remote_filesystem(tmp_path):
             evaluate(str(tmp_path / "model.keras"), f"{root}/eval2", pairs_csv=f"{root}/bad.csv")
     finally:
         paths.remove_tree(root)
+
+
+def test_evaluate_on_a_pairs_csv_with_another_recognition_model(exported, tmp_path, capsys):
+    images = synthetic_images(40, 32, seed=9)
+    lines = ["path_a,path_b,issame"]
+    for i in range(20):
+        for j in (2 * i, 2 * i + 1):
+            Image.fromarray(images[j]).save(tmp_path / f"{j}.png")
+        lines.append(f"{2 * i}.png,{2 * i + 1}.png,{int(i % 2 == 0)}")
+    (tmp_path / "pairs.csv").write_text("\n".join(lines) + "\n")
+    model = str(exported["tmp"] / "model.keras")
+    argv = ["evaluate", "--model", model, "--pairs", str(tmp_path / "pairs.csv"), "--images", str(tmp_path)]
+    groups = ["path,group"] + [f"{j}.png,{'a' if j < 20 else 'b'}" for j in range(40)]
+    (tmp_path / "groups.csv").write_text("\n".join(groups) + "\n")
+    argv += ["--groups", str(tmp_path / "groups.csv"), "--min-group-pairs", "5"]
+    assert main([*argv, "--fr-model", model, "--fmr", "0.1", "0.2", "--out", str(tmp_path / "ev")]) == 0
+    printed = capsys.readouterr().out
+    assert "verification accuracy (10-fold)" in printed and (tmp_path / "ev" / "pauc.md").exists()
+    report = json.loads((tmp_path / "ev" / "groups.json").read_text())
+    assert {name: g["mated_pairs"] for name, g in report["groups"].items()} == {"a": 5, "b": 5}
+    assert report["reject_below_from"] == "10 % point of this evaluation set" and "quality per group" in printed
+    assert (tmp_path / "ev" / "edc_groups_fmr0.1.png").exists()
+    (tmp_path / "groups.csv").write_text("path,group\n0.png,a\n99.png,b\n")  # checked before the model loads
+    bad = ["evaluate", "--model", str(tmp_path / "missing.keras"), "--pairs", str(tmp_path / "pairs.csv")]
+    with pytest.raises(SystemExit, match=r"groups\.csv:3: unknown image '99\.png': not in the evaluation set"):
+        main([*bad, "--groups", str(tmp_path / "groups.csv"), "--out", str(tmp_path / "ev2")])

@@ -1,5 +1,6 @@
 """The Beam gallery job on a real local runner, with the tiny exported model of the session fixture."""
 
+import csv
 import io
 import json
 
@@ -13,6 +14,7 @@ from mixed_folder import write_mixed_folder
 from PIL import Image
 
 from crfiqa_tf.calibration import apply_calibration
+from crfiqa_tf.cli import main
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 from crfiqa_tf_apps.beam_jobs.score_gallery import build_pipeline, parse_args, run
@@ -171,7 +173,6 @@ def test_several_globs_and_an_explicit_calibration_reach_every_row(exported, tmp
 def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_flagged(exported, tmp_path):
     """Also: the aligner cuts its crops at the model's own size (32 px here; no flag says it), so each face's
     quality is the one ``crfiqa-tf score --align`` gives."""
-    import csv
 
     from crfiqa_tf.data.sample_photos import photo
 
@@ -231,7 +232,6 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
 
 
 def test_input_folder_gives_the_paths_and_error_kinds_that_score_gives(exported, tmp_path, capsys):
-    import csv
 
     from crfiqa_tf.cli import main
 
@@ -260,7 +260,6 @@ def test_input_folder_gives_the_paths_and_error_kinds_that_score_gives(exported,
 
 
 def test_min_face_reaches_small_faces_in_a_large_photo_on_both_paths(exported, tmp_path):
-    import csv
 
     from crfiqa_tf.data.composites import paste
 
@@ -275,3 +274,13 @@ def test_min_face_reaches_small_faces_in_a_large_photo_on_both_paths(exported, t
         counts[tag] = len([r for f in (tmp_path / tag).glob("s-0*.csv") for r in csv.DictReader(open(f))])
     # the default minimum face in the graph (score_photos); --min-face none (Python aligner, whole frame) misses some
     assert counts["graph"] == len(composite.faces) == 5 and counts["whole"] < 5
+
+
+def test_score_gallery_passes_its_flags_through(exported, tmp_path, capsys):
+    for i, image in enumerate(exported["images"][:3]):
+        Image.fromarray(image).save(tmp_path / f"{i}.png")
+    output = tmp_path / "out" / "scores"
+    argv = ["score-gallery", "--input-glob", f"{tmp_path}/*.png", "--model", exported["saved"], "--output", str(output)]
+    assert main([*argv, "--format", "jsonl", "--min-batch-size", "2"]) == 0
+    rows = [json.loads(line) for f in (tmp_path / "out").glob("scores-0*.jsonl") for line in open(f)]
+    assert len(rows) == 3 and "read 3, scored 3, failed 0" in capsys.readouterr().out
