@@ -91,3 +91,14 @@ def test_component_columns_and_reasons_on_aligned_rows_and_a_profile_override(tm
     assert rows[0]["reasons"] == "YAW" and rows[0]["instructions"] == "look"
     with pytest.raises(SystemExit, match="--components and --profile measure detected faces; add --align"):
         main(["score", inputs[0], "--model", "unused.tflite", "--components"])
+
+
+def test_the_reasons_profile_is_read_once_for_a_run_of_many_batches(monkeypatch):
+    import crfiqa_tf.components as components
+
+    reads = []
+    original = components.load_profile
+    monkeypatch.setattr(components, "load_profile", lambda path=None: reads.append(path) or original(path))
+    inputs = [photo_path(name) for name in ("grace_hopper", "astronaut", "cat")]
+    rows = score_files(inputs, MeanPixelScorer(), align=True, progress=False, components=True, batch_size=1)
+    assert len(reads) == 1 and [r["path"] for r in rows] == inputs  # three batches, one read

@@ -145,7 +145,7 @@ class Scorer(abc.ABC):
         faces: str = "largest",
         detector: str = DEFAULT_DETECTOR,
         components: bool = False,
-        profile: str | None = None,
+        profile: str | list | None = None,
         min_face: float | None = DEFAULT_MIN_FACE,
     ) -> list[ScoreRecord]:
         """Records in input order: one per input, or with `align` one per face found (``faces="largest"`` or
@@ -154,14 +154,15 @@ class Scorer(abc.ABC):
         or one with no face, gives a record with `error` set, never an exception.
 
         With `components` (needs `align`) each face also gets ``record.components`` and ``record.reasons`` under
-        the reasons `profile` (a JSON path; default: `crfiqa_tf.components.DEFAULT_PROFILE`)."""
+        the reasons `profile` (a JSON path, or its rules already read by `crfiqa_tf.components.load_profile`;
+        default: `crfiqa_tf.components.DEFAULT_PROFILE`)."""
         if components and not align:
             raise ValueError("quality components are measured on detected faces: use align=True (--align) with them")
         rules = None
         if components:
             from crfiqa_tf.components import load_profile
 
-            rules = load_profile(profile)
+            rules = profile if isinstance(profile, list) else load_profile(profile)
         aligner = self.aligner(faces, detector, min_face, mesh=components) if align else None
         records: list[ScoreRecord] = []
         pending: list[tuple[ScoreRecord, np.ndarray]] = []

@@ -34,13 +34,17 @@ def score_batches(
     detector: str = DEFAULT_DETECTOR,
     progress: bool = True,
     components: bool = False,
-    profile: str | None = None,
+    profile: str | list | None = None,
     min_face: float | None = DEFAULT_MIN_FACE,
     total: int | None = None,
 ) -> Iterator[list[dict]]:
     """The rows of `paths`, one batch of inputs at a time (every row of an input in the same batch), in input
     order: what `crfiqa-tf score` writes as it goes, holding one batch in memory. `total` is the number of inputs
     of the whole run, for the progress bar of a resumed one."""
+    if components:  # read once for the whole run, not once a batch
+        from crfiqa_tf.components import load_profile
+
+        profile = load_profile(profile) if not isinstance(profile, list) else profile
     description = "aligning and scoring" if align else "scoring"
     bar = tqdm(total=total or len(paths), desc=description, unit="file", disable=not progress)
     bar.update((total or len(paths)) - len(paths))
