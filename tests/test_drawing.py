@@ -1,60 +1,39 @@
-"""`score --align --draw DIR`: each photo saved with its faces drawn where the rows put them (real photos, the real
-alignment, the closed-form scorer double)."""
+"""crfiqa_tf.report.drawing: the box and points are drawn where they are given (pixels checked), the face's region
+is cut around its box, and pictures are shrunk to their longest side as JPEG."""
 
-import os
+import io
 
 import numpy as np
-import pytest
 from PIL import Image
-from scorer_doubles import MeanPixelScorer
 
-from crfiqa_tf.cli import main
-from crfiqa_tf.data.sample_photos import photo_path
-from crfiqa_tf.report.drawing import BOX_COLOUR
-from crfiqa_tf.report.drawn_photos import PhotoDrawer
-from crfiqa_tf.rows import score_row as record_row
+from crfiqa_tf.report.drawing import BOX_COLOUR, POINT_COLOUR, draw_faces, face_in_photo, jpeg_bytes
 
 
-def _near(pixels, colour, tolerance=60):  # JPEG shifts the drawn colours by up to ~50
-    return np.all(np.abs(pixels.astype(int) - colour) <= tolerance, axis=-1)
+def grey(height=200, width=300):
+    return np.full((height, width, 3), 128, np.uint8)
 
 
-def _changed(drawn, original):
-    return np.abs(drawn.astype(int) - original.astype(int)).sum(-1) > 60
-
-
-def test_each_face_is_drawn_at_its_box_and_points(tmp_path):
-    sources = [photo_path("group_of_six"), photo_path("astronaut"), str(tmp_path / "gone.jpg")]
-    records = MeanPixelScorer(112).score(sources, align=True, faces="all")
-    rows = [record_row(r) for r in records]
-    drawer = PhotoDrawer(str(tmp_path / "drawn"))
-    drawer.add(rows)
-    drawer.add([dict(rows[-2], path=photo_path("astronaut"))])  # the same name again: a second file, not a clash
-    group_name = os.path.splitext(os.path.basename(photo_path("group_of_six")))[0] + ".jpg"
-    assert drawer.written == 3 and sorted(p.name for p in (tmp_path / "drawn").iterdir()) == sorted(
-        ["astronaut.jpg", "astronaut_2.jpg", group_name]
+def test_box_and_points_land_where_given_and_the_photo_is_untouched():
+    image = grey()
+    drawn = np.asarray(
+        draw_faces(image, [{"box": (50, 40, 150, 160), "landmarks": [[80, 90], [120, 90]] * 2 + [[100, 120]]}])
     )
-    drawn = np.asarray(Image.open(tmp_path / "drawn" / group_name).convert("RGB"))
-    original = np.asarray(Image.open(photo_path("group_of_six")).convert("RGB"))
-    assert drawn.shape == original.shape
-    group = [r for r in records if r.source == photo_path("group_of_six")]
-    assert len(group) == 6
-    for record in group:
-        x0, y0, x1, y1 = (round(v) for v in record.box)
-        changed, coloured = _changed(drawn, original), _near(drawn, BOX_COLOUR)
-        # each side of the box, looked at in a 3-pixel band across the line (Pillow and rounding may move it by one)
-        for band, axis in ((np.s_[y0 - 1 : y0 + 2, x0 + 2 : x1 - 2], 0), (np.s_[y0 + 2 : y1 - 2, x0 - 1 : x0 + 2], 1)):
-            assert changed[band].any(axis=axis).mean() > 0.9, record.box  # the line is drawn all along
-            assert coloured[band].any(axis=axis).mean() > 0.5  # in the box colour (JPEG blurs a thin line)
-        for band, axis in ((np.s_[y1 - 2 : y1 + 1, x0 + 2 : x1 - 2], 0), (np.s_[y0 + 2 : y1 - 2, x1 - 2 : x1 + 1], 1)):
-            assert changed[band].any(axis=axis).mean() > 0.9, record.box
-        inside = np.s_[y0 + 8 : y1 - 8, x0 + 8 : x1 - 8]
-        assert _changed(drawn, original)[inside].mean() < 0.2  # a box, not a filled rectangle
-        for x, y in record.landmarks:
-            spot = drawn[round(y) - 1 : round(y) + 2, round(x) - 1 : round(x) + 2].astype(int)
-            assert (spot[..., 0] - spot[..., 1] > 80).any(), (x, y)  # a red point on each of the five
+    assert tuple(drawn[40, 100]) == BOX_COLOUR and tuple(drawn[100, 50]) == BOX_COLOUR  # top and left edges
+    assert tuple(drawn[90, 80]) == POINT_COLOUR and tuple(drawn[120, 100]) == POINT_COLOUR
+    assert tuple(drawn[100, 100]) == (128, 128, 128) and tuple(drawn[10, 10]) == (128, 128, 128)
+    assert (image == 128).all()  # a copy is drawn on
 
 
-def test_draw_needs_align(tmp_path):
-    with pytest.raises(SystemExit, match="--draw draws the faces found; add --align"):
-        main(["score", photo_path("astronaut"), "--model", "m.tflite", "--draw", str(tmp_path)])
+def test_the_face_region_is_its_box_grown_and_clipped_to_the_photo():
+    image = grey()
+    assert face_in_photo(image, (100, 50, 150, 100), margin=0.5).size == (100, 100)  # 25 px each side
+    assert face_in_photo(image, (0, 0, 40, 40), margin=1.0).size == (80, 80)  # clipped at the top-left corner
+    assert face_in_photo(image, None).size == (300, 200)  # an aligned input: the whole image
+
+
+def test_jpeg_bytes_shrink_to_the_longest_side():
+    data = jpeg_bytes(Image.fromarray(grey(200, 300)), 150)
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.format == "JPEG" and picture.size == (150, 100)
+    with Image.open(io.BytesIO(jpeg_bytes(Image.fromarray(grey(20, 30)), 150))) as small:
+        assert small.size == (30, 20)  # never enlarged
