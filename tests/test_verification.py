@@ -3,10 +3,7 @@ a hand-built TAR@FAR case, and images whose sharpness order is known."""
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
 
-from crfiqa_tf.data.sample_photos import photo
-from crfiqa_tf.evaluation.baselines import embedding_norm, sharpness
 from crfiqa_tf.evaluation.verification import cosine_scores, tar_at_far, ten_fold_accuracy
 
 
@@ -51,11 +48,3 @@ def test_tar_at_far_hand_built():
     assert tar_at_far(scores, issame, 1e-2) == 0.5
     assert tar_at_far(scores, issame, 5e-3) == 0.25  # five allowed: threshold 0.994, only 0.995 above it
     assert tar_at_far(scores, issame, 1e-3) == 0.0  # one allowed: threshold 0.998, no genuine score above it
-
-
-def test_sharpness_orders_progressively_blurred_photos_and_norm_is_the_l2_norm():
-    face = Image.fromarray(photo("astronaut")).crop((150, 50, 310, 210))
-    images = np.stack([np.asarray(face.filter(ImageFilter.GaussianBlur(r))) for r in (0, 0.8, 1.6, 3.2)])
-    values = sharpness(images)
-    assert np.all(np.diff(values) < 0), values
-    np.testing.assert_allclose(embedding_norm([[3.0, 4.0], [0.0, 2.0]]), [5.0, 2.0])

@@ -1,0 +1,23 @@
+"""crfiqa_tf.evaluation.baselines: the sharpness baseline orders progressively blurred real photos, the embedding norm
+is the L2 norm, and the random baseline is seeded."""
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from crfiqa_tf.data.sample_photos import photo
+from crfiqa_tf.evaluation.baselines import embedding_norm, sharpness
+
+
+def test_sharpness_orders_progressively_blurred_photos_and_norm_is_the_l2_norm():
+    face = Image.fromarray(photo("astronaut")).crop((150, 50, 310, 210))
+    images = np.stack([np.asarray(face.filter(ImageFilter.GaussianBlur(r))) for r in (0, 0.8, 1.6, 3.2)])
+    values = sharpness(images)
+    assert np.all(np.diff(values) < 0), values
+    np.testing.assert_allclose(embedding_norm([[3.0, 4.0], [0.0, 2.0]]), [5.0, 2.0])
+
+
+def test_the_random_baseline_is_seeded():
+    from crfiqa_tf.evaluation.baselines import random_quality
+
+    assert np.array_equal(random_quality(50, seed=3), random_quality(50, seed=3))
+    assert not np.array_equal(random_quality(50, seed=3), random_quality(50, seed=4)) and len(random_quality(7)) == 7
