@@ -18,7 +18,6 @@ from crfiqa_tf.data.recordio import pack_header, write_record
 from crfiqa_tf.data.schema import read_dataset_info
 from crfiqa_tf.data.synthetic import make_synthetic_dataset
 from crfiqa_tf.model_io import load_inference_model
-from crfiqa_tf_apps.training.tf_config import build_tf_config, check_tf_config
 from crfiqa_tf_apps.training.train_lib import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -133,25 +132,6 @@ def test_bad_data_run_dir_and_tf_config_fail_before_training_naming_them(tmp_pat
     ]
     with pytest.raises(SystemExit, match=r"crfiqa-tf train: .*nope://x/r.*"):
         main(argv)
-
-
-def test_tf_config_from_a_host_list_and_its_checks(capsys):
-    assert main(["tf-config", "--hosts", "10.0.0.1:2222,10.0.0.2:2222", "--index", "1"]) == 0
-    config = json.loads(capsys.readouterr().out)
-    assert config == {"cluster": {"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]}, "task": {"type": "worker", "index": 1}}
-    assert check_tf_config(json.dumps(config)) == config
-    with pytest.raises(SystemExit, match="--index 2: must be in 0..1"):
-        main(["tf-config", "--hosts", "a:1,b:1", "--index", "2"])
-    with pytest.raises(ValueError, match="is not host:port"):
-        build_tf_config(["a"], 0)
-    with pytest.raises(ConfigError, match="TF_CONFIG: not set"):
-        check_tf_config(None)
-    bad_index = {"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}
-    with pytest.raises(ConfigError, match=r"TF_CONFIG.task.index: 3 is out of range for 1 worker"):
-        check_tf_config(json.dumps(bad_index))
-    bad_type = {"cluster": {"worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}
-    with pytest.raises(ConfigError, match=r"TF_CONFIG.task.type: 'chief' is not a job of the cluster \['worker'\]"):
-        check_tf_config(json.dumps(bad_type))
 
 
 def test_a_run_without_its_models_is_not_taken_for_a_finished_one(tmp_path):
