@@ -1,8 +1,8 @@
 """crfiqa_tf.cli, the front door: every command module is listed and reached, unknown flags are refused, and
 TensorFlow's C++ lines stay out unless asked. Each command's own tests are in test_<command>.py (test_synth,
 test_train, test_export, test_client, test_score, test_evaluate, test_calibrate, test_convert_torch,
-test_score_gallery, test_best_shots, test_report, test_demo; prepare in test_training_remote, tf-config in
-test_train_lib, distill in test_distill_lib)."""
+test_score_gallery, test_best_shots, test_report, test_demo, test_prepare, test_tf_config; distill in
+test_distill_lib)."""
 
 import os
 

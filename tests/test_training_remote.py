@@ -1,4 +1,4 @@
-"""Data preparation, training, resume and export with every path on a non-local filesystem. TensorFlow's in-memory
+"""Training, resume and export with every path on a non-local filesystem (preparation: test_prepare). TensorFlow's in-memory
 ``ram://`` filesystem stands in for gs:// (the same `tf.io.gfile` code path, offline); it lives in one process, so
 these runs are in-process."""
 
