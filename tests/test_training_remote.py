@@ -1,6 +1,6 @@
-"""Training, resume and export with every path on a non-local filesystem (preparation: test_prepare). TensorFlow's in-memory
-``ram://`` filesystem stands in for gs:// (the same `tf.io.gfile` code path, offline); it lives in one process, so
-these runs are in-process."""
+"""Training, resume and export with every path on a non-local filesystem (preparation: test_prepare).
+TensorFlow's in-memory ``ram://`` filesystem stands in for gs:// (the same `tf.io.gfile` code path, offline); it
+lives in one process, so these runs are in-process."""
 
 import json
 import os
