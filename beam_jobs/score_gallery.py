@@ -149,6 +149,13 @@ class ReadAndDecode(beam.DoFn):
             )
 
 
+def no_face(key: dict):
+    """The ``failed`` output of a photo in which no face was found (stage ``align``), on either aligning path."""
+    return beam.pvalue.TaggedOutput(
+        FAILED, {"path": key["path"], "stage": "align", "error": "no_face", "message": "no face detected"}
+    )
+
+
 class Align(beam.DoFn):
     """(path, raw photo) → (face key, aligned crop) for each face kept (largest, or all); no face goes to
     ``failed``. The key carries the face's index, detection score, box and landmarks to its output row. The crops
@@ -182,9 +189,7 @@ class Align(beam.DoFn):
         faces = measure_faces(image, self.aligner, self.rules)
         if not faces:
             self.failed.inc()
-            yield beam.pvalue.TaggedOutput(
-                FAILED, {"path": key["path"], "stage": "align", "error": "no_face", "message": "no face detected"}
-            )
+            yield no_face(key)
             return
         self.extra_faces.inc(len(faces) - 1)
         for face in faces:
@@ -213,9 +218,7 @@ class FormatPhotos(beam.DoFn):
         records = records_from_photo_outputs(outputs, [key["path"]], self.faces, self.with_embeddings)
         if records[0].error:
             self.failed.inc()
-            yield beam.pvalue.TaggedOutput(
-                FAILED, {"path": key["path"], "stage": "align", "error": "no_face", "message": "no face detected"}
-            )
+            yield no_face(key)
             return
         self.extra_faces.inc(len(records) - 1)
         for record in records:
