@@ -97,12 +97,13 @@ def _canonical_square() -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def region_from_points(points) -> tuple[float, float, float, float]:
-    """The square (x0, y0, x1, y1) a face's mesh spans, predicted from its five points: MediaPipe's canonical face
-    placed on the eyes and mouth corners by the least-squares similarity, its square carried along. This is the
-    region MediaPipe's landmark step takes from a previous mesh (the landmarks-to-region recipe, before the
-    `ROI_SCALE` margin), made from the points every detector gives, so that BlazeFace's faces and MTCNN's get
-    their mesh from the same region: on the packaged photos the ten faces both find then differ by at most 2.4°
-    in pose and 1.8 % in inter-eye distance (`tests/test_mesh_model.py`)."""
+    """The square (x0, y0, x1, y1) a face's mesh spans, estimated from its five points: MediaPipe's canonical face
+    placed on the eyes and mouth corners by the least-squares similarity, its square carried along. It stands for
+    the region MediaPipe's landmark step takes from a previous mesh (the landmarks-to-region recipe, before the
+    `ROI_SCALE` margin) — the canonical face is an average head, its square about a tenth wider than a real mesh's
+    span — and is made from the points every detector gives, so that BlazeFace's faces and MTCNN's get their mesh
+    from the same region: on the packaged photos the ten faces both find then differ by at most 2.4° in pose and
+    1.8 % in inter-eye distance (`tests/test_mesh_model.py`)."""
     canonical, centre, half = _canonical_square()
     index = list(SPANNING_POINTS)
     matrix = umeyama(canonical[index], np.asarray(points, np.float64)[index])
