@@ -13,11 +13,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-# Two workers share the two cores: each runs its kernels (TensorFlow's intra-op pool, oneDNN's OpenMP threads) on
-# one thread, as do the processes the tests start (they inherit these), instead of four or more threads contending
-# for two cores. Inter-op stays TensorFlow's default: MirroredStrategy's collectives need it.
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
