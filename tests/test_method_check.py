@@ -84,3 +84,25 @@ def test_method_check_known_answers(held_out_set, answer, monkeypatch):
         assert rho == pytest.approx(1.0 if answer == "perfect" else -1.0, abs=0.02)  # ties among severities 0
     assert result["spearman_quality_vs_cr"] == pytest.approx(1.0)
     assert result["held_out_images"] == len(degradation) and result["fresh_training_identity_images"] == 8
+
+
+def test_the_set_is_read_from_a_remote_filesystem(held_out_set, monkeypatch):
+    """ram:// (TensorFlow's in-memory filesystem) stands in for gs://: the same answer as from the local folder."""
+    import os
+
+    from crfiqa_tf import paths
+    from crfiqa_tf.evaluation import method_check as module
+
+    folder, degradation, identities = held_out_set
+    remote = "ram://method-check-test/set"
+    paths.makedirs(remote)
+    for name in os.listdir(folder):
+        paths.copy(os.path.join(folder, name), paths.join(remote, name))
+    model = _AnswerModel(-degradation, identities)
+    monkeypatch.setattr(module, "model_outputs", model.outputs)
+    try:
+        result = module.method_check(model, remote, samples_per_identity=2)
+    finally:
+        paths.remove_tree(remote)
+    assert result["spearman_quality_vs_neg_degradation"] == pytest.approx(1.0, abs=0.02)
+    assert result["held_out_images"] == len(degradation)

@@ -14,10 +14,10 @@
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 
+from crfiqa_tf import paths
 from crfiqa_tf.data.bin_sets import load_bin
 from crfiqa_tf.data.schema import read_dataset_info
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
@@ -51,9 +51,8 @@ def held_out_certainty_ratio(embeddings: np.ndarray, identities: np.ndarray) -> 
 
 def method_check(model, data_dir: str, samples_per_identity: int = 4, seed: int = 99) -> dict:
     """Spearman(quality, −degradation) on held-out identities and Spearman(quality, own CR) on training ones."""
-    images, _ = load_bin(os.path.join(data_dir, "verification.bin"))
-    with open(os.path.join(data_dir, "verification_meta.json"), encoding="utf-8") as handle:
-        meta = json.load(handle)["images"]
+    images, _ = load_bin(paths.join(data_dir, "verification.bin"))
+    meta = json.loads(paths.read_text(paths.join(data_dir, "verification_meta.json")))["images"]
     degradation = np.array([m["degradation"] for m in meta])
     kinds = np.array([m.get("kind", "") for m in meta])
     identities = np.array([m["identity"] for m in meta])
