@@ -113,3 +113,12 @@ def test_a_good_profile_becomes_rules():
         Rule("D", "sharpness", "value_below", 7.0, "hold still"),
     ]
     assert all(isinstance(rule.threshold, float) for rule in rules)
+
+
+def test_a_malformed_profile_file_is_named_by_its_path(tmp_path):
+    path = tmp_path / "strict.json"
+    path.write_text(json.dumps({"rules": [{**GOOD, "component": "shoe_size"}]}))
+    with pytest.raises(ValueError, match=r"strict\.json: rule 1: unknown component 'shoe_size'"):
+        load_profile(str(path))
+    path.write_text(json.dumps({"rules": [GOOD]}))
+    assert load_profile(str(path)) == [Rule("C", "sharpness", "value_below", 50.0, "hold still")]
