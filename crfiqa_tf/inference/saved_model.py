@@ -116,7 +116,7 @@ class SavedModelScorer(Scorer):
         faces: str = "largest",
         detector: str = DEFAULT_DETECTOR,
         components: bool = False,
-        profile: str | None = None,
+        profile: str | list | None = None,
         min_face: float | None = DEFAULT_MIN_FACE,
     ) -> list[ScoreRecord]:
         """As `Scorer.score`; with `align`, the default detector, no components and the `min_face` the SavedModel
