@@ -167,6 +167,66 @@ def per_detector(repeats: int) -> dict:
     return out
 
 
+def detector_agreement() -> dict:
+    """On the faces of the sample photos that both detectors find (eye midpoints within half an eye distance): the
+    largest difference of each compared component between BlazeFace's and MTCNN's faces, how many faces give the
+    same reasons, and the reasons that differ with the values behind them (issue 41's bounds: pose 5°, inter-eye
+    distance 10 %, mean luminance 0.03, sharpness 15 %, the same reasons)."""
+    import numpy as np
+
+    from crfiqa_tf.align.aligner import FaceAligner
+    from crfiqa_tf.components import face_components, load_profile, reasons_for
+    from crfiqa_tf.data.sample_photos import available, photo
+
+    rules = load_profile()
+    faces = {}
+    for name in DETECTOR_NAMES:
+        aligner = FaceAligner(name, policy="all")
+        for photo_name in available():
+            image = photo(photo_name)
+            found = aligner.detect_all(image)
+            areas = [f.area for f in found]
+            for face in aligner.align(image, found):
+                components = face_components(image, face.detection, areas, face.crop)
+                codes = [r.code for r in reasons_for(components, rules)]
+                faces.setdefault((name, photo_name), []).append((face.detection, components, codes))
+    worst = {"pose_degrees": 0.0, "inter_eye_relative": 0.0, "luminance_mean": 0.0, "sharpness_relative": 0.0}
+    compared = same = 0
+    differing = []
+    for (name, photo_name), ours in faces.items():
+        if name != DETECTOR_NAMES[0]:
+            continue
+        for detection, a, codes in ours:
+            eye = float(np.linalg.norm(detection.landmarks[1] - detection.landmarks[0]))
+            centre = detection.landmarks[:2].mean(0)
+            match = [
+                (b, other)
+                for d, b, other in faces.get((DETECTOR_NAMES[1], photo_name), [])
+                if np.linalg.norm(d.landmarks[:2].mean(0) - centre) < 0.5 * eye
+            ]
+            if not match:
+                continue
+            b, other = match[0]
+            differences = {
+                "pose_degrees": max(
+                    abs(a[k].raw - b[k].raw) for k in ("head_pose_yaw", "head_pose_pitch", "head_pose_roll")
+                ),
+                "inter_eye_relative": abs(a["inter_eye_distance"].raw / b["inter_eye_distance"].raw - 1),
+                "luminance_mean": abs(a["luminance_mean"].raw - b["luminance_mean"].raw),
+                "sharpness_relative": abs(a["sharpness"].raw / b["sharpness"].raw - 1),
+            }
+            worst = {key: max(worst[key], value) for key, value in differences.items()}
+            compared += 1
+            same += codes == other
+            for code in sorted(set(codes) ^ set(other)):
+                component = next(r.component for r in rules if r.code == code)
+                differing.append(
+                    {"photo": photo_name, "code": code, "component": component,
+                     DETECTOR_NAMES[0]: a[component].raw, DETECTOR_NAMES[1]: b[component].raw}
+                )  # fmt: skip
+    return {"faces_compared": compared, "same_reasons": same, "largest_differences": worst, "differing": differing}
+
+
 def main() -> dict:
     from benchmarks.common import latency_models, measure_in_child, report
 
@@ -191,6 +251,7 @@ def main() -> dict:
          "detection_alone_ms": d["detection_ms_per_face"]}
         for name, d in detectors.items() if name in DETECTOR_NAMES
     ]  # fmt: skip
+    agreement = detector_agreement()
     worst_two_threads = max(v for k, v in timings["photo_to_reasons_and_score_ms"].items() if "2 thread" in k)
     extra = {
         "faces_timed": timings["faces"],
@@ -198,6 +259,7 @@ def main() -> dict:
         "mesh_step_ms_per_face": {n: detectors[n]["mesh_step_ms_per_face"] for n in DETECTOR_NAMES},
         "mesh_runs_per_face": {n: detectors[n]["mesh_runs_per_face"] for n in DETECTOR_NAMES},
         "face_mesh_model_ms": detectors["face_mesh_model_ms"],
+        "detector_agreement": agreement,
         "sample_faces": timings["sample_faces"],
         "models": "int8 TFLite, untrained weights (latency only): MobileFaceNet-edge student and iResNet-50",
         "ofiq_cited": {"cli_seconds_per_image": "4-7 (OFIQ issue #75)", "jetson_orin_all_measures_ms": 617},

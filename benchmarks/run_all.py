@@ -455,6 +455,21 @@ def components_summary() -> str:
             + ": one run on the square the canonical face spans on the face's five points; BlazeFace's detection "
             "runs one more of its own, not counted here)."
         )
+    agreement = result.get("detector_agreement")
+    if agreement:
+        worst = agreement["largest_differences"]
+        lines.append(
+            f"- BlazeFace's and MTCNN's faces, on the {agreement['faces_compared']} faces of the sample photos both "
+            f"find: pose within {worst['pose_degrees']:.1f}°, inter-eye distance within "
+            f"{100 * worst['inter_eye_relative']:.1f} %, mean luminance within {worst['luminance_mean']:.3f}, "
+            f"sharpness within {100 * worst['sharpness_relative']:.1f} %; the same reasons on "
+            f"{agreement['same_reasons']} of {agreement['faces_compared']}"
+            + "".join(
+                f"; {d['code']} on {d['photo']}: {d['component']} {d['blazeface']:.1f} against {d['mtcnn']:.1f}"
+                for d in agreement["differing"]
+            )
+            + "."
+        )
     lines.append(goals_line(result))
     return "\n".join(lines + ["", COMPONENTS_END])
 
