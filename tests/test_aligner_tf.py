@@ -17,16 +17,11 @@ from serving_doubles import start_grpc_test_double, start_rest_test_double
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.data.sample_photos import available, photo
+from crfiqa_tf.image_io import png_bytes
 from crfiqa_tf.inference.saved_model import IN_GRAPH, SavedModelScorer
 from crfiqa_tf_apps.serving.client import CRFIQAClient
 
 PHOTOS = [name for name in available()]  # group of six, portraits, photos without a face
-
-
-def png(array) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
 
 
 def iou(a, b) -> float:
@@ -46,7 +41,7 @@ def test_score_photos_finds_the_faces_the_litert_path_finds(exported, scorer):
     aligner = FaceAligner(policy="all", size=scorer.image_size)
     for name in PHOTOS:
         image = photo(name)
-        out = scorer.score_photos([png(image)])
+        out = scorer.score_photos([png_bytes(image)])
         faces = aligner.align(image)
         count = int(out[sig.OUTPUT_NUM_FACES][0])
         assert count == len(faces) == int(out[sig.OUTPUT_FACES_FOUND][0]), name
@@ -66,7 +61,7 @@ def test_score_photos_finds_the_faces_the_litert_path_finds(exported, scorer):
 
 
 def test_the_tf1_session_loader_runs_it_by_tensor_name_and_gives_the_same_rows(exported, scorer):
-    photos = [png(photo("group_of_six")), png(photo("cat"))]
+    photos = [png_bytes(photo("group_of_six")), png_bytes(photo("cat"))]
     expected = scorer.score_photos(photos)
     with tf.Graph().as_default(), tf.compat.v1.Session() as session:
         meta = tf.compat.v1.saved_model.loader.load(session, ["serve"], exported["saved"])
@@ -80,7 +75,7 @@ def test_the_tf1_session_loader_runs_it_by_tensor_name_and_gives_the_same_rows(e
 
 
 def test_a_request_of_photos_of_different_sizes_equals_each_photo_alone(scorer):
-    photos = [png(photo(n)) for n in ("group_of_six", "grace_hopper", "cat", "astronaut")]
+    photos = [png_bytes(photo(n)) for n in ("group_of_six", "grace_hopper", "cat", "astronaut")]
     together = scorer.score_photos(photos)
     for i, data in enumerate(photos):
         alone = scorer.score_photos([data])
@@ -98,7 +93,7 @@ def test_bad_bytes_and_oversized_photos_are_invalid_argument_and_the_model_keeps
     chunk = struct.pack(">I", len(header)) + b"IHDR" + header + struct.pack(">I", zlib.crc32(b"IHDR" + header))
     with pytest.raises(tf.errors.InvalidArgumentError, match="image_bytes: an image has more than 40000000 pixels"):
         scorer.score_photos([b"\x89PNG\r\n\x1a\n" + chunk])
-    assert scorer.score_photos([png(photo("grace_hopper"))])[sig.OUTPUT_NUM_FACES].tolist() == [1]
+    assert scorer.score_photos([png_bytes(photo("grace_hopper"))])[sig.OUTPUT_NUM_FACES].tolist() == [1]
 
 
 def test_more_faces_than_max_faces_keeps_the_largest_and_counts_them_all():
@@ -149,7 +144,9 @@ def test_client_photos_gives_a_row_per_face_through_the_serving_test_doubles(exp
         client = CRFIQAClient(target, transport=transport)
         with pytest.raises(ValueError, match="image_bytes: an element is not a JPEG or PNG image"):
             client.score_photos([b"GIF89a"])  # refused by the server ...
-        assert [r.face_index for r in client.score_photos([png(photo("grace_hopper"))])] == [0]  # ... which goes on
+        assert [r.face_index for r in client.score_photos([png_bytes(photo("grace_hopper"))])] == [
+            0
+        ]  # ... which goes on
     finally:
         server.shutdown() if transport == "rest" else server.stop(0)
     captured = capsys.readouterr()
