@@ -181,6 +181,7 @@ def test_tiled_faces_in_graph_equal_the_litert_path_on_composites(graph_faces):
     aligner = FaceAligner(policy="all")
     cases = [
         ((1280, 960), [("group_of_six", 30, (0.45, 0.55))]),  # one level, 12 tiles, six small faces
+        ((640, 480), [("group_of_six", 20, (0.619, 0.603))]),  # a face only a second look finds
         ((2000, 1500), [("astronaut", 24, (0.2, 0.3)), ("grace_hopper", 45, (0.7, 0.65))]),  # two levels
         ((1920, 1080), []),  # face-free
     ]
@@ -189,7 +190,7 @@ def test_tiled_faces_in_graph_equal_the_litert_path_on_composites(graph_faces):
         out = graph_faces(tf.constant(composite.image))
         faces = aligner.detect_all(composite.image)
         count = int(out["num_faces"])
-        assert count == len(faces) == len(composite.faces), size
+        assert count == len(faces) >= len(composite.faces), size  # and faces the frame cuts, where found
         found, false = score_detections(composite, faces)
         assert all(found) and false == 0, size
         for k, face in enumerate(faces):

@@ -41,7 +41,7 @@ def test_the_whole_frame_candidates_equal_litert_on_real_photos(graph):
     candidates = tf.function(graph.frame_candidates)
     for name in ("group_of_six", "astronaut", "cat"):
         image = photo(name)
-        theirs = blazeface.weighted_nms(*litert._frame_candidates(image))
+        theirs = blazeface.weighted_nms(*litert._frame_candidates(image, litert.min_confidence))
         ours = weighted_nms(*candidates(tf.constant(image)))
         assert len(ours[2]) == len(theirs), name
         for k, (box, _, score) in enumerate(theirs):

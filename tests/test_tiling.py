@@ -20,11 +20,11 @@ def whole_frame():
     return BlazeFaceDetector(threads=1, min_face=None)
 
 
-def test_the_plan_of_a_vga_frame_is_two_tiles_at_the_scale_that_gives_20_px_eyes_8_px():
-    (level,) = tiling.plan(480, 640, 20)
+def test_the_plan_of_an_svga_frame_is_four_tiles_at_the_scale_that_gives_20_px_eyes_8_px():
+    (level,) = tiling.plan(600, 800, 20)
     assert level.scale == pytest.approx(8 / 20)
-    assert (level.height, level.width) == (192, 256)
-    assert level.origins.tolist() == [[0, 0], [64, 0]]
+    assert (level.height, level.width) == (240, 320)
+    assert level.origins.tolist() == [[0, 0], [128, 0], [0, 48], [128, 48]]
 
 
 def test_the_plan_of_a_12_mp_photo_halves_the_scale_until_the_whole_frame_is_close():
@@ -38,7 +38,9 @@ def test_the_plan_of_a_12_mp_photo_halves_the_scale_until_the_whole_frame_is_clo
 def test_no_tiles_where_the_whole_frame_already_shows_the_smallest_face():
     assert tiling.plan(480, 640, None) == []
     assert tiling.plan(480, 640, 60) == []  # 60 px eyes are 18 px in the 192 px whole frame
-    assert tiling.plan(512, 512, 20) == []  # 0.4 is within FINEST_MARGIN of 192/512
+    assert tiling.plan(512, 512, 20) == []  # 0.4 is within LEVEL_MARGIN of 192/512
+    assert tiling.plan(480, 640, 20) == []  # 0.4 against 0.3: the second looks are enough (test_second_look.py)
+    assert len(tiling.plan(540, 720, 20)) == 1  # 0.4 against 0.267: just over √2
     assert tiling.plan(112, 112, 20) == []  # never enlarged
     assert len(tiling.plan(480, 640, 10)) == 1 and tiling.plan(480, 640, 10)[0].scale == pytest.approx(0.8)
     assert tiling.plan(480, 640, 2)[0].scale == tiling.MAX_SCALE

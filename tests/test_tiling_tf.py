@@ -30,10 +30,10 @@ def test_the_tile_filter_equals_the_numpy_one_for_every_tile_of_a_level():
     assert expected.any() and not expected.all()  # both outcomes occur
 
 
-def test_tile_candidates_equal_the_litert_tiles_on_a_small_face_in_a_vga_frame():
-    composite = paste((640, 480), [("grace_hopper", 22.0, (0.3, 0.6))])
+def test_tile_candidates_equal_the_litert_tiles_on_a_small_face_in_a_large_frame():
+    composite = paste((1280, 960), [("grace_hopper", 22.0, (0.3, 0.6))])
     litert = BlazeFaceDetector(threads=1)
-    expected = litert._tile_candidates(composite.image)
+    expected = litert._tile_candidates(composite.image, litert.min_confidence)
     boxes, points, scores = (np.concatenate([part[i] for part in expected]) for i in range(3))
     graph = BlazeFaceGraph()
     ours = tf.function(lambda image: tile_candidates(graph, image, tiling.DEFAULT_MIN_FACE))(

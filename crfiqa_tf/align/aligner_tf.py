@@ -8,6 +8,7 @@ Each step has its TF-ops module beside its NumPy/LiteRT one, taking its constant
 | decoding, resizing | `crfiqa_tf.image_io` (Pillow) | `crfiqa_tf.image_io_tf` |
 | detection (whole frame) | `crfiqa_tf.align.blazeface` | `crfiqa_tf.align.blazeface_tf` |
 | tiles | `crfiqa_tf.align.tiling` | `crfiqa_tf.align.tiling_tf` |
+| second looks | `crfiqa_tf.align.second_look` | `crfiqa_tf.align.second_look_tf` |
 | mesh | `crfiqa_tf.align.mesh_model` | `crfiqa_tf.align.mesh_model_tf` |
 | five points | `crfiqa_tf.align.face_mesh` | `crfiqa_tf.align.face_mesh_tf` |
 | similarity, warp | `crfiqa_tf.align.similarity` | `crfiqa_tf.align.similarity_tf` |
@@ -28,6 +29,8 @@ from crfiqa_tf.align import tiling
 from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph, weighted_nms
 from crfiqa_tf.align.face_mesh_tf import five_points
 from crfiqa_tf.align.mesh_model_tf import FaceMeshGraph
+from crfiqa_tf.align.second_look import HINT_SCORE
+from crfiqa_tf.align.second_look_tf import look_again
 from crfiqa_tf.align.similarity_tf import sampling_source, warp_face
 from crfiqa_tf.align.tiling_tf import tile_candidates
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS
@@ -56,7 +59,8 @@ class FacePipeline:
     ):
         self.max_faces, self.size, self.max_pixels = max_faces, size, max_pixels
         self.min_face = tiling.check_min_face(min_face)
-        self.detector = BlazeFaceGraph(min_confidence)
+        looks_again = self.min_face is not None  # second looks belong to the tiles (crfiqa_tf.align.second_look)
+        self.detector = BlazeFaceGraph(min_confidence, min(HINT_SCORE, min_confidence) if looks_again else None)
         self.mesh_model = FaceMeshGraph()
 
     def decode(self, data, name: str):
@@ -64,12 +68,19 @@ class FacePipeline:
 
     def _detect(self, image, candidates=None, tiles: bool = True):
         """(boxes, five points, scores) of the faces the mesh model confirms, in suppression order, from the
-        detector's whole-frame `candidates` (computed here when not given) and, with `tiles`, its tiles'."""
+        detector's whole-frame `candidates` (computed here when not given) and, with `tiles`, its tiles' and the
+        second looks' at the candidates just below the threshold."""
         frame = self.detector.frame_candidates(image) if candidates is None else candidates
         if tiles:
             tiled = tile_candidates(self.detector, image, self.min_face)
             frame = tuple(tf.concat(pair, 0) for pair in zip(frame, tiled))
-        boxes, points, scores = weighted_nms(*frame)
+        above = frame[2] >= self.detector.min_confidence
+        found = tuple(tf.boolean_mask(part, above) for part in frame)
+        if tiles and self.min_face is not None:
+            below = [tf.boolean_mask(part, ~above) for part in frame]
+            looked = look_again(self.detector, image, below[0], below[2], found[0])
+            found = tuple(tf.concat(pair, 0) for pair in zip(found, looked))
+        boxes, points, scores = weighted_nms(*found)
         meshes, present = self.mesh_model.meshes(sampling_source(image), boxes, points[:, :2])
         meshes = tf.boolean_mask(meshes, present)
         return tf.boolean_mask(boxes, present), five_points(meshes), tf.boolean_mask(scores, present)

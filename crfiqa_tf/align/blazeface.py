@@ -27,8 +27,8 @@ import threading
 import numpy as np
 from PIL import Image
 
-from crfiqa_tf.align import face_mesh, tiling
-from crfiqa_tf.align.detection import Detection
+from crfiqa_tf.align import face_mesh, second_look, tiling
+from crfiqa_tf.align.detection import Detection, box_iou
 from crfiqa_tf.align.mesh_model import FaceMeshModel
 
 DETECTOR_FILE = "face_detection_full_range.tflite"
@@ -46,15 +46,6 @@ def anchors() -> np.ndarray:
     return np.stack([x.reshape(-1), y.reshape(-1)], axis=1)
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    x0, y0 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])
-    x1, y1 = np.minimum(box[2], boxes[:, 2]), np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-12)
-
-
 def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU):
     """MediaPipe's weighted suppression: each kept face is the score-weighted mean of the boxes (and keypoints)
     overlapping the best remaining one by more than `iou`; its score is that best score."""
@@ -65,7 +56,7 @@ def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou:
     for i in range(len(scores)):
         if not remaining[i]:
             continue
-        group = remaining & (_iou(boxes[i], boxes) > iou)
+        group = remaining & (box_iou(boxes[i], boxes) > iou)
         group[i] = True
         weights = scores[group] / scores[group].sum()
         kept.append(
@@ -110,11 +101,12 @@ class BlazeFaceDetector:
         raw_boxes, raw_scores = (self._detector.get_tensor(d["index"]) for d in details)  # boxes, then scores
         return raw_boxes.reshape(-1, 16), raw_scores.reshape(-1)
 
-    def _decode(self, raw_boxes, raw_scores):
-        """Candidates above the threshold in input pixels: boxes ``[n, 4]``, keypoints ``[n, 6, 2]``, scores."""
+    def _decode(self, raw_boxes, raw_scores, threshold: float):
+        """Candidates scoring `threshold` or more, in input pixels: boxes ``[n, 4]``, keypoints ``[n, 6, 2]``,
+        scores."""
         raw = raw_boxes.reshape(-1, 8, 2) / INPUT_SIZE
         scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores, -80.0, 80.0)))
-        keep = scores >= self.min_confidence
+        keep = scores >= threshold
         raw, scores, cells = raw[keep], scores[keep], self._anchors[keep]
         centre, size = raw[:, 0] + cells, raw[:, 1]
         points = (raw[:, 2:] + cells[:, None, :]) * INPUT_SIZE
@@ -127,19 +119,19 @@ class BlazeFaceDetector:
         boxes = (boxes.reshape(-1, 2, 2) - offset) / ratio
         return boxes.reshape(-1, 4), (points - offset) / ratio
 
-    def _frame_candidates(self, image: np.ndarray):
+    def _frame_candidates(self, image: np.ndarray, threshold: float):
         height, width = image.shape[:2]
         scale = INPUT_SIZE / max(height, width)
         resized_w, resized_h = max(1, round(width * scale)), max(1, round(height * scale))
         offset_x, offset_y = (INPUT_SIZE - resized_w) // 2, (INPUT_SIZE - resized_h) // 2
         canvas = Image.new("RGB", (INPUT_SIZE, INPUT_SIZE))
         canvas.paste(Image.fromarray(image).resize((resized_w, resized_h), Image.BILINEAR), (offset_x, offset_y))
-        boxes, points, scores = self._decode(*self._run(np.asarray(canvas, np.float32) / 127.5 - 1.0))
+        boxes, points, scores = self._decode(*self._run(np.asarray(canvas, np.float32) / 127.5 - 1.0), threshold)
         offset = np.array([offset_x, offset_y], np.float32)
         ratio = np.array([resized_w / width, resized_h / height], np.float32)  # source pixel → canvas pixel
         return (*self._to_source(boxes, points, offset, ratio), scores)
 
-    def _tile_candidates(self, image: np.ndarray):
+    def _tile_candidates(self, image: np.ndarray, threshold: float):
         """Candidates of every tile of the plan that the tile is there for (`tiling.kept_in_tile`), in source pixels."""
         height, width = image.shape[:2]
         found = []
@@ -151,15 +143,42 @@ class BlazeFaceDetector:
             for origin in level.origins:
                 x, y = int(origin[0]), int(origin[1])
                 tile = padded[y : y + INPUT_SIZE, x : x + INPUT_SIZE] / 127.5 - 1.0
-                boxes, points, scores = self._decode(*self._run(tile))
+                boxes, points, scores = self._decode(*self._run(tile), threshold)
                 whole = tiling.kept_in_tile(boxes, origin, level.height, level.width)
                 offset = -origin.astype(np.float32)
                 found.append((*self._to_source(boxes[whole], points[whole], offset, ratio), scores[whole]))
         return found
 
-    def _detect(self, image: np.ndarray, tiles: bool = True) -> list[Detection]:
-        parts = [self._frame_candidates(image)] + (self._tile_candidates(image) if tiles else [])
+    def _window_candidates(self, image: np.ndarray, left: int, top: int, side: int):
+        """Candidates above the threshold of one second-look window (`crfiqa_tf.align.second_look`) that it is
+        there for, in source pixels."""
+        pixels = second_look.window_pixels(image, left, top, side)
+        if side != INPUT_SIZE:
+            pixels = np.asarray(Image.fromarray(pixels).resize((INPUT_SIZE, INPUT_SIZE), Image.BILINEAR))
+        boxes, points, scores = self._decode(*self._run(pixels.astype(np.float32) / 127.5 - 1.0), self.min_confidence)
+        kept = second_look.kept_in_window(boxes, left, top, side, *image.shape[:2])
+        ratio = np.full(2, INPUT_SIZE / side, np.float32)
+        return self._to_source(boxes[kept], points[kept], -np.array([left, top], np.float32) * ratio, ratio) + (
+            scores[kept],
+        )
+
+    def _candidates(self, image: np.ndarray, tiles: bool):
+        """Every candidate above the threshold in source pixels: the whole frame's and, with `tiles`, the tiles'
+        and the second looks' (`crfiqa_tf.align.second_look`) at the candidates just below it."""
+        looks_again = tiles and self.min_face is not None
+        floor = min(second_look.HINT_SCORE, self.min_confidence) if looks_again else self.min_confidence
+        parts = [self._frame_candidates(image, floor)] + (self._tile_candidates(image, floor) if tiles else [])
         boxes, points, scores = (np.concatenate([part[i] for part in parts]) for i in range(3))
+        above = scores >= self.min_confidence
+        parts = [(boxes[above], points[above], scores[above])]
+        if looks_again:
+            for i in second_look.hints(boxes[~above], scores[~above], boxes[above]):
+                window = second_look.window(boxes[~above][i])
+                parts.append(self._window_candidates(image, *window))
+        return (np.concatenate([part[i] for part in parts]) for i in range(3))
+
+    def _detect(self, image: np.ndarray, tiles: bool = True) -> list[Detection]:
+        boxes, points, scores = self._candidates(image, tiles)
         found = []
         for box, keypoints, score in weighted_nms(boxes, points, scores):
             mesh = self.mesh_model.mesh(image, box, keypoints[:2])

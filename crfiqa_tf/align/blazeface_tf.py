@@ -67,10 +67,13 @@ class BlazeFaceGraph:
 
     Args:
         min_confidence: BlazeFace's score threshold (the LiteRT path's default).
+        floor: the lowest score a candidate is kept with (default `min_confidence`; lower where the candidates
+            just below the threshold are looked at again, `crfiqa_tf.align.second_look`).
     """
 
-    def __init__(self, min_confidence: float = bf.MIN_CONFIDENCE):
+    def __init__(self, min_confidence: float = bf.MIN_CONFIDENCE, floor: float | None = None):
         self.min_confidence = min_confidence
+        self.floor = min_confidence if floor is None else floor
         self.model = TFLiteGraph(fm.data_file(bf.DETECTOR_FILE))
         self.anchors = tf.constant(bf.anchors(), tf.float32)
 
@@ -101,13 +104,13 @@ class BlazeFaceGraph:
 
     def decode_raw(self, raw_boxes, raw_scores):
         """Raw detector outputs ``[..., 2304, 16]``, ``[..., 2304(, 1)]`` → every anchor's box ``[..., 4]`` and
-        keypoints ``[..., 6, 2]`` in input pixels, its score, and whether the score passes the threshold."""
+        keypoints ``[..., 6, 2]`` in input pixels, its score, and whether the score reaches the floor."""
         raw = tf.reshape(raw_boxes, tf.concat([tf.shape(raw_boxes)[:-1], [8, 2]], 0)) / bf.INPUT_SIZE
         scores = tf.sigmoid(tf.clip_by_value(tf.reshape(raw_scores, tf.shape(raw_boxes)[:-1]), -80.0, 80.0))
         centre, extent = raw[..., 0, :] + self.anchors, raw[..., 1, :]
         points = (raw[..., 2:, :] + self.anchors[:, None, :]) * bf.INPUT_SIZE
         boxes = tf.concat([centre - extent / 2, centre + extent / 2], axis=-1) * bf.INPUT_SIZE
-        return boxes, points, scores, scores >= self.min_confidence
+        return boxes, points, scores, scores >= self.floor
 
     @staticmethod
     def best(boxes, points, scores):

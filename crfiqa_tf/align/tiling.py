@@ -4,11 +4,13 @@ BlazeFace full-range sees a 192×192 input. Shrinking a whole 4000×3000 photo t
 tall, and the detector misses it. So besides the whole frame (letterboxed, as MediaPipe does) the frame is also
 looked at in *levels*: the frame resized by a scale at which a face of the smallest size asked for (`min_face`,
 pixels between the eyes) has `DETECTABLE_EYE_PX` between the eyes, then by half that scale, and so on while the
-level is still finer than the whole frame (by `FINEST_MARGIN`, `LEVEL_MARGIN`: the whole frame sees the larger
-faces). Each level is cut into 192×192 tiles that overlap by `TILE_OVERLAP` pixels, so every face a level is there
-for lies whole inside one of its tiles; a candidate that crosses a tile's inner edge is a cut face and is dropped
-(the tile beside it sees it whole), and so is one larger than the overlap (a coarser level or the whole frame sees
-it). Candidates of the frame and of every tile are merged in source pixels by the one weighted suppression.
+level is still finer than the whole frame by more than `LEVEL_MARGIN` (the whole frame sees the larger faces, and
+`crfiqa_tf.align.second_look` looks closer at what it almost saw: a VGA frame, seen whole at 0.3 of its size against
+the finest level's 0.4, has no tiles). Each level is cut into 192×192 tiles that overlap by `TILE_OVERLAP` pixels,
+so every face a level is there for lies whole inside one of its tiles; a candidate that crosses a tile's inner edge
+is a cut face and is dropped (the tile beside it sees it whole), and so is one larger than the overlap (a coarser
+level or the whole frame sees it). Candidates of the frame and of every tile are merged in source pixels by the one
+weighted suppression.
 
 This module is the one place these numbers and the plan live: the LiteRT path (`crfiqa_tf.align.blazeface`) and
 the TensorFlow-ops path (`crfiqa_tf.align.tiling_tf`, which computes the same plan in graph ops) import
@@ -31,8 +33,7 @@ INPUT_SIZE = 192  # BlazeFace full-range's input side
 DETECTABLE_EYE_PX = 8.0  # between the eyes, in detector pixels: the size a level gives the smallest face asked for
 DEFAULT_MIN_FACE = 20.0  # pixels between the eyes in the source photo: the smallest face looked for by default
 TILE_OVERLAP = 64  # detector pixels two neighbouring tiles share (a face twice the level's smallest fits in it)
-FINEST_MARGIN = 1.2  # the finest level is skipped when the whole frame is within this factor of its scale
-LEVEL_MARGIN = math.sqrt(2.0)  # a coarser level is kept only while its scale is this much finer than the frame's
+LEVEL_MARGIN = math.sqrt(2.0)  # a level is kept only while its scale is more than this much finer than the frame's
 MAX_LEVELS = 8  # enough for a 2⁸ ratio between the whole frame's scale and the finest level's
 MAX_SCALE = 1.0  # frames are never enlarged: a face below DETECTABLE_EYE_PX source pixels is not looked for
 
@@ -80,7 +81,7 @@ def level_scales(height: int, width: int, min_face: float | None) -> list[float]
         return []
     whole = INPUT_SIZE / max(height, width)
     scale = min(DETECTABLE_EYE_PX / min_face, MAX_SCALE)
-    if scale <= whole * FINEST_MARGIN:
+    if scale <= whole * LEVEL_MARGIN:
         return []
     scales = [scale]
     while scale / 2.0 > whole * LEVEL_MARGIN and len(scales) < MAX_LEVELS:

@@ -23,7 +23,7 @@ def tile_starts(length):
 
 def kept_in_tile(boxes, origins, level_h, level_w):
     """`crfiqa_tf.align.tiling.kept_in_tile` for every tile at once: boxes ``[tiles, n, 4]`` in tile pixels,
-    origins ``[tiles, 2]`` → ``[tiles, n]``."""
+    origins ``[tiles, 2]`` → ``[tiles, n]``; the level's sides are one for all tiles, or one each (``[tiles, 1]``)."""
     corner = tf.cast(origins, tf.float32)[:, None, :]
     x, y = corner[..., 0], corner[..., 1]
     edge_h, edge_w = tf.cast(level_h, tf.float32), tf.cast(level_w, tf.float32)
@@ -75,8 +75,7 @@ def tile_candidates(detector: BlazeFaceGraph, image, min_face: float | None):
     whole = SIDE / tf.cast(tf.maximum(shape[0], shape[1]), tf.float64)
     first = min(tiling.DETECTABLE_EYE_PX / min_face, tiling.MAX_SCALE)
     scales = tf.constant([first / 2.0**i for i in range(tiling.MAX_LEVELS)], tf.float64)
-    wanted = tf.logical_and(first > whole * tiling.FINEST_MARGIN, scales > whole * tiling.LEVEL_MARGIN)
-    wanted = tf.tensor_scatter_nd_update(wanted, [[0]], [first > whole * tiling.FINEST_MARGIN])
+    wanted = scales > whole * tiling.LEVEL_MARGIN
     levels = tf.reduce_sum(tf.cast(wanted, tf.int32))  # the wanted levels are the first ones: scales fall
     arrays = [tf.TensorArray(tf.float32, size=1, dynamic_size=True, infer_shape=False).write(0, part) for part in empty]
 
