@@ -28,13 +28,20 @@ def test_hints_equal_numpys(seed):
     assert ours.numpy().tolist() == second_look.hints(boxes, scores, seen).tolist()
 
 
-def test_windows_equal_numpys():
+def test_windows_equal_numpys_eagerly_and_in_a_graph():
     rng = np.random.default_rng(7)
-    boxes = np.concatenate(
-        [random_boxes(rng, 40), np.array([[73.3, 73.3, 153.3, 153.3], [0, 0, 64, 64], [0, 0, 64.5, 64]], np.float32)]
-    )
+    special = [
+        [73.3, 73.3, 153.3, 153.3],  # a corner floored below zero
+        [0, 0, 64, 64],  # the largest box seen at source resolution
+        [0, 0, 64.5, 64],  # one step of √2 up
+        [496.5, 373.4, 573.4, 450.3],  # a corner on a whole number (18 × 22.67 = 408), which a graph once made 407
+    ]
+    boxes = np.concatenate([random_boxes(rng, 40), np.array(special, np.float32)])
+    in_graph = tf.function(window, input_signature=[tf.TensorSpec([4], tf.float32)])
     for box in boxes:
-        assert tuple(window(tf.constant(box)).numpy().tolist()) == second_look.window(box), box
+        expected = second_look.window(box)
+        assert tuple(window(tf.constant(box)).numpy().tolist()) == expected, box
+        assert tuple(in_graph(tf.constant(box)).numpy().tolist()) == expected, box
 
 
 @pytest.mark.parametrize("corner", [(-40, 300, 192), (100, 50, 192), (350, -20, 500), (-10, -10, 700)])

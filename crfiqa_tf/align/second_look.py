@@ -67,10 +67,12 @@ def window(box) -> tuple[int, int, int]:
     longer = max(x1 - x0, y1 - y0, 1e-6)
     steps = max(0, math.ceil(2.0 * math.log2(longer / LOOK_BOX)))
     side = int(np.round(tiling.INPUT_SIZE * 2.0 ** (steps / 2.0)))
-    pitch = GRID * side / tiling.INPUT_SIZE
-    left = math.floor(np.round(((x0 + x1) / 2.0 - side / 2.0) / pitch) * pitch)
-    top = math.floor(np.round(((y0 + y1) / 2.0 - side / 2.0) / pitch) * pitch)
-    return int(left), int(top), side
+    pitch = GRID * side / tiling.INPUT_SIZE  # source pixels between grid lines
+    # the grid line nearest the centred corner; then in integers (floored), as a float product can land either side
+    # of a whole number depending on how a graph orders it
+    column = int(np.round(((x0 + x1) / 2.0 - side / 2.0) / pitch))
+    row = int(np.round(((y0 + y1) / 2.0 - side / 2.0) / pitch))
+    return column * GRID * side // tiling.INPUT_SIZE, row * GRID * side // tiling.INPUT_SIZE, side
 
 
 def window_pixels(image: np.ndarray, left: int, top: int, side: int) -> np.ndarray:

@@ -49,9 +49,10 @@ def window(box):
     steps = tf.maximum(tf.math.ceil(2.0 * tf.math.log(longer / second_look.LOOK_BOX) / math.log(2.0)), 0.0)
     side = tf.round(SIDE * tf.pow(tf.constant(2.0, tf.float64), steps / 2.0))
     pitch = second_look.GRID * side / SIDE
-    left = tf.floor(tf.round(((box[0] + box[2]) / 2.0 - side / 2.0) / pitch) * pitch)
-    top = tf.floor(tf.round(((box[1] + box[3]) / 2.0 - side / 2.0) / pitch) * pitch)
-    return tf.cast(tf.stack([left, top, side]), tf.int32)
+    cells = tf.round((tf.stack([box[0] + box[2], box[1] + box[3]]) / 2.0 - side / 2.0) / pitch)
+    side = tf.cast(side, tf.int64)
+    corner = tf.math.floordiv(tf.cast(cells, tf.int64) * second_look.GRID * side, SIDE)
+    return tf.cast(tf.concat([corner, [side]], 0), tf.int32)
 
 
 def window_input(image, corner):
