@@ -8,13 +8,17 @@ STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 
 setup: $(STAMP)
 
-# torch is pinned to the CPU build so that the tests' PyTorch reference does not pull CUDA packages.
+# uv installs (pip would take three times as long: it unpacks and byte-compiles one file at a time), from the same
+# local wheel folder pip is configured with where there is one. torch is pinned to the CPU build so that the tests'
+# PyTorch reference does not pull CUDA packages.
+FIND_LINKS := $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode $(if $(FIND_LINKS),--find-links $(FIND_LINKS))
 $(STAMP): setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -e ".[all,dev]" "torch==2.13.0"
+	$(PY) -m pip install --quiet "uv>=0.13,<0.14"
+	$(UV) -e ".[all,dev]" "torch==2.13.0"
 	# real photos for the tests and the detector benchmark (crfiqa_tf/data/sample_photos.py): its images only
-	$(PY) -m pip install --quiet --no-deps "insightface==2.1"
+	$(UV) --no-deps "insightface==2.1"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
