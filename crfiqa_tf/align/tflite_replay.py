@@ -58,12 +58,19 @@ class TFLiteGraph:
             if not hasattr(self, f"_op_{name.lower()}"):
                 raise ValueError(f"{path}: operator {name} is not supported by the TensorFlow replay")
             self._ops.append((name, list(op.inputs), list(op.outputs), op.builtinOptions))
+        # One graph function a model: a pipeline that runs it in several places (the whole frame, the tiles, the
+        # second looks, the retry) holds its operators and weights once, and traces them once.
+        batch_of_inputs = tf.TensorSpec([None, *self._shapes[self._inputs[0]][1:]], tf.float32)
+        self._function = tf.function(self._run, input_signature=[batch_of_inputs], autograph=False)
 
     def _value(self, values: dict, index: int):
         return values[index] if index in values else self._constants[index]  # a NumPy constant
 
     def __call__(self, x):
-        values = {self._inputs[0]: tf.convert_to_tensor(x, tf.float32)}
+        return self._function(tf.convert_to_tensor(x, tf.float32))
+
+    def _run(self, x):
+        values = {self._inputs[0]: x}
         for name, inputs, outputs, options in self._ops:
             args = [self._value(values, i) if i >= 0 else None for i in inputs]
             values[outputs[0]] = getattr(self, f"_op_{name.lower()}")(args, options, outputs[0])
