@@ -53,9 +53,24 @@ best shots: no motion model | crfiqa_tf/best_shots/tracker.py | tests/test_best_
 TF replay: kernel H and W swapped | crfiqa_tf/align/tflite_replay.py | tests/test_tflite_replay.py -k replayed
   -         kernel = np.transpose(np.asarray(kernel, np.float32), [1, 2, 3, 0])
   +         kernel = np.transpose(np.asarray(kernel, np.float32), [2, 1, 3, 0])
+TF replay: the model traced anew at every call | crfiqa_tf/align/tflite_replay.py | tests/test_tflite_replay.py -k once
+  -         return self._function(tf.convert_to_tensor(x, tf.float32))
+  +         return self._run(tf.convert_to_tensor(x, tf.float32))
 TF tiles: a tile's right edge judged by the level's height | crfiqa_tf/align/tiling_tf.py | tests/test_tiling_tf.py
   -         | ((boxes[..., 2] > SIDE) & (x + SIDE < edge_w))
   +         | ((boxes[..., 2] > SIDE) & (x + SIDE < edge_h))
+second look: hints where a face is already seen | crfiqa_tf/align/second_look.py | tests/test_second_look.py
+  -         if len(seen) and (box_iou(boxes[i], seen) > HINT_IOU).any():
+  +         if False:
+second look: windows' faces not mapped back to the photo | crfiqa_tf/align/blazeface.py | tests/test_second_look.py
+  -         ratio = np.full(2, INPUT_SIZE / side, np.float32)
+  +         ratio = np.full(2, 1.0, np.float32)
+TF second look: the window's corner rounded | crfiqa_tf/align/second_look_tf.py | tests/test_second_look_tf.py
+  -     corner = tf.math.floordiv(tf.cast(cells, tf.int64) * second_look.GRID * side, SIDE)
+  +     corner = tf.math.floordiv(tf.cast(cells, tf.int64) * second_look.GRID * side + SIDE // 2, SIDE)
+TF second look: hints past MAX_LOOKS | crfiqa_tf/align/second_look_tf.py | tests/test_second_look_tf.py
+  -         lambda i, kept, _: (i < count) & (kept < second_look.MAX_LOOKS),
+  +         lambda i, kept, _: (i < count) & (kept < second_look.MAX_LOOKS + 1),
 TF similarity: reflections allowed | crfiqa_tf/align/similarity_tf.py | tests/test_similarity_tf.py
   -     flip = tf.linalg.det(u) * tf.linalg.det(v) < 0
   +     flip = tf.linalg.det(u) * tf.linalg.det(v) < -2

@@ -77,3 +77,17 @@ def assert_resumes(argv: list[str], check_refusal: bool = True) -> str:
     resumed = subprocess.run([*argv, "--resume"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     return resumed.stdout + resumed.stderr
+
+
+def assert_same_candidates(ours, theirs):
+    """Two paths' detector candidates (boxes, keypoints, scores) give the same faces after the one weighted
+    suppression: at least one, boxes and keypoints within a pixel, scores within 0.02."""
+    from crfiqa_tf.align.blazeface import weighted_nms
+
+    mine = weighted_nms(*(np.asarray(part) for part in ours))
+    expected = weighted_nms(*(np.asarray(part) for part in theirs))
+    assert len(mine) == len(expected) >= 1
+    for (box, keypoints, score), (their_box, their_points, their_score) in zip(mine, expected):
+        np.testing.assert_allclose(box, their_box, atol=1.0)
+        np.testing.assert_allclose(keypoints, their_points, atol=1.0)
+        assert abs(score - their_score) <= 0.02

@@ -5,10 +5,11 @@ the packaged photos where a face is found only by them."""
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import assert_same_candidates
 from PIL import Image
 
 from crfiqa_tf.align import second_look
-from crfiqa_tf.align.blazeface import BlazeFaceDetector, weighted_nms
+from crfiqa_tf.align.blazeface import BlazeFaceDetector
 from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph
 from crfiqa_tf.align.second_look_tf import hints, look_again, window, window_input
 from crfiqa_tf.data.composites import GROUP, paste
@@ -69,7 +70,6 @@ def test_second_looks_equal_the_litert_ones_on_a_group_face_only_they_find():
     chosen = second_look.hints(boxes[~above], scores[~above], boxes[above])
     assert len(chosen) >= 1
     expected = [litert._window_candidates(composite.image, *second_look.window(boxes[~above][i])) for i in chosen]
-    theirs = weighted_nms(*(np.concatenate([part[i] for part in expected]) for i in range(3)))
 
     graph = BlazeFaceGraph()
     ours = look_again(
@@ -79,12 +79,7 @@ def test_second_looks_equal_the_litert_ones_on_a_group_face_only_they_find():
         tf.constant(scores[~above]),
         tf.constant(boxes[above]),
     )
-    mine = weighted_nms(*(t.numpy() for t in ours))
-    assert len(mine) == len(theirs) >= 1
-    for (box, keypoints, score), (their_box, their_points, their_score) in zip(mine, theirs):
-        np.testing.assert_allclose(box, their_box, atol=1.0)
-        np.testing.assert_allclose(keypoints, their_points, atol=1.0)
-        assert score == pytest.approx(their_score, abs=0.02)
+    assert_same_candidates(ours, (np.concatenate([part[i] for part in expected]) for i in range(3)))
 
 
 def test_no_hint_no_look():

@@ -2,11 +2,11 @@
 tiles' candidates in TF ops equal the LiteRT detector's on a composite with a small face."""
 
 import numpy as np
-import pytest
 import tensorflow as tf
+from helpers import assert_same_candidates
 
 from crfiqa_tf.align import tiling
-from crfiqa_tf.align.blazeface import BlazeFaceDetector, weighted_nms
+from crfiqa_tf.align.blazeface import BlazeFaceDetector
 from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph
 from crfiqa_tf.align.tiling_tf import kept_in_tile, tile_candidates, tile_starts
 from crfiqa_tf.data.composites import paste
@@ -39,11 +39,5 @@ def test_tile_candidates_equal_the_litert_tiles_on_a_small_face_in_a_large_frame
     ours = tf.function(lambda image: tile_candidates(graph, image, tiling.DEFAULT_MIN_FACE))(
         tf.constant(composite.image)
     )
-    theirs = weighted_nms(boxes, points, scores)
-    mine = weighted_nms(*(t.numpy() for t in ours))
-    assert len(mine) == len(theirs) >= 1
-    for (box, keypoints, score), (their_box, their_points, their_score) in zip(mine, theirs):
-        np.testing.assert_allclose(box, their_box, atol=1.0)
-        np.testing.assert_allclose(keypoints, their_points, atol=1.0)
-        assert score == pytest.approx(their_score, abs=0.02)
+    assert_same_candidates(ours, (boxes, points, scores))
     assert tile_candidates(graph, tf.constant(composite.image), None)[2].shape == (0,)  # no min_face: no tiles
