@@ -46,6 +46,7 @@ def test_a_small_hint_is_looked_at_in_source_pixels_and_a_large_one_shrunk_by_st
     # an 80 px box: one step (side 192·√2 → 272, grid 22.67 px); the corner is floored, not truncated: −22.67 → −23
     assert second_look.window([73.3, 73.3, 153.3, 153.3]) == (-23, -23, 272)
     assert second_look.window([0, 0, 64, 64])[2] == 192 and second_look.window([0, 0, 64.5, 64])[2] == 272
+    assert second_look.window([0, 0, 20, 200])[2] == 768  # the longer side decides, whichever it is
 
 
 def test_window_pixels_are_the_photos_and_black_past_its_edges():
@@ -55,6 +56,8 @@ def test_window_pixels_are_the_photos_and_black_past_its_edges():
     np.testing.assert_array_equal(out[:3, 2:], image[3:6, 0:3])
     assert not out[:, :2].any() and not out[3:].any()
     assert not second_look.window_pixels(image, 20, 20, 4).any()  # wholly outside
+    assert not second_look.window_pixels(image, -10, 0, 4).any()  # beside the photo, level with it
+    np.testing.assert_array_equal(second_look.window_pixels(image, 1, -1, 4)[1:], image[0:3, 1:5])  # above its top
 
 
 def test_a_window_keeps_whole_faces_and_drops_the_ones_it_cuts_inside_the_photo():
@@ -72,6 +75,10 @@ def test_a_window_keeps_whole_faces_and_drops_the_ones_it_cuts_inside_the_photo(
     assert second_look.kept_in_window(boxes, 0, 0, 192, 480, 640).tolist() == [True, True, False, False]
     # a window of twice the side looks at the photo halved: the same detector boxes are its 2× larger faces
     assert second_look.kept_in_window(boxes, 0, 0, 384, 480, 640).tolist() == [True, True, False, False]
+    # halved, a window at (100, 100) of a 480×640 photo is a tile at (50, 50) of a 240×320 level: its right edge lies
+    # inside the level (a face across it is cut), its bottom edge is the level's (a face across it is whole)
+    across = np.array([[60, 60, 120, 120], [150, 60, 200, 110], [60, 150, 110, 200]], np.float32)
+    assert second_look.kept_in_window(across, 100, 100, 384, 480, 640).tolist() == [True, False, True]
 
 
 @pytest.fixture(scope="module")
