@@ -47,6 +47,7 @@ def test_a_small_hint_is_looked_at_in_source_pixels_and_a_large_one_shrunk_by_st
     assert second_look.window([73.3, 73.3, 153.3, 153.3]) == (-23, -23, 272)
     assert second_look.window([0, 0, 64, 64])[2] == 192 and second_look.window([0, 0, 64.5, 64])[2] == 272
     assert second_look.window([0, 0, 20, 200])[2] == 768  # the longer side decides, whichever it is
+    assert second_look.window([5, 5, 5, 5]) == (-96, -96, 192)  # a box of no size still has a window
 
 
 def test_window_pixels_are_the_photos_and_black_past_its_edges():
@@ -79,6 +80,8 @@ def test_a_window_keeps_whole_faces_and_drops_the_ones_it_cuts_inside_the_photo(
     # inside the level (a face across it is cut), its bottom edge is the level's (a face across it is whole)
     across = np.array([[60, 60, 120, 120], [150, 60, 200, 110], [60, 150, 110, 200]], np.float32)
     assert second_look.kept_in_window(across, 100, 100, 384, 480, 640).tolist() == [True, False, True]
+    # at (300, 60) it is a tile at (150, 30): now its right edge lies past the level's and its bottom edge inside it
+    assert second_look.kept_in_window(across[1:], 300, 60, 384, 480, 640).tolist() == [True, False]
 
 
 @pytest.fixture(scope="module")

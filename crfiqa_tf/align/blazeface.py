@@ -13,7 +13,8 @@ mouth corners).
 
 The detector looks at the whole frame, letterboxed to 192×192 as MediaPipe does, and at the tiles of
 `crfiqa_tf.align.tiling`'s plan, so that a face down to `min_face` pixels between the eyes is found whatever its
-share of the frame; all candidates are merged in source pixels by one weighted suppression.
+share of the frame, and once more, closer, where either scored a candidate just below the threshold
+(`crfiqa_tf.align.second_look`); all candidates are merged in source pixels by one weighted suppression.
 
 Constants are MediaPipe's (``face_detection_full_range.pbtxt``, ``face_landmark_front_cpu.pbtxt``): a 48×48 grid of
 unit anchors on a 192×192 letterboxed input scaled to [−1, 1], sigmoid scores, weighted non-maximum suppression
@@ -76,8 +77,9 @@ class BlazeFaceDetector:
     Args:
         min_confidence: BlazeFace score below which a candidate is dropped (MediaPipe uses 0.5).
         threads: LiteRT CPU threads for both models.
-        min_face: the smallest face looked for, in pixels between the eyes (`crfiqa_tf.align.tiling`); None looks
-            at the whole frame only (a face then needs about 4 % of the frame's longer side between its eyes).
+        min_face: the smallest face looked for, in pixels between the eyes (`crfiqa_tf.align.tiling`,
+            `crfiqa_tf.align.second_look`); None looks at the whole frame only, with no second look (a face then
+            needs about 4 % of the frame's longer side between its eyes).
     """
 
     def __init__(
