@@ -32,7 +32,7 @@ from crfiqa_tf.align import tiling
 from crfiqa_tf.align.detection import box_iou
 
 HINT_SCORE = 0.15  # a candidate from this score up to the detector's threshold is looked at again
-LOOK_BOX = 64.0  # the most detector pixels a hint's box spans in its window (the tiles' size limit, TILE_OVERLAP)
+LOOK_BOX = float(tiling.TILE_OVERLAP)  # the most detector pixels a hint's box spans in its window: a tile's largest
 MAX_LOOKS = 4  # windows looked at per frame at most, best hints first
 HINT_IOU = 0.3  # hints overlapping a kept hint or a candidate above the threshold by more than this are skipped
 GRID = 16  # window corners lie on a grid of this many detector pixels (see `window`)
