@@ -33,6 +33,7 @@ def test_the_plan_of_a_12_mp_photo_halves_the_scale_until_the_whole_frame_is_clo
     assert [(level.height, level.width) for level in levels] == [(1200, 1600), (600, 800), (300, 400)]
     assert [len(level.origins) for level in levels] == [9 * 12, 5 * 6, 2 * 3]
     assert tiling.tile_count(3000, 4000, 20) == 144
+    assert tiling.tile_count(960, 1280, 20) == 12  # one level of 512×384: 4 × 3 tiles (as the README says)
 
 
 def test_no_tiles_where_the_whole_frame_already_shows_the_smallest_face():

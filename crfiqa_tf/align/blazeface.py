@@ -29,13 +29,12 @@ import numpy as np
 from PIL import Image
 
 from crfiqa_tf.align import face_mesh, second_look, tiling
-from crfiqa_tf.align.detection import Detection, box_iou
+from crfiqa_tf.align.detection import NMS_IOU, Detection, box_iou
 from crfiqa_tf.align.mesh_model import FaceMeshModel
 
 DETECTOR_FILE = "face_detection_full_range.tflite"
 INPUT_SIZE = tiling.INPUT_SIZE
 GRID = 48  # full-range: one anchor per cell of a stride-4 grid
-NMS_IOU = 0.3
 CROP_MARGIN = 0.25  # margin added, per side, when nothing is found in a (possibly tightly cropped) image
 MIN_CONFIDENCE = 0.5  # MediaPipe's score threshold
 
@@ -174,9 +173,9 @@ class BlazeFaceDetector:
         above = scores >= self.min_confidence
         parts = [(boxes[above], points[above], scores[above])]
         if looks_again:
-            for i in second_look.hints(boxes[~above], scores[~above], boxes[above]):
-                window = second_look.window(boxes[~above][i])
-                parts.append(self._window_candidates(image, *window))
+            below = boxes[~above]
+            for i in second_look.hints(below, scores[~above], boxes[above]):
+                parts.append(self._window_candidates(image, *second_look.window(below[i])))
         return (np.concatenate([part[i] for part in parts]) for i in range(3))
 
     def _detect(self, image: np.ndarray, tiles: bool = True) -> list[Detection]:

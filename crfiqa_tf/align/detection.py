@@ -29,6 +29,9 @@ class Detection:
         return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
 
 
+NMS_IOU = 0.3  # MediaPipe's weighted suppression merges candidates overlapping by more than this
+
+
 def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Intersection over union of one box ``[4]`` (x0, y0, x1, y1) with each of `boxes` ``[n, 4]``."""
     x0, y0 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])

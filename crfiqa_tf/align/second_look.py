@@ -29,12 +29,12 @@ import math
 import numpy as np
 
 from crfiqa_tf.align import tiling
-from crfiqa_tf.align.detection import box_iou
+from crfiqa_tf.align.detection import NMS_IOU, box_iou
 
 HINT_SCORE = 0.15  # a candidate from this score up to the detector's threshold is looked at again
 LOOK_BOX = float(tiling.TILE_OVERLAP)  # the most detector pixels a hint's box spans in its window: a tile's largest
 MAX_LOOKS = 4  # windows looked at per frame at most, best hints first
-HINT_IOU = 0.3  # hints overlapping a kept hint or a candidate above the threshold by more than this are skipped
+HINT_IOU = NMS_IOU  # a hint overlapping a kept hint or a candidate above the threshold this much would merge with it
 GRID = 16  # window corners lie on a grid of this many detector pixels (see `window`)
 
 
