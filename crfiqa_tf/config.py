@@ -31,6 +31,7 @@ BACKBONES = ("iresnet", "mobilefacenet", "mobilefacenet-edge")
 class ModelConfig:
     backbone: str = "iresnet"  # or a MobileFaceNet variant (depth and use_se then do not apply)
     depth: int = 50
+    width: float = 1.0  # the iResNet's channel multiplier (1.0: the official network); variants fix their own
     embedding_dim: int = 512
     use_se: bool = False
     dropout: float = 0.4
@@ -45,6 +46,12 @@ class ModelConfig:
     def validate(self) -> None:
         _check(self.backbone in BACKBONES, "model.backbone", f"must be one of {BACKBONES}, got {self.backbone!r}")
         _check(self.depth in (18, 34, 50, 100), "model.depth", f"must be 18, 34, 50 or 100, got {self.depth}")
+        _check(self.width > 0, "model.width", f"must be positive, got {self.width}")
+        _check(
+            self.backbone == "iresnet" or self.width == 1.0,
+            "model.width",
+            f"applies to the iresnet only; {self.backbone} fixes its own width, got {self.width}",
+        )
         _check(self.embedding_dim > 0, "model.embedding_dim", f"must be positive, got {self.embedding_dim}")
         _check(0.0 <= self.dropout < 1.0, "model.dropout", f"must be in [0, 1), got {self.dropout}")
         _check(self.image_size >= 16, "model.image_size", f"must be >= 16, got {self.image_size}")

@@ -10,8 +10,10 @@ import numpy as np
 from crfiqa_tf.models import ArcFaceMarginHead, CRFIQAModel, CRQualityHead, IResNet
 
 
-def tiny_model(num_classes: int = 5, size: int = 32, embedding_dim: int = 16, depth: int = 18, **kwargs):
-    backbone = IResNet(depth, embedding_dim, input_shape=(size, size, 3), synchronized_bn=kwargs.pop("sync", False))
+def tiny_model(num_classes: int = 5, size: int = 32, embedding_dim: int = 16, depth: int = 18, width=0.25, **kwargs):
+    """A quarter-width iResNet-18 (16 to 128 channels) at 32 px: the official topology, a sixteenth of its weights."""
+    sync = kwargs.pop("sync", False)
+    backbone = IResNet(depth, embedding_dim, input_shape=(size, size, 3), synchronized_bn=sync, width=width)
     return CRFIQAModel(backbone, ArcFaceMarginHead(num_classes), CRQualityHead(), **kwargs)
 
 

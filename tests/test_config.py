@@ -34,6 +34,8 @@ def test_yaml_and_dotted_overrides(tmp_path):
         ({}, ["train.lr=-0.1"], "train.lr: must be >= 0"),
         ({}, ["model.depth=42"], "model.depth"),
         ({}, ["model.cr_mode=ratio"], "model.cr_mode"),
+        ({}, ["model.width=0"], "model.width: must be positive, got 0"),
+        ({}, ["model.backbone=mobilefacenet", "model.width=0.5"], "model.width: applies to the iresnet only"),
         ({}, ["train.epochs=many"], "train.epochs: expected an integer"),
         ({}, ["data.train_dir=/no/such/dir"], "data.train_dir: directory not found"),
         ({}, ["train.lr"], "must look like section.key=value"),

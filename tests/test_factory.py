@@ -11,13 +11,14 @@ from crfiqa_tf.models.mobilefacenet import MobileFaceNet
 
 def test_the_training_model_carries_every_field_of_its_config():
     config = ModelConfig(
-        depth=18, embedding_dim=16, use_se=True, dropout=0.2, image_size=32, scale=32.0, margin=0.3, alpha=5.0,
-        beta=0.25, cr_mode="paper", synchronized_bn=False,
+        depth=18, width=0.5, embedding_dim=16, use_se=True, dropout=0.2, image_size=32, scale=32.0, margin=0.3,
+        alpha=5.0, beta=0.25, cr_mode="paper", synchronized_bn=False,
     )  # fmt: skip
     model = build_crfiqa_model(config, num_classes=7, backbone_clip_norm=3.0, weight_decay=1e-4)
     backbone = model.backbone.get_config()
-    assert {k: backbone[k] for k in ("depth", "embedding_dim", "use_se", "dropout", "synchronized_bn")} == {
-        "depth": 18, "embedding_dim": 16, "use_se": True, "dropout": 0.2, "synchronized_bn": False,
+    keys = ("depth", "width", "embedding_dim", "use_se", "dropout", "synchronized_bn")
+    assert {k: backbone[k] for k in keys} == {
+        "depth": 18, "width": 0.5, "embedding_dim": 16, "use_se": True, "dropout": 0.2, "synchronized_bn": False,
     }  # fmt: skip
     assert backbone["input_shape"] == [32, 32, 3] and isinstance(model.backbone, IResNet)
     head = model.margin_head.get_config()

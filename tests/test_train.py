@@ -24,6 +24,7 @@ def test_train_command_with_mixed_precision_or_xla(precision, xla, tmp_path):
         f"data.train_dir={data}",
         f"train.run_dir={run_dir}",
         "model.image_size=32",
+        "model.width=0.25",
         "model.embedding_dim=16",
         "data.per_replica_batch=8",
         "train.strategy=one_device",

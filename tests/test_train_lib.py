@@ -33,6 +33,7 @@ def tiny_overrides(data_dir, run_dir, **extra):
         "data.train_dir": data_dir,
         "train.run_dir": run_dir,
         "model.image_size": 32,
+        "model.width": 0.25,
         "model.embedding_dim": 16,
         "data.per_replica_batch": 8,
         "data.shuffle_buffer": 64,

@@ -26,6 +26,7 @@ def _overrides(data_dir, run_dir, steps):
         f"train.run_dir={run_dir}",
         f"data.verification_bins={data_dir}/verification.bin",
         "model.image_size=32",
+        "model.width=0.25",
         "model.embedding_dim=16",
         "data.per_replica_batch=8",
         "data.shuffle_buffer=32",

@@ -120,7 +120,8 @@ def int8_model(dist, tmp_path_factory):
         "import keras\n"
         "from crfiqa_tf.models import ArcFaceMarginHead, CRFIQAModel, CRQualityHead, IResNet\n"
         "keras.utils.set_random_seed(0)\n"
-        "model = CRFIQAModel(IResNet(18, 16, input_shape=(32, 32, 3)), ArcFaceMarginHead(4), CRQualityHead())\n"
+        "backbone = IResNet(18, 16, input_shape=(32, 32, 3), width=0.25)\n"
+        "model = CRFIQAModel(backbone, ArcFaceMarginHead(4), CRQualityHead())\n"
         "model.build((None, 32, 32, 3))\n"
         "model.save('tiny.keras')\n"
     )

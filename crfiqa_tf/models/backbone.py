@@ -6,6 +6,7 @@ import keras
 from keras import layers
 
 from crfiqa_tf.models.fused_layers import FusedBatchNormalization, SelectPReLU
+from crfiqa_tf.models.width import check_width, scaled
 
 DEPTHS = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3), 50: (3, 4, 14, 3), 100: (3, 13, 30, 3)}
 STAGE_WIDTHS = (64, 128, 256, 512)
@@ -69,7 +70,7 @@ class DecomposedPReLU(layers.Layer):
 
 def _se_block(x, channels: int, name: str):
     s = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}.pool")(x)
-    s = layers.Conv2D(channels // SE_REDUCTION, 1, activation="relu", name=f"{name}.fc1")(s)
+    s = layers.Conv2D(max(1, channels // SE_REDUCTION), 1, activation="relu", name=f"{name}.fc1")(s)
     s = layers.Conv2D(channels, 1, activation="sigmoid", name=f"{name}.fc2")(s)
     return layers.Multiply(name=f"{name}.scale")([x, s])
 
@@ -110,6 +111,8 @@ class IResNet(keras.Model):
         dropout: dropout rate before the fully connected layer (0.4 in the official training recipe).
         input_shape: ``(height, width, 3)``; the FC layer size depends on it (7×7 at 112×112).
         synchronized_bn: compute batch statistics across replicas under a distribution strategy.
+        width: multiplier on every stage's channels (`crfiqa_tf.models.width`): 1.0, the default, is the official
+            network (64, 128, 256, 512); 0.25 gives 16, 32, 64, 128, the tests' tiny models.
         form: ``"training"`` (default: the official layout, trainable) or ``"inference"``: every BatchNorm that
             follows a convolution or the FC layer folded into it, and PReLU as `DecomposedPReLU`. Build it with
             `crfiqa_tf.models.folding.fold_backbone`, which computes its weights from a trained backbone.
@@ -133,6 +136,7 @@ class IResNet(keras.Model):
         input_shape=(112, 112, 3),
         synchronized_bn: bool = False,
         form: str = "training",
+        width: float = 1.0,
         **kwargs,
     ):
         if form not in FORMS:
@@ -142,18 +146,20 @@ class IResNet(keras.Model):
         input_shape = tuple(int(d) for d in input_shape)
         if len(input_shape) != 3 or input_shape[-1] != 3 or min(input_shape[:2]) < 16:
             raise ValueError(f"input_shape must be (height, width, 3) with sides >= 16, got {input_shape}")
+        width = check_width(width)
+        widths = [scaled(channels, width) for channels in STAGE_WIDTHS]
         sync = synchronized_bn
         folded = form == "inference"
         inputs = keras.Input(shape=input_shape, name="images")
-        x = _conv3x3(inputs, STAGE_WIDTHS[0], 1, "conv1", folded)
+        x = _conv3x3(inputs, widths[0], 1, "conv1", folded)
         x = _bn_after_conv(x, "bn1", sync, folded)
         x = _prelu("prelu", decomposed=folded)(x)
-        for stage, (blocks, width) in enumerate(zip(DEPTHS[depth], STAGE_WIDTHS), start=1):
+        for stage, (blocks, channels) in enumerate(zip(DEPTHS[depth], widths), start=1):
             for block in range(blocks):
                 first = block == 0
                 x = _basic_block(
                     x,
-                    width,
+                    channels,
                     stride=2 if first else 1,
                     downsample=first,
                     use_se=use_se,
@@ -175,6 +181,7 @@ class IResNet(keras.Model):
         self.image_shape = input_shape
         self.synchronized_bn = synchronized_bn
         self.form = form
+        self.width = width
 
     def get_config(self):
         return {
@@ -187,6 +194,7 @@ class IResNet(keras.Model):
             "input_shape": list(self.image_shape),
             "synchronized_bn": self.synchronized_bn,
             "form": self.form,
+            "width": self.width,
         }
 
     @classmethod

@@ -38,6 +38,7 @@ def build_backbone(config: ModelConfig):
         )
     return IResNet(
         depth=config.depth,
+        width=config.width,
         embedding_dim=config.embedding_dim,
         use_se=config.use_se,
         dropout=config.dropout,

@@ -23,6 +23,7 @@ from keras import layers
 
 from crfiqa_tf.models.backbone import DecomposedPReLU
 from crfiqa_tf.models.fused_layers import FusedBatchNormalization
+from crfiqa_tf.models.width import check_width, scaled
 
 BOTTLENECKS = ((2, 64, 5, 2), (4, 128, 1, 2), (2, 128, 6, 1), (4, 128, 1, 2), (2, 128, 2, 1))
 ACTIVATIONS = ("prelu", "relu")
@@ -60,11 +61,6 @@ def _bottleneck(x, expansion: int, channels: int, stride: int, name: str, sync: 
     if stride == 1 and int(inputs.shape[-1]) == channels:
         x = layers.Add(name=f"{name}.add")([inputs, x])
     return x
-
-
-def _scaled(channels: int, width: float) -> int:
-    """MobileNet's width multiplier: channels scaled and rounded to a multiple of 8 (at least 8)."""
-    return max(8, int(round(channels * width / 8)) * 8)
 
 
 @keras.saving.register_keras_serializable(package="crfiqa_tf")
@@ -124,16 +120,15 @@ class MobileFaceNet(keras.Model):
             raise ValueError(f"input_shape must be (height, width, 3) with sides >= 16, got {input_shape}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        if not 0.0 < width <= 4.0:
-            raise ValueError(f"width must be in (0, 4], got {width}")
+        width = check_width(width)
         sync, act = synchronized_bn, activation
         inputs = keras.Input(shape=input_shape, name="images")
-        x = _conv_bn(inputs, _scaled(64, width), 3, 2, "conv1", sync, act)
+        x = _conv_bn(inputs, scaled(64, width), 3, 2, "conv1", sync, act)
         x = _depthwise_bn(x, 1, "dw_conv1", sync, act)
         for stage, (expansion, channels, repeats, stride) in enumerate(BOTTLENECKS, start=1):
             for block in range(repeats):
                 name, first = f"stage{stage}.{block}", block == 0
-                x = _bottleneck(x, expansion, _scaled(channels, width), stride if first else 1, name, sync, act)
+                x = _bottleneck(x, expansion, scaled(channels, width), stride if first else 1, name, sync, act)
         x = _conv_bn(x, 512, 1, 1, "conv2", sync, act)
         x = GlobalDepthwiseConv(name="gdconv.conv")(x)  # covers the whole final map (7×7 at 112 px)
         x = _bn("gdconv.bn", sync)(x)
@@ -145,7 +140,7 @@ class MobileFaceNet(keras.Model):
         self.embedding_dim = embedding_dim
         self.image_shape = input_shape
         self.synchronized_bn = synchronized_bn
-        self.width = float(width)
+        self.width = width
         self.activation = activation
 
     @classmethod
