@@ -1,5 +1,6 @@
 """Conversion of official-layout PyTorch checkpoints, against a PyTorch iResNet written from the official code."""
 
+import io
 import os
 import pickle
 
@@ -77,14 +78,31 @@ def test_checkpoint_that_carries_code_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_convert_writes_a_model_export_takes(tmp_path):
-    path = tmp_path / "r18.pth"
-    torch.save(_randomised(18).state_dict(), path)
-    out = convert_checkpoint(str(path), "iresnet18", str(tmp_path / "converted"))
+def test_convert_reads_and_writes_remote_paths_and_gives_the_models_outputs(tmp_path, monkeypatch):
+    """The checkpoint and the out folder on ram:// (TensorFlow's in-memory file system, the stand-in for gs://)."""
+    import tensorflow as tf
+
+    monkeypatch.chdir(tmp_path)  # a remote path handed to os.* would leave a local "ram:" folder here
+
     from crfiqa_tf.model_io import load_inference_model
 
-    model = load_inference_model(out)
-    assert model(np.zeros((1, 112, 112, 3), np.uint8))["quality"].shape == (1,)
+    torch_model = _randomised(18, seed=4)
+    buffer = io.BytesIO()
+    torch.save(torch_model.state_dict(), buffer)
+    remote = "ram://checkpoints/r18.pth"
+    with tf.io.gfile.GFile(remote, "wb") as handle:
+        handle.write(buffer.getvalue())
+    out = convert_checkpoint(remote, "iresnet18", "ram://converted/r18")
+    assert out == "ram://converted/r18/inference.keras" and tf.io.gfile.exists(out)
+    assert os.listdir(tmp_path) == []
+    images = np.random.default_rng(2).integers(0, 256, (2, 112, 112, 3), dtype=np.uint8)
+    with torch.no_grad():
+        embedding, quality = torch_model(torch.from_numpy(images.transpose(0, 3, 1, 2) / 127.5 - 1.0).float())
+    out = load_inference_model("ram://converted/r18")(images)
+    np.testing.assert_allclose(out["embedding"], torch.nn.functional.normalize(embedding).numpy(), atol=1e-4)
+    np.testing.assert_allclose(out["quality"], quality.numpy()[:, 0], atol=1e-4, rtol=1e-4)
+    with pytest.raises(FileNotFoundError, match="checkpoint not found: ram://checkpoints/none.pth"):
+        convert_checkpoint("ram://checkpoints/none.pth", "iresnet18", "ram://converted/none")
 
 
 def test_a_convert_folder_is_accepted_by_evaluate_and_export_refuses_int8_without_representative_faces(tmp_path):

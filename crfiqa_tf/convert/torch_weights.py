@@ -16,11 +16,12 @@ Missing keys, unexpected keys and shape mismatches are all reported together in 
 
 from __future__ import annotations
 
-import os
+import io
 
 import keras
 import numpy as np
 
+from crfiqa_tf import paths
 from crfiqa_tf.models import CRQualityHead, IResNet
 
 ARCHS = {"iresnet18": 18, "iresnet34": 34, "iresnet50": 50, "iresnet100": 100}
@@ -36,10 +37,10 @@ def load_state_dict(path: str) -> dict[str, np.ndarray]:
 
     import torch
 
-    if not os.path.isfile(path):
+    if not paths.isfile(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    try:  # read through crfiqa_tf.paths, so a checkpoint on gs:// converts as a local one does
+        loaded = torch.load(io.BytesIO(paths.read_bytes(path)), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise CheckpointError(
             f"{path}: refused — the file holds objects other than tensors (it may carry code), so it was not "
@@ -158,9 +159,11 @@ def convert_state_dict(
 
 
 def convert_checkpoint(path: str, arch: str, out_dir: str, image_size: int = 112) -> str:
-    """Converts an official checkpoint and writes ``out_dir/inference.keras``; returns its path."""
+    """Converts an official checkpoint and writes ``out_dir/inference.keras`` (local or remote); returns its path."""
+    from crfiqa_tf.model_io import save_keras_model
+
     model = convert_state_dict(load_state_dict(path), arch, image_size)
-    os.makedirs(out_dir, exist_ok=True)
-    target = os.path.join(out_dir, "inference.keras")
-    model.save(target)
+    paths.makedirs(out_dir)
+    target = paths.join(out_dir, "inference.keras")
+    save_keras_model(model, target)
     return target
