@@ -101,6 +101,8 @@ def beam_stage(out_dir: str, data_dir: str, saved_model: str, calibration: str, 
     from PIL import Image
 
     from crfiqa_tf.data.bin_sets import load_bin
+    from crfiqa_tf.image_io import resize_rgb
+    from crfiqa_tf.model_io import input_size
     from crfiqa_tf.report import build_report
     from crfiqa_tf_apps.beam_jobs.score_gallery import run
 
@@ -108,8 +110,9 @@ def beam_stage(out_dir: str, data_dir: str, saved_model: str, calibration: str, 
     gallery = os.path.join(out_dir, "gallery")
     os.makedirs(gallery)
     images, _ = load_bin(os.path.join(data_dir, "verification.bin"))
+    size = input_size(saved_model)  # aligned faces at the model's own size, as a gallery prepared for it would be
     for index, image in enumerate(images[: 20 if quick else 300]):
-        Image.fromarray(image).save(os.path.join(gallery, f"face_{index:04d}.png"))
+        Image.fromarray(resize_rgb(image, size)).save(os.path.join(gallery, f"face_{index:04d}.png"))
     with open(os.path.join(gallery, "truncated.jpg"), "wb") as handle:
         handle.write(b"\xff\xd8\xff\xe0" + bytes(40))
     with open(os.path.join(gallery, "empty.png"), "wb"):

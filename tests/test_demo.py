@@ -1,10 +1,12 @@
 """The embedded demo at its smallest size, end to end, in a subprocess (it splits the CPU into 2 devices)."""
 
+import glob
 import json
 import os
 import subprocess
 import sys
 
+import pyarrow.parquet as pq
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +36,8 @@ def test_quick_demo_writes_every_artefact(tmp_path):
     assert "held-out identity centres" in summary
     beam = figures["beam"]
     assert beam["read"] == 23 and beam["failed_decode"] == 3 and beam["scored"] == 20
+    rows = [row for f in glob.glob(f"{beam['output_prefix']}*.parquet") for row in pq.read_table(f).to_pylist()]
+    assert len(rows) == 20 and not [row["warning"] for row in rows if row["warning"]]  # faces at the model's size
     # the review report of the Beam run: its figures are the job's counters, every face's thumbnail cut
     assert beam["report_figures"]["files"] == beam["read"] and beam["report_figures"]["faces"] == beam["scored"]
     assert beam["report_figures"]["errors"] == beam["failed_decode"] and (out / "report.html").exists()

@@ -41,6 +41,15 @@ def test_write_read_replace_and_sizes(root):
         assert handle.read() == b"third"
 
 
+def test_listdir_drops_the_trailing_slash_gcs_gives_folders(monkeypatch):
+    """TensorFlow's GCS file system lists a folder as ``name/``; ram:// (the suite's stand-in) does not, so the GCS
+    listing is played by a test double of `tf.io.gfile.listdir` here."""
+    import tensorflow as tf
+
+    monkeypatch.setattr(tf.io.gfile, "listdir", lambda path: ["sub/", "b.txt", "a.txt"])
+    assert paths.listdir("gs://bucket/folder") == ["a.txt", "b.txt", "sub"]
+
+
 def test_listing_walking_and_globbing_are_sorted(root):
     for name in ("b.txt", "a.txt", "sub/c.txt", "sub/deeper/d.bin"):
         paths.makedirs(paths.dirname(paths.join(root, name)))
