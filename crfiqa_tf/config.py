@@ -46,7 +46,7 @@ class ModelConfig:
     def validate(self) -> None:
         _check(self.backbone in BACKBONES, "model.backbone", f"must be one of {BACKBONES}, got {self.backbone!r}")
         _check(self.depth in (18, 34, 50, 100), "model.depth", f"must be 18, 34, 50 or 100, got {self.depth}")
-        _check(self.width > 0, "model.width", f"must be positive, got {self.width}")
+        _check(0 < self.width < float("inf"), "model.width", f"must be positive and finite, got {self.width}")
         _check(
             self.backbone == "iresnet" or self.width == 1.0,
             "model.width",

@@ -39,8 +39,10 @@ def load_state_dict(path: str) -> dict[str, np.ndarray]:
 
     if not paths.isfile(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    try:  # read through crfiqa_tf.paths, so a checkpoint on gs:// converts as a local one does
-        loaded = torch.load(io.BytesIO(paths.read_bytes(path)), map_location="cpu", weights_only=True)
+    # a remote checkpoint (gs://…) is read into memory through crfiqa_tf.paths; a local one is read by torch itself
+    source = io.BytesIO(paths.read_bytes(path)) if paths.is_remote(path) else path
+    try:
+        loaded = torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise CheckpointError(
             f"{path}: refused — the file holds objects other than tensors (it may carry code), so it was not "

@@ -1,8 +1,7 @@
 """The width multiplier every backbone takes (MobileNet's alpha): channels scaled, rounded to a multiple of 8.
 
 A width of 1.0 is the published network; a narrower one keeps the topology and layer names and scales the number
-of channels, for edge students and for the tests' tiny models (a quarter-width iResNet-18 exports in about 60 % of
-the time of the full-width one).
+of channels, for edge students and for the tests' tiny models.
 """
 
 from __future__ import annotations
