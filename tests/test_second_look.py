@@ -127,3 +127,9 @@ def test_no_second_look_without_tiles(monkeypatch):
     composite = paste((640, 480), [(GROUP, 20, (0.619, 0.603))])
     whole_frame.detect(composite.image)
     assert looks == []
+
+
+def test_the_score_floor_reaches_down_to_the_hints_only_where_they_are_looked_at():
+    assert second_look.score_floor(0.5, looks_again=True) == second_look.HINT_SCORE == 0.15
+    assert second_look.score_floor(0.5, looks_again=False) == 0.5
+    assert second_look.score_floor(0.1, looks_again=True) == 0.1  # a threshold below the hints' floor stays

@@ -29,7 +29,7 @@ from crfiqa_tf.align import tiling
 from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph, weighted_nms
 from crfiqa_tf.align.face_mesh_tf import five_points
 from crfiqa_tf.align.mesh_model_tf import FaceMeshGraph
-from crfiqa_tf.align.second_look import HINT_SCORE
+from crfiqa_tf.align.second_look import score_floor
 from crfiqa_tf.align.second_look_tf import look_again
 from crfiqa_tf.align.similarity_tf import sampling_source, warp_face
 from crfiqa_tf.align.tiling_tf import tile_candidates
@@ -60,7 +60,7 @@ class FacePipeline:
         self.max_faces, self.size, self.max_pixels = max_faces, size, max_pixels
         self.min_face = tiling.check_min_face(min_face)
         looks_again = self.min_face is not None  # second looks belong to the tiles (crfiqa_tf.align.second_look)
-        self.detector = BlazeFaceGraph(min_confidence, min(HINT_SCORE, min_confidence) if looks_again else None)
+        self.detector = BlazeFaceGraph(min_confidence, score_floor(min_confidence, looks_again))
         self.mesh_model = FaceMeshGraph()
 
     def decode(self, data, name: str):

@@ -167,7 +167,7 @@ class BlazeFaceDetector:
         """Every candidate above the threshold in source pixels: the whole frame's and, with `tiles`, the tiles'
         and the second looks' (`crfiqa_tf.align.second_look`) at the candidates just below it."""
         looks_again = tiles and self.min_face is not None
-        floor = min(second_look.HINT_SCORE, self.min_confidence) if looks_again else self.min_confidence
+        floor = second_look.score_floor(self.min_confidence, looks_again)
         parts = [self._frame_candidates(image, floor)] + (self._tile_candidates(image, floor) if tiles else [])
         boxes, points, scores = (np.concatenate([part[i] for part in parts]) for i in range(3))
         above = scores >= self.min_confidence

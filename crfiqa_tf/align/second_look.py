@@ -38,6 +38,12 @@ HINT_IOU = NMS_IOU  # a hint overlapping a kept hint or a candidate above the th
 GRID = 16  # window corners lie on a grid of this many detector pixels (see `window`)
 
 
+def score_floor(min_confidence: float, looks_again: bool) -> float:
+    """The lowest score a detector keeps a candidate with: down to `HINT_SCORE` where the candidates below its
+    threshold `min_confidence` are looked at again, the threshold itself where they are not."""
+    return min(HINT_SCORE, min_confidence) if looks_again else min_confidence
+
+
 def hints(boxes: np.ndarray, scores: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """Indices of the candidates to look at again, best score first: of `boxes` ``[n, 4]`` (scores below the
     threshold), at most `MAX_LOOKS`, none overlapping `seen` ``[m, 4]`` (the candidates above it) or a hint kept
