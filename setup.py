@@ -20,7 +20,12 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 APPS = ("training", "serving", "beam_jobs", "demo")
-CORE = ["numpy>=1.26,<2.5", "pillow>=10", "pyyaml>=6", "tqdm>=4.66"]
+# Each upper bound is a release known to break the package (or a dependency's own bound, repeated where the package
+# relies on it); each raised lower bound says why.
+# numpy < 2.5: apache-beam 2.77-2.78 requires it, and the edge install must resolve to what the Beam workers run.
+# pillow >= 13: the in-graph resize (crfiqa_tf/image_io_tf.py) follows Pillow 13's pass order; under Pillow 12 the
+# two face pipelines would see pixels a level apart.
+CORE = ["numpy>=1.26,<2.5", "pillow>=13", "pyyaml>=6", "tqdm>=4.66"]
 TENSORFLOW = "tensorflow>=2.21,<2.22"
 ONNXRUNTIME = "onnxruntime>=1.20"
 TF = [TENSORFLOW, "keras>=3.10,<4", "tensorboard>=2.20", "matplotlib>=3.8"]

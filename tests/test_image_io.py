@@ -63,7 +63,7 @@ def noise_png() -> bytes:
 
 
 def test_each_kind_of_pixel_becomes_the_rgb_it_stands_for():
-    grey16 = Image.fromarray(np.array([[0, 257 * 128, 65535]], np.uint16), "I;16")
+    grey16 = Image.fromarray(np.array([[0, 257 * 128, 65535]], np.uint16))  # uint16: "I;16"
     np.testing.assert_array_equal(read_image(png(grey16))[0, :, 0], [0, 128, 255])  # the full 16-bit range
     grey32 = Image.fromarray(np.array([[0, 100, 255]], np.int32), "I")  # TIFF keeps 32-bit grey
     np.testing.assert_array_equal(read_image(png(grey32, "TIFF"))[0, :, 0], [0, 100, 255])  # 8-bit values: as is

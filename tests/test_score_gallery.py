@@ -75,7 +75,7 @@ def _mixed_folder(folder, good):
     (folder / "notes.txt").write_text("not an image")
     Image.fromarray(np.dstack([good[1], np.full(good[1].shape[:2], 128, np.uint8)]), "RGBA").save(folder / "alpha.png")
     Image.fromarray(good[2][..., 0], "L").save(folder / "grey.png")
-    Image.fromarray((good[3][..., 0].astype(np.uint16) * 257), "I;16").save(folder / "deep16.png")
+    Image.fromarray(good[3][..., 0].astype(np.uint16) * 257).save(folder / "deep16.png")
     Image.fromarray(good[4]).convert("CMYK").save(folder / "cmyk.jpg")
     Image.new("RGB", (3000, 3000), (10, 20, 30)).save(folder / "huge.png")
     return {

@@ -1,10 +1,13 @@
-"""What Beam workers install: the generated requirement files equal setup.py's extras, and the Dataflow container
-files install exactly those, on the Beam SDK image of the launcher's Beam version. (No Docker engine runs here, so
-the images are not built; these checks keep them from drifting.)"""
+"""What Beam workers install: the generated requirement files are setup.py's extras at the lock's versions, and the
+Dataflow container files install exactly those, on the Beam SDK image of the lock's Beam version, which is the
+launcher's (installed from the same lock). (No Docker engine runs here, so the images are not built; these checks keep
+them from drifting.)"""
 
 import os
 import re
 import runpy
+import sys
+from importlib import metadata
 
 import apache_beam
 import pytest
@@ -12,6 +15,10 @@ from packaging.requirements import Requirement
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = runpy.run_path(os.path.join(ROOT, "setup.py"))  # defines the lists; setup() runs only as __main__
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import lock  # noqa: E402  (tools/lock.py: a maintainer's script, not a package)
+
+LOCK_TEXT = open(os.path.join(ROOT, "requirements", "lock.txt"), encoding="utf-8").read()
 
 
 def _requirements(name):
@@ -20,8 +27,41 @@ def _requirements(name):
 
 
 @pytest.mark.parametrize("file, extra", [("requirements.txt", "beam"), ("requirements-gpu.txt", "beam-gpu")])
-def test_requirement_files_are_setup_py_extras(file, extra):
-    assert _requirements(file) == SPEC["CORE"] + SPEC["EXTRAS"][extra], "run `make requirements`"
+def test_requirement_files_are_setup_py_extras_at_the_locks_versions(file, extra):
+    versions = lock.locked_versions(LOCK_TEXT)
+    pinned = _requirements(file)
+    assert len(pinned) == len(SPEC["CORE"] + SPEC["EXTRAS"][extra])
+    for declared, written in zip(SPEC["CORE"] + SPEC["EXTRAS"][extra], pinned):
+        declared, written = Requirement(declared), Requirement(written)
+        assert (written.name, written.extras) == (declared.name, declared.extras)
+        version = versions.get(lock.normalise(declared.name))
+        if version:  # pinned to the lock, which setup.py's range admits
+            assert str(written.specifier) == f"=={version}" and declared.specifier.contains(version), written
+        else:  # a worker-only project (onnxruntime-gpu): setup.py's range
+            assert written.specifier == declared.specifier
+    with open(os.path.join(ROOT, "beam_jobs", file), encoding="utf-8") as handle:
+        assert handle.read() == lock.worker_files(LOCK_TEXT)[file], "run `make requirements`"
+
+
+def test_the_launcher_runs_the_locks_versions():
+    """The launcher (this environment, from `make setup`) runs the lock's Beam, hence the workers' (`make test-latest`
+    leaves this one out: its environment is the next lock's)."""
+    versions = lock.locked_versions(LOCK_TEXT)
+    assert apache_beam.__version__ == versions["apache-beam"], "run `make setup` (the venv is not the lock's)"
+    for name in ("tensorflow", "pillow", "numpy", "pyarrow"):
+        assert metadata.version(name) == versions[name], f"{name}: run `make setup` (the venv is not the lock's)"
+
+
+def test_a_moved_lock_moves_every_worker_file():
+    beam = lock.locked_versions(LOCK_TEXT)["apache-beam"]
+    moved = LOCK_TEXT.replace(f"apache-beam=={beam} ", "apache-beam==9.9.9 ")
+    assert moved != LOCK_TEXT
+    files = lock.worker_files(moved)
+    for dockerfile in ("Dockerfile", "Dockerfile.gpu"):
+        assert lock.BASE_IMAGE.search(files[dockerfile]).group(2) == "9.9.9"
+    for requirements in ("requirements.txt", "requirements-gpu.txt"):
+        assert "apache-beam[gcp]==9.9.9\n" in files[requirements]
+    assert lock.moved(LOCK_TEXT, moved) == [f"apache-beam: {beam} -> 9.9.9"]
 
 
 def test_worker_extra_has_every_model_runtime():
@@ -40,9 +80,10 @@ def test_dockerfiles_install_the_requirements_on_the_launchers_beam(dockerfile, 
         text = handle.read()
     base = re.search(r"^FROM apache/beam_python(\d+\.\d+)_sdk:(\S+)$", text, re.M)
     assert base, "the base image must be Beam's Python SDK image"
-    assert base.group(2) == apache_beam.__version__, "the container's Beam must equal the launcher's"
+    assert base.group(2) == lock.locked_versions(LOCK_TEXT)["apache-beam"], "the container's Beam must be the lock's"
+    assert base.group(1) == f"{sys.version_info.major}.{sys.version_info.minor}", "the container's Python"
     beam_requirement = Requirement(next(r for r in _requirements(requirements) if r.startswith("apache-beam")))
-    assert beam_requirement.specifier.contains(base.group(2))
+    assert str(beam_requirement.specifier) == f"=={base.group(2)}"
     copied = re.search(r"^COPY beam_jobs/(\S+) (\S+)$", text, re.M)
     assert copied.group(1) == requirements
     assert f"pip install --no-cache-dir -r {copied.group(2)}" in text
