@@ -7,6 +7,7 @@ Run with the latest environment's Python; the arguments are pytest's.
 from __future__ import annotations
 
 import datetime
+import os
 import platform
 import subprocess
 import sys
@@ -17,6 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lock  # noqa: E402
 
 KEY = ("tensorflow", "keras", "numpy", "pillow", "apache-beam", "protobuf", "pyarrow", "ai-edge-litert", "onnxruntime")
+
+
+def cpu() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
 
 
 def main(pytest_args: list[str]) -> int:
@@ -40,7 +48,7 @@ def main(pytest_args: list[str]) -> int:
         "releases within setup.py's ranges, to show what the next `make lock` would break. Not part of `make test`.",
         "",
         f"- Date: {datetime.date.today().isoformat()}",
-        f"- Machine: {platform.machine()}, {platform.processor() or platform.platform()}, Python {platform.python_version()}",
+        f"- Machine: {cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         f"- Outcome: **{'passed' if run.returncode == 0 else 'failed'}** (`{closing}`)",
         "",
         "Key versions: " + ", ".join(f"{name} {installed.get(name, '(absent)')}" for name in KEY) + ".",
