@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.console import skipped_lines
+from crfiqa_tf.data.aligned_folders import FACE_PICKS
 
 
 def add_parser(commands) -> None:
@@ -14,6 +17,23 @@ def add_parser(commands) -> None:
     parser.add_argument("--rec-name", default="train", help="base name of the .rec/.idx pair (default: train)")
     parser.add_argument("--from-folder", metavar="DIR", help="folder with one sub-folder per identity")
     parser.add_argument("--out", required=True, help="output folder (replaced on re-run)")
+    aligned = parser.add_argument_group("raw photos (--from-folder)")
+    aligned.add_argument(
+        "--align",
+        action="store_true",
+        help="the folder holds raw photos: detect, keep one face per photo (--face), align it to 112x112; photos "
+        "without a face are listed as skipped",
+    )
+    aligned.add_argument(
+        "--face",
+        choices=FACE_PICKS,
+        default="largest",
+        help="which face a photo stands for: the largest, or the one nearest the frame's centre (LFW-style crops)",
+    )
+    aligned.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector")
+    aligned.add_argument(
+        "--min-face", type=float, default=DEFAULT_MIN_FACE, help="smallest face looked for, pixels between the eyes"
+    )
     parser.add_argument("--shards", type=int, default=16)
     parser.add_argument(
         "--resume", action="store_true", help="continue an interrupted conversion at its first incomplete shard"
@@ -26,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
 
     if bool(args.from_rec) == bool(args.from_folder):
         raise SystemExit("crfiqa-tf prepare: give exactly one of --from-rec DIR or --from-folder DIR")
+    if args.align and args.from_rec:
+        raise SystemExit("crfiqa-tf prepare: --align takes raw photos from --from-folder (a .rec holds aligned faces)")
+    from crfiqa_tf.data.aligned_folders import AlignSettings
+
+    align = AlignSettings(args.face, args.detector, args.min_face) if args.align else None
     from crfiqa_tf.data.writer import shards_done
     from crfiqa_tf.interrupts import stop_requests
 
@@ -34,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             if args.from_rec:
                 info = prepare_from_rec(args.from_rec, args.out, args.shards, args.rec_name, args.resume, stop)
             else:
-                info = prepare_from_folder(args.from_folder, args.out, args.shards, args.resume, stop)
+                info = prepare_from_folder(args.from_folder, args.out, args.shards, args.resume, stop, align)
         except (OSError, ValueError) as error:
             raise SystemExit(f"crfiqa-tf prepare: {error}") from None
         except KeyboardInterrupt:

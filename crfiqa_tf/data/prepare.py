@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from crfiqa_tf import paths
+from crfiqa_tf.data.aligned_folders import AlignSettings, PhotoAligner
 from crfiqa_tf.data.folders import folder_items, list_identities, load_folder_item
 from crfiqa_tf.data.recordio import RecordIOError, RecordIOReader, read_property
 from crfiqa_tf.data.schema import image_format
@@ -62,8 +63,14 @@ def prepare_from_rec(
         )
 
 
-def prepare_from_folder(root: str, out_dir: str, shards: int = 16, resume: bool = False, stop=None) -> dict:
-    """Converts ``root/<identity>/<images>`` into shards; unreadable or non-image files are skipped and listed."""
+def prepare_from_folder(
+    root: str, out_dir: str, shards: int = 16, resume: bool = False, stop=None, align: AlignSettings | None = None
+) -> dict:
+    """Converts ``root/<identity>/<images>`` into shards; unreadable or non-image files are skipped and listed.
+
+    With `align` (`crfiqa_tf.data.aligned_folders.AlignSettings`) the photos are raw: each is stored as the aligned
+    112×112 face its policy picks, and a photo without a face is skipped and listed (``no_face``); a resume must use
+    the same settings."""
     names = list_identities(root)
     skipped: list[dict] = []
     items = folder_items(root, skipped)
@@ -74,7 +81,11 @@ def prepare_from_folder(root: str, out_dir: str, shards: int = 16, resume: bool 
         "skipped": skipped,
     }
     settings = {"source": info["source"], "shards": shards, "kind": "folder", "images": len(items)}
+    load = load_folder_item
+    if align is not None:
+        info["aligned"] = settings["aligned"] = align.as_dict()
+        load = PhotoAligner(align)
     return write_indexed_shards(
-        lambda i: load_folder_item(items[i]), len(items), out_dir, shards, info, settings, resume,
-        "converting folder", stop,
+        lambda i: load(items[i]), len(items), out_dir, shards, info, settings, resume,
+        "aligning photos" if align else "converting folder", stop,
     )  # fmt: skip

@@ -145,22 +145,27 @@ def apply_nuisance(image: Image.Image, rng: np.random.Generator) -> Image.Image:
 def apply_degradation(
     image: Image.Image, kind: str, severity: float, rng: np.random.Generator
 ) -> tuple[Image.Image, int]:
-    """Degrades `image`; returns it and the JPEG quality to encode it with."""
+    """Degrades `image` (any size: the synthetic faces, or real photos for a cross-quality copy,
+    `crfiqa_tf.data.cross_quality`); returns it and the JPEG quality to encode it with. Sizes scale with the image:
+    on a synthetic face (SIZE × SIZE) they are the set's own."""
     s = float(severity)
     quality = 95
+    width, height = image.size
+    side = min(width, height)
     if kind == "blur":
-        image = image.filter(ImageFilter.GaussianBlur(radius=12.0 * s))
+        image = image.filter(ImageFilter.GaussianBlur(radius=12.0 * s * side / SIZE))
     elif kind == "noise":
-        array = np.asarray(image, np.float32) + rng.normal(0, 240 * s, (SIZE, SIZE, 3))
+        array = np.asarray(image, np.float32) + rng.normal(0, 240 * s, (height, width, 3))
         image = Image.fromarray(np.uint8(np.clip(array, 0, 255)))
     elif kind == "downscale":
-        small = max(3, int(round(SIZE * (3 / SIZE) ** s)))
-        image = image.resize((small, small), Image.BILINEAR).resize((SIZE, SIZE), Image.BILINEAR)
+        factor = (3 / SIZE) ** s  # a synthetic face goes down to 3 px at severity 1
+        small = (max(3, int(round(width * factor))), max(3, int(round(height * factor))))
+        image = image.resize(small, Image.BILINEAR).resize((width, height), Image.BILINEAR)
     elif kind == "occlusion":
-        area = 0.6 * s**1.5 * SIZE * SIZE
-        w = int(np.clip(math.sqrt(area) * rng.uniform(0.6, 1.6), 1, SIZE))
-        h = int(np.clip(area / max(w, 1), 1, SIZE))
-        x0, y0 = rng.integers(0, SIZE - w + 1), rng.integers(0, SIZE - h + 1)
+        area = 0.6 * s**1.5 * width * height
+        w = int(np.clip(math.sqrt(area) * rng.uniform(0.6, 1.6), 1, width))
+        h = int(np.clip(area / max(w, 1), 1, height))
+        x0, y0 = rng.integers(0, width - w + 1), rng.integers(0, height - h + 1)
         image = image.copy()
         ImageDraw.Draw(image).rectangle([x0, y0, x0 + w, y0 + h], fill=tuple(int(v) for v in rng.uniform(0, 255, 3)))
     elif kind == "low_contrast":

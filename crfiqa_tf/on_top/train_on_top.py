@@ -1,0 +1,61 @@
+"""Training CR-FIQA on top of a frozen matcher, from its embeddings alone (computed once: a Beam job can compute
+them for millions of faces; here they are arrays)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OnTopSettings:
+    """Args:
+    hidden: the quality head's hidden units (0: one linear unit).
+    epochs, batch_size, learning_rate: Adam over the embeddings.
+    cr_mode, alpha, beta: the CR loss (`crfiqa_tf.losses`).
+    seed: initial weights and shuffling."""
+
+    hidden: int = 0
+    epochs: int = 40
+    batch_size: int = 256
+    learning_rate: float = 1e-2
+    cr_mode: str = "paper"
+    alpha: float = 10.0
+    beta: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.hidden < 0 or self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
+            raise ValueError(f"on-top settings out of range: {self}")
+
+
+def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings()):
+    """An `OnTopQuality` model trained on raw matcher `embeddings` ``[N, D]`` with identity `labels` ``[N]``
+    (any hashable values; made contiguous here). Returns the model and its per-epoch history."""
+    import keras
+    import tensorflow as tf
+
+    from crfiqa_tf.on_top.on_top_model import OnTopQuality
+
+    embeddings = np.asarray(embeddings, np.float32)
+    _, labels, counts = np.unique(np.asarray(labels), return_inverse=True, return_counts=True)
+    if embeddings.ndim != 2 or len(embeddings) != len(labels):
+        raise ValueError(f"embeddings [N, D] and labels [N] must match, got {embeddings.shape} and {labels.shape}")
+    weights = (counts[labels] > 1).astype(np.float32)
+    if not weights.any():
+        raise ValueError("every identity has one sample: the certainty ratio needs identities with several")
+    keras.utils.set_random_seed(settings.seed)
+    model = OnTopQuality(
+        embeddings.shape[1], len(counts), settings.hidden, settings.alpha, settings.beta, settings.cr_mode
+    )
+    model.build((None, embeddings.shape[1]))
+    model.standardise.adapt(embeddings)
+    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate))
+    dataset = (
+        tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights))
+        .shuffle(len(labels), seed=settings.seed, reshuffle_each_iteration=True)
+        .batch(settings.batch_size)
+    )
+    history = model.fit(dataset, epochs=settings.epochs, verbose=0)
+    return model, history.history

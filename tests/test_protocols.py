@@ -1,0 +1,79 @@
+"""crfiqa_tf.evaluation.protocols: LFW-style pairs files and all-vs-all comparisons, against a brute-force count."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from crfiqa_tf.evaluation.protocols import LFWPair, all_vs_all, read_lfw_pairs
+
+
+def test_lfw_pairs_read_mated_and_nonmated_lines(tmp_path):
+    path = tmp_path / "pairs.txt"
+    path.write_text("2\nAbel_Pacheco\t1\t4\nAbdel_Madi_Shabneh\t1\tDean_Barker\t1\n\n")
+    assert read_lfw_pairs(str(path)) == [
+        LFWPair("Abel_Pacheco/Abel_Pacheco_0001.jpg", "Abel_Pacheco/Abel_Pacheco_0004.jpg", True),
+        LFWPair("Abdel_Madi_Shabneh/Abdel_Madi_Shabneh_0001.jpg", "Dean_Barker/Dean_Barker_0001.jpg", False),
+    ]
+    path.write_text("10 300\nA 1 2\n")  # View 2's header: folds and pairs per fold
+    assert read_lfw_pairs(str(path), extension="png") == [LFWPair("A/A_0001.png", "A/A_0002.png", True)]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1\nA 1\n", r"pairs.txt:2: expected 'name n1 n2' or 'name1 n1 name2 n2', got 'A 1'"),
+        ("1\nA one 2\n", r"pairs.txt:2: image number must be an integer, got 'one'"),
+        ("pairs\nA 1 2\n", r"pairs.txt:1: expected a header of pair counts"),
+        ("3\n", r"pairs.txt: no pairs"),
+    ],
+)
+def test_a_malformed_pairs_file_is_refused_naming_the_line(tmp_path, text, message):
+    path = tmp_path / "pairs.txt"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        read_lfw_pairs(str(path))
+
+
+def brute_force(embeddings, labels):
+    mated, nonmated = [], []
+    for i, j in itertools.combinations(range(len(labels)), 2):
+        (mated if labels[i] == labels[j] else nonmated).append((i, j, float(embeddings[i] @ embeddings[j])))
+    return mated, nonmated
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_all_vs_all_gives_every_pair_once_whatever_the_block(block):
+    rng = np.random.default_rng(0)
+    embeddings = rng.normal(size=(11, 4)).astype(np.float32)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    labels = np.array(["a", "b", "a", "c", "b", "a", "d", "c", "a", "e", "b"])
+    mated, nonmated = brute_force(embeddings, labels)
+    found = all_vs_all(embeddings, labels, block=block)
+    got = sorted(zip(found.mated_first.tolist(), found.mated_second.tolist(), found.mated_scores.tolist()))
+    assert [(i, j) for i, j, _ in got] == [(i, j) for i, j, _ in mated]
+    np.testing.assert_allclose([s for *_, s in got], [s for *_, s in mated], atol=1e-6)
+    np.testing.assert_allclose(np.sort(found.nonmated_scores), np.sort([s for *_, s in nonmated]), atol=1e-6)
+    assert found.nonmated_total == len(nonmated) == 55 - len(mated)
+
+
+def test_a_nonmated_sample_is_seeded_and_drawn_from_the_nonmated_scores():
+    rng = np.random.default_rng(1)
+    embeddings = rng.normal(size=(30, 8)).astype(np.float32)
+    labels = np.repeat(np.arange(10), 3)
+    full = all_vs_all(embeddings, labels)
+    sample = all_vs_all(embeddings, labels, nonmated=50, seed=3)
+    assert sample.nonmated_scores.size == 50 and sample.nonmated_total == full.nonmated_total == 405
+    assert np.isin(sample.nonmated_scores, full.nonmated_scores).all()
+    np.testing.assert_array_equal(
+        sample.nonmated_scores, all_vs_all(embeddings, labels, nonmated=50, seed=3).nonmated_scores
+    )
+    assert not np.array_equal(
+        sample.nonmated_scores, all_vs_all(embeddings, labels, nonmated=50, seed=4).nonmated_scores
+    )
+    assert all_vs_all(embeddings, labels, nonmated=10_000).nonmated_scores.size == 405  # more than there are: all
+
+
+def test_embeddings_and_labels_must_match():
+    with pytest.raises(ValueError, match=r"embeddings \[N, D\] and labels \[N\] must match"):
+        all_vs_all(np.zeros((3, 2)), np.zeros(4))
