@@ -15,6 +15,7 @@ docs/figures/. The data stay where the user keeps them: nothing of them is writt
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -26,6 +27,7 @@ from crfiqa_tf.data.aligned_folders import AlignSettings
 from crfiqa_tf.data.cross_quality import make_cross_quality_copy
 from crfiqa_tf.data.labelled_faces import read_labelled_faces
 from crfiqa_tf.data.prepare import prepare_from_folder
+from crfiqa_tf.environment import describe_machine
 from crfiqa_tf.evaluation import baselines
 from crfiqa_tf.evaluation.plots import plot_edc
 from crfiqa_tf.evaluation.protocols import all_vs_all
@@ -36,7 +38,12 @@ from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIGURES = os.path.join(ROOT, "docs", "figures")
-HEADS = {"CR-FIQA on top (linear head)": 0, "CR-FIQA on top (MLP head, 256)": 256}
+FMRS = (1e-3, 1e-2)
+# on-top settings tried on validation people (`select`): head shape, CR definition, cross-quality augmentation
+CANDIDATES = [
+    {"hidden": hidden, "cr_mode": mode, "augment": augment}
+    for hidden, mode, augment in ((0, "paper", False), (0, "paper", True), (0, "code", True), (256, "paper", True))
+]
 
 
 def split_people(identities: list[str], held_out: float, seed: int) -> set[str]:
@@ -46,18 +53,18 @@ def split_people(identities: list[str], held_out: float, seed: int) -> set[str]:
 
 
 def aligned(folder: str, out: str, timings: dict, key: str):
-    """`prepare --align` of `folder` into `out` (reused when present) and its faces read back."""
-    if not os.path.exists(os.path.join(out, "dataset_info.json")):
+    """`prepare --align` of `folder` into `out` (reused with its timing when present) and its faces read back."""
+    timing = os.path.join(out, "timing.json")
+    if not os.path.exists(timing):
         start = time.perf_counter()
         info = prepare_from_folder(folder, out, shards=8, align=AlignSettings("centre"))
         seconds = time.perf_counter() - start
         photos = info["num_images"] + len(info["skipped"])
-        timings[key] = {
-            "photos": photos,
-            "faces": info["num_images"],
-            "seconds": seconds,
-            "photos_per_s": photos / seconds,
-        }
+        figures = {"photos": photos, "faces": info["num_images"], "seconds": seconds, "photos_per_s": photos / seconds}
+        with open(timing, "w", encoding="utf-8") as handle:
+            json.dump({**figures, "machine": describe_machine()}, handle)
+    with open(timing, encoding="utf-8") as handle:
+        timings[key] = json.load(handle)
     return read_labelled_faces(out)
 
 
@@ -69,28 +76,86 @@ def link_people(root: str, names: set[str], target: str) -> str:
     return target
 
 
-def evaluate_set(name, faces, matcher, models, fmrs, seed, plots):
+def embedded(faces, matcher) -> dict:
     raw = matcher.raw_embeddings(faces.faces)
-    normalised = raw / np.linalg.norm(raw, axis=1, keepdims=True)
-    labels = np.array([faces.identities[label] for label in faces.labels])
-    comparisons = all_vs_all(normalised, labels)
-    qualities = {head: model.predict(raw, batch_size=1024, verbose=0) for head, model in models.items()}
+    return {"faces": faces, "raw": raw, "labels": np.array([faces.identities[label] for label in faces.labels])}
+
+
+def subset(data: dict, keep: np.ndarray) -> dict:
+    return {"faces": data["faces"].subset(keep), "raw": data["raw"][keep], "labels": data["labels"][keep]}
+
+
+def candidate_qualities(data: dict, models: dict, seed: int) -> dict:
+    qualities = {name: model.predict(data["raw"], batch_size=1024, verbose=0) for name, model in models.items()}
     qualities.update(
         {
-            "random": baselines.random_quality(len(raw), seed),
-            "sharpness (Laplacian variance)": baselines.sharpness(faces.faces),
-            "embedding norm (the matcher's)": baselines.embedding_norm(raw),
+            "random": baselines.random_quality(len(data["raw"]), seed),
+            "sharpness (Laplacian variance)": baselines.sharpness(data["faces"].faces),
+            "embedding norm (the matcher's)": baselines.embedding_norm(data["raw"]),
         }
     )
-    rows, curves = quality_rows(comparisons, qualities, fmrs)
+    return qualities
+
+
+def comparisons_of(data: dict):
+    normalised = data["raw"] / np.linalg.norm(data["raw"], axis=1, keepdims=True)
+    return all_vs_all(normalised, data["labels"])
+
+
+def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots: list) -> tuple[list[dict], dict]:
+    comparisons = comparisons_of(data)
+    rows, curves = quality_rows(comparisons, candidate_qualities(data, models, seed), FMRS)
     print(f"\n{name}\n" + markdown(rows))
     os.makedirs(FIGURES, exist_ok=True)
     for fmr, by_method in curves.items():
         path = os.path.join(FIGURES, f"real_faces_{name}_fmr{fmr:g}.png")
         plot_edc(by_method, path, fmr, f"{matcher.name} on held-out LFW people ({name})", limit=0.2)
         plots.append(os.path.relpath(path, ROOT))
-    counts = {"photos": len(raw), "mated": int(comparisons.mated_scores.size), "nonmated": comparisons.nonmated_total}
+    counts = {
+        "photos_with_a_face": len(data["raw"]),
+        "mated": int(comparisons.mated_scores.size),
+        "nonmated": comparisons.nonmated_total,
+    }
     return [{"set": name, **row} for row in rows], counts
+
+
+def train(parts: list[dict], candidate: dict, epochs: int, seed: int):
+    raw = np.concatenate([part["raw"] for part in parts])
+    labels = np.concatenate([part["labels"] for part in parts])
+    settings = OnTopSettings(hidden=candidate["hidden"], cr_mode=candidate["cr_mode"], epochs=epochs, seed=seed)
+    start = time.perf_counter()
+    model, history = train_on_top(raw, labels, settings)
+    return model, {"seconds": time.perf_counter() - start, "samples": len(raw), "final_cr_loss": history["cr_loss"][-1]}
+
+
+def gap_at(data: dict, model, fmr: float, limit: float = 0.2) -> float:
+    rows, _ = quality_rows(comparisons_of(data), {"m": model.predict(data["raw"], batch_size=1024, verbose=0)}, (fmr,))
+    return rows[0][f"gap_closed@{limit:g}"]
+
+
+def select(clean: dict, degraded: dict, people: list[str], epochs: int, seed: int) -> tuple[dict, list[dict]]:
+    """The on-top settings chosen on validation people carved from the training people (never the held-out ones):
+    the best mean gap closed at pAUC@0.2, FMR 1e-2, over the clean and the cross-quality validation sets."""
+    validation = split_people(people, 0.2, seed + 1)
+    rows = []
+    for candidate in CANDIDATES:
+        fit = [subset(clean, ~np.isin(clean["labels"], list(validation)))]
+        if candidate["augment"]:
+            fit.append(subset(degraded, ~np.isin(degraded["labels"], list(validation))))
+        model, run = train(fit, candidate, epochs, seed)
+        gaps = [
+            gap_at(subset(data, np.isin(data["labels"], list(validation))), model, 1e-2) for data in (clean, degraded)
+        ]
+        rows.append({**candidate, "validation_gap_clean": gaps[0], "validation_gap_cross_quality": gaps[1], **run})
+        print(f"selection: {candidate} → validation gap closed {gaps[0]:.3f} clean, {gaps[1]:.3f} cross-quality")
+    best = max(rows, key=lambda r: r["validation_gap_clean"] + r["validation_gap_cross_quality"])
+    return {key: best[key] for key in ("hidden", "cr_mode", "augment")}, rows
+
+
+def describe(candidate: dict) -> str:
+    head = "linear head" if candidate["hidden"] == 0 else f"MLP head, {candidate['hidden']}"
+    augment = ", cross-quality augmentation" if candidate["augment"] else ""
+    return f"CR-FIQA on top ({head}, CR {candidate['cr_mode']}{augment})"
 
 
 def main() -> None:
@@ -105,46 +170,52 @@ def main() -> None:
     args = parser.parse_args()
     photos = os.path.join(args.lfw, "lfw")
     timings: dict = {}
-    everyone = aligned(photos, os.path.join(args.work, "aligned"), timings, "prepare_align")
     matcher = load_matcher(args.matcher, MatcherInput(value_range=args.matcher_range))
+    everyone = aligned(photos, os.path.join(args.work, "aligned"), timings, "prepare_align")
     held_out = split_people(everyone.identities, args.held_out, args.seed)
-    in_held_out = np.array([everyone.identities[label] in held_out for label in everyone.labels])
-    training = everyone.subset(~in_held_out)
+    training_people = sorted(set(everyone.identities) - held_out)
+    # cross-quality copies: of the training people for augmentation (seed + 1), of the held-out people to evaluate
+    degraded_sets = {}
+    for name, people, seed in (("training", training_people, args.seed + 1), ("held_out", held_out, args.seed)):
+        copy = os.path.join(args.work, f"cross_quality_{name}_photos")
+        if not os.path.exists(os.path.join(copy, ".degradations.csv")):
+            linked = link_people(photos, set(people), os.path.join(args.work, f"{name}_photos"))
+            make_cross_quality_copy(linked, copy, fraction=0.25, seed=seed)
+        faces = aligned(
+            copy, os.path.join(args.work, f"cross_quality_{name}_aligned"), timings, f"prepare_align_{name}_copy"
+        )
+        degraded_sets[name] = faces
 
     start = time.perf_counter()
-    train_raw = matcher.raw_embeddings(training.faces)
-    timings["embed_training"] = {"faces": len(train_raw), "seconds": time.perf_counter() - start}
-    models, training_runs = {}, {}
-    for head, hidden in HEADS.items():
-        start = time.perf_counter()
-        models[head], history = train_on_top(
-            train_raw, training.labels, OnTopSettings(hidden=hidden, epochs=args.epochs, seed=args.seed)
-        )
-        training_runs[head] = {"seconds": time.perf_counter() - start, "final_cr_loss": history["cr_loss"][-1]}
+    clean = embedded(everyone, matcher)
+    timings["embed"] = {"faces": len(clean["raw"]), "seconds": time.perf_counter() - start}
+    in_held_out = np.isin(clean["labels"], list(held_out))
+    training, evaluation = subset(clean, ~in_held_out), subset(clean, in_held_out)
+    degraded_training = embedded(degraded_sets["training"], matcher)
+    degraded_evaluation = embedded(degraded_sets["held_out"], matcher)
 
+    chosen, selection = select(training, degraded_training, training_people, args.epochs, args.seed)
+    models, runs = {}, {}
+    # the chosen settings, and each head shape under them, trained on every training person
+    for candidate in (chosen, {**chosen, "hidden": 256 if chosen["hidden"] == 0 else 0}):
+        fit = [training, degraded_training] if candidate["augment"] else [training]
+        models[describe(candidate)], runs[describe(candidate)] = train(fit, candidate, args.epochs, args.seed)
     plots: list[str] = []
     rows, sets = [], {}
-    clean = everyone.subset(in_held_out)
-    set_rows, sets["clean"] = evaluate_set("clean", clean, matcher, models, (1e-3, 1e-2), args.seed, plots)
-    rows += set_rows
-    copy = os.path.join(args.work, "cross_quality_photos")
-    if not os.path.exists(os.path.join(copy, ".degradations.csv")):
-        linked = link_people(photos, held_out, os.path.join(args.work, "held_out_photos"))
-        make_cross_quality_copy(linked, copy, fraction=0.25, seed=args.seed)
-    degraded = aligned(copy, os.path.join(args.work, "cross_quality_aligned"), timings, "prepare_align_cross_quality")
-    set_rows, sets["cross_quality"] = evaluate_set(
-        "cross-quality", degraded, matcher, models, (1e-3, 1e-2), args.seed, plots
-    )
-    rows += set_rows
+    for name, data in (("clean", evaluation), ("cross-quality", degraded_evaluation)):
+        set_rows, sets[name] = evaluate_set(name, data, matcher, models, args.seed, plots)
+        rows += set_rows
     report(
         "real_faces",
         rows,
         {
             "matcher": matcher.name,
-            "people": {"training": len(set(training.labels.tolist())), "held_out": len(held_out)},
+            "people": {"training": len(training_people), "held_out": len(held_out)},
             "sets": sets,
+            "chosen": describe(chosen),
+            "selection": selection,
             "timings": timings,
-            "on_top_training": training_runs,
+            "on_top_training": runs,
             "plots": plots,
         },
     )

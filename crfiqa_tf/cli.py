@@ -20,6 +20,7 @@ COMMANDS = (
     "prepare",
     "synth",
     "train",
+    "train_on_top",
     "tf_config",
     "evaluate",
     "export",

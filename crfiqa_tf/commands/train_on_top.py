@@ -1,0 +1,85 @@
+"""`crfiqa-tf train-on-top`: CR-FIQA on top of your own face-recognition model — its embeddings of aligned labelled
+faces (`prepare --align` shards), the class centres and the quality head learned with the CR loss, the matcher
+frozen; with --export, the matcher and the head as one quality model with the package's usual signatures."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from crfiqa_tf.config import CR_MODES
+from crfiqa_tf.matchers.flags import add_matcher_flags
+
+
+def add_parser(commands) -> None:
+    from crfiqa_tf.on_top.train_on_top import OnTopSettings
+
+    parser = commands.add_parser(
+        "train-on-top",
+        help="train CR-FIQA quality on top of your own face-recognition model (frozen)",
+        description=__doc__.split("`: ", 1)[1],
+        epilog="example: crfiqa-tf train-on-top --data faces/ --matcher my_model/ --out quality/ --export",
+    )
+    parser.add_argument("--data", required=True, nargs="+", metavar="SHARDS", help="aligned labelled faces (prepare)")
+    add_matcher_flags(parser)
+    parser.add_argument("--out", required=True, help="run folder: on_top.keras, matcher.json, training.json")
+    training = parser.add_argument_group("training")
+    defaults = OnTopSettings()
+    training.add_argument("--hidden", type=int, default=defaults.hidden, help="hidden units of the head (0: linear)")
+    training.add_argument("--epochs", type=int, default=defaults.epochs)
+    training.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    training.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    training.add_argument("--cr-mode", choices=CR_MODES, default=defaults.cr_mode, help="certainty ratio definition")
+    training.add_argument("--seed", type=int, default=defaults.seed)
+    export = parser.add_argument_group("export")
+    export.add_argument(
+        "--export",
+        action="store_true",
+        help="write OUT/export: a SavedModel with the usual signatures (and TF Serving files) of matcher + head",
+    )
+    export.add_argument("--tflite", action="store_true", help="with --export, also a float TFLite model")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from crfiqa_tf.data.labelled_faces import read_labelled_faces
+    from crfiqa_tf.matchers.flags import matcher_from_args, matcher_names, matcher_spec
+    from crfiqa_tf.on_top.on_top_run import save_run
+    from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
+
+    try:
+        settings = OnTopSettings(
+            args.hidden, args.epochs, args.batch_size, args.learning_rate, args.cr_mode, seed=args.seed
+        )
+        matcher = matcher_from_args(args)
+        raw, labels = [], []
+        for data in args.data:  # several folders: the same people under the same names (a cross-quality copy)
+            faces = read_labelled_faces(data)
+            raw.append(matcher.raw_embeddings(faces.faces))
+            labels += [faces.identities[label] for label in faces.labels]
+        start = time.perf_counter()
+        head, history = train_on_top(np.concatenate(raw), np.array(labels), settings)
+        seconds = time.perf_counter() - start
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"crfiqa-tf train-on-top: {error}") from None
+    training = {
+        "data": args.data,
+        "faces": len(labels),
+        "identities": len(set(labels)),
+        "settings": vars(settings),
+        "seconds": seconds,
+        "final": {key: float(values[-1]) for key, values in history.items()},
+    }
+    save_run(args.out, head, args.matcher, matcher_spec(args), matcher_names(args), training)
+    print(
+        f"trained on {len(labels)} faces of {len(set(labels))} identities in {seconds:.0f} s "
+        f"(CR loss {training['final']['cr_loss']:.4f}); run at {args.out}"
+    )
+    if args.export:
+        from crfiqa_tf_apps.serving.export_on_top import export_on_top
+
+        result = export_on_top(args.out, tflite=args.tflite)
+        print(f"exported: {result['saved_model']}" + "".join(f", {f}" for f in result["files"]))
+    return 0

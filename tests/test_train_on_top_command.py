@@ -1,0 +1,117 @@
+"""`crfiqa-tf train-on-top` and its export: a matcher (a SavedModel with variables, standing in for the user's)
+and the trained head become one quality model whose SavedModel and TFLite files give the Python path's quality and
+the matcher's embedding; the in-graph preprocessing equals `MatcherInput.tensor` for every declaration."""
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from crfiqa_tf.cli import main
+from crfiqa_tf.data.prepare import prepare_from_folder
+from crfiqa_tf.data.synthetic import identity_faces, make_sample
+from crfiqa_tf.image_io import read_image
+from crfiqa_tf.matchers.matcher import load_matcher
+from crfiqa_tf.matchers.matcher_input import MatcherInput
+from crfiqa_tf.on_top.matcher_quality_model import MatcherQualityModel
+from crfiqa_tf.on_top.on_top_run import load_run
+
+
+def conv_matcher(path, size=112, layout="NHWC"):
+    """A small recognition network with variables (a conv, pooling, a projection) saved as a SavedModel."""
+    module = tf.Module()
+    module.kernel = tf.Variable(tf.random.stateless_normal([5, 5, 3, 8], [1, 2]) * 0.05)
+    module.projection = tf.Variable(tf.random.stateless_normal([8 * 16, 12], [3, 4]) * 0.1)
+    shape = [None, size, size, 3] if layout == "NHWC" else [None, 3, size, size]
+
+    @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32, name="data")])
+    def serve(data):
+        x = data if layout == "NHWC" else tf.transpose(data, [0, 2, 3, 1])
+        x = tf.nn.relu(tf.nn.conv2d(x, module.kernel, 4, "SAME"))
+        x = tf.nn.avg_pool2d(x, size // 16, size // 16, "VALID")  # [N, 4, 4, 8]
+        return {"embedding": tf.matmul(tf.reshape(x, [-1, 8 * 16]), module.projection)}
+
+    module.serve = serve
+    tf.saved_model.save(module, str(path), signatures={"serving_default": serve})
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    root = tmp_path_factory.mktemp("people")
+    rng = np.random.default_rng(0)
+    for index, face in enumerate(identity_faces(4, seed=5)):
+        (root / f"id{index}").mkdir()
+        for n in range(4):
+            data, _, _ = make_sample(face, rng)
+            (root / f"id{index}" / f"{n}.jpg").write_bytes(data)
+    out = tmp_path_factory.mktemp("shards") / "faces"
+    prepare_from_folder(str(root), str(out), shards=2)
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def exported(shards, tmp_path_factory):
+    base = tmp_path_factory.mktemp("on_top")
+    matcher = conv_matcher(base / "matcher")
+    run = base / "run"
+    argv = ["train-on-top", "--data", shards, shards, "--matcher", matcher, "--out", str(run), "--epochs", "3"]
+    assert main([*argv, "--hidden", "8", "--export", "--tflite"]) == 0
+    return run, matcher
+
+
+def test_the_run_records_its_matcher_and_training(exported, shards):
+    run, matcher = exported
+    head, path, spec, names = load_run(str(run))
+    assert path == matcher and spec == MatcherInput() and names == {"signature": None, "input_name": None, "output_name": None}
+    training = json.loads((run / "training.json").read_text())
+    assert training["faces"] == 32 and training["identities"] == 4 and training["settings"]["hidden"] == 8
+    assert head.hidden == 8 and head.num_classes == 4
+
+
+def test_the_exported_saved_model_and_tflite_give_the_python_paths_quality(exported, shards):
+    from crfiqa_tf.data.labelled_faces import read_labelled_faces
+    from crfiqa_tf.inference.litert import LiteRTScorer
+    from crfiqa_tf.inference.saved_model import SavedModelScorer
+
+    run, matcher_path = exported
+    faces = read_labelled_faces(shards).faces[:6]
+    head, *_ = load_run(str(run))
+    matcher = load_matcher(matcher_path)
+    expected_quality = head.predict(matcher.raw_embeddings(faces), verbose=0)
+    saved = SavedModelScorer(str(run / "export" / "saved_model" / "crfiqa" / "1")).predict(faces)
+    np.testing.assert_allclose(saved["quality"], expected_quality, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(saved["embedding"], matcher.embeddings(faces), atol=1e-5)
+    lite = LiteRTScorer(str(run / "export" / "tflite" / "crfiqa_fp32.tflite")).predict(faces)
+    np.testing.assert_allclose(lite["quality"], expected_quality, rtol=1e-3, atol=1e-3)
+    assert np.std(expected_quality) > 0  # the head tells the faces apart
+
+
+def test_the_graphs_preprocessing_is_matcher_input_for_every_declaration(tmp_path):
+    head = type("Head", (), {"__call__": lambda self, raw, training=False: tf.reduce_sum(raw, axis=1)})()
+    faces = np.random.default_rng(2).integers(0, 256, (3, 112, 112, 3), dtype=np.uint8)
+    for value_range, channels in itertools.product(("0..255", "0..1", "-1..1"), ("RGB", "BGR")):
+        for layout in ("NHWC", "NCHW"):
+            spec = MatcherInput(value_range=value_range, channels=channels, layout=layout)
+            model = MatcherQualityModel(conv_matcher(tmp_path / f"m_{layout}", layout=layout), spec, head)
+            np.testing.assert_allclose(model.matcher_input(faces).numpy(), spec.tensor(faces), atol=1e-6)
+    resized = MatcherInput(size=96)  # 96 / 4 / 6 = 4 cells a side
+    model = MatcherQualityModel(conv_matcher(tmp_path / "m96", size=96), resized, head)
+    # TF's antialiased resize against Pillow's: within a level
+    assert np.abs(model.matcher_input(faces).numpy() - resized.tensor(faces)).max() <= 1.0
+
+
+def test_an_onnx_matcher_cannot_run_inside_the_exported_graph(tmp_path):
+    (tmp_path / "m.onnx").write_bytes(b"onnx")
+    with pytest.raises(ValueError, match="must be a SavedModel or a .keras file"):
+        MatcherQualityModel(str(tmp_path / "m.onnx"), MatcherInput(), head=None)
+
+
+def test_bad_data_is_refused_naming_it(tmp_path, exported):
+    _, matcher = exported
+    with pytest.raises(SystemExit, match="crfiqa-tf train-on-top: .*dataset_info.json not found"):
+        main(["train-on-top", "--data", str(tmp_path), "--matcher", matcher, "--out", str(tmp_path / "r")])
+    with pytest.raises(SystemExit, match="crfiqa-tf train-on-top: matcher .*: no output named 'x'"):
+        main(["train-on-top", "--data", str(tmp_path), "--matcher", matcher, "--matcher-output", "x", "--out", "r"])
