@@ -29,11 +29,30 @@ def raw_folder(tmp_path_factory):
 
 def test_prepare_align_writes_every_face_and_lists_every_failure(raw_folder, tmp_path, capsys):
     out = tmp_path / "shards"
-    assert main(["prepare", "--from-folder", str(raw_folder), "--align", "--face", "centre", "--out", str(out), "--shards", "2"]) == 0
+    assert (
+        main(
+            [
+                "prepare",
+                "--from-folder",
+                str(raw_folder),
+                "--align",
+                "--face",
+                "centre",
+                "--out",
+                str(out),
+                "--shards",
+                "2",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "4 images of 2 identities in 2 shards" in printed and "2 inputs skipped" in printed
     info = json.loads((out / "dataset_info.json").read_text())
-    assert {(s["source_id"], s["reason"]) for s in info["skipped"]} == {("bo/coffee.png", "no_face"), ("bo/notes.txt", "not_an_image")}
+    assert {(s["source_id"], s["reason"]) for s in info["skipped"]} == {
+        ("bo/coffee.png", "no_face"),
+        ("bo/notes.txt", "not_an_image"),
+    }
     assert info["aligned"] == {"policy": "centre", "detector": "blazeface", "min_face": 20.0}
     faces = read_labelled_faces(str(out))
     assert faces.source_ids == ["ann/astronaut.png", "ann/grace_hopper.png", "bo/cameraman.png", "bo/group_of_six.png"]
@@ -67,7 +86,10 @@ def test_an_interrupted_alignment_resumes_only_with_its_settings(raw_folder, tmp
     monkeypatch.setattr(PhotoAligner, "__call__", counting)
     with pytest.raises(KeyboardInterrupt):
         prepare_from_folder(str(raw_folder), out, shards=3, stop=stop, align=AlignSettings("centre"))
-    with pytest.raises(InterruptedConversion, match=r"--resume with other settings: aligned: .*'policy': 'centre'.* then, .*'policy': 'largest'.* now"):
+    with pytest.raises(
+        InterruptedConversion,
+        match=r"--resume with other settings: aligned: .*'policy': 'centre'.* then, .*'policy': 'largest'.* now",
+    ):
         prepare_from_folder(str(raw_folder), out, shards=3, resume=True, align=AlignSettings("largest"))
     with pytest.raises(InterruptedConversion, match="aligned: .* then, None now"):
         prepare_from_folder(str(raw_folder), out, shards=3, resume=True)

@@ -12,7 +12,6 @@ import tensorflow as tf
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.prepare import prepare_from_folder
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
-from crfiqa_tf.image_io import read_image
 from crfiqa_tf.matchers.matcher import load_matcher
 from crfiqa_tf.matchers.matcher_input import MatcherInput
 from crfiqa_tf.on_top.matcher_quality_model import MatcherQualityModel
@@ -65,7 +64,11 @@ def exported(shards, tmp_path_factory):
 def test_the_run_records_its_matcher_and_training(exported, shards):
     run, matcher = exported
     head, path, spec, names = load_run(str(run))
-    assert path == matcher and spec == MatcherInput() and names == {"signature": None, "input_name": None, "output_name": None}
+    assert (
+        path == matcher
+        and spec == MatcherInput()
+        and names == {"signature": None, "input_name": None, "output_name": None}
+    )
     training = json.loads((run / "training.json").read_text())
     assert training["faces"] == 32 and training["identities"] == 4 and training["settings"]["hidden"] == 8
     assert head.hidden == 8 and head.num_classes == 4
@@ -115,3 +118,56 @@ def test_bad_data_is_refused_naming_it(tmp_path, exported):
         main(["train-on-top", "--data", str(tmp_path), "--matcher", matcher, "--out", str(tmp_path / "r")])
     with pytest.raises(SystemExit, match="crfiqa-tf train-on-top: matcher .*: no output named 'x'"):
         main(["train-on-top", "--data", str(tmp_path), "--matcher", matcher, "--matcher-output", "x", "--out", "r"])
+
+
+@pytest.fixture(scope="module")
+def lfw_style(tmp_path_factory):
+    """An LFW-style folder of raw packaged photos and its pairs.txt (one photo has no face)."""
+    from crfiqa_tf.data.sample_photos import photo
+    from crfiqa_tf.image_io import png_bytes
+
+    root = tmp_path_factory.mktemp("lfw")
+    people = {"Ann": ("grace_hopper", "grace_hopper", "coffee"), "Bo": ("astronaut", "astronaut"), "Cy": ("cameraman",)}
+    for person, names in people.items():
+        (root / person).mkdir()
+        for number, name in enumerate(names, start=1):
+            image = photo(name)
+            image = image[:, ::-1] if number == 2 else image  # a mirrored second photo of the same person
+            (root / person / f"{person}_{number:04d}.jpg").write_bytes(png_bytes(np.ascontiguousarray(image)))
+    (root / "pairs.txt").write_text("4\nAnn\t1\t2\nBo\t1\t2\nAnn\t1\tBo\t1\nBo\t2\tCy\t1\nAnn\t3\tCy\t1\n")
+    return root
+
+
+def test_evaluate_on_lfw_pairs_with_the_users_matcher(exported, lfw_style, tmp_path, capsys):
+    run, matcher = exported
+    model = str(run / "export" / "saved_model" / "crfiqa" / "1")
+    argv = ["evaluate", "--model", model, "--lfw-pairs", str(lfw_style / "pairs.txt"), "--images", str(lfw_style)]
+    assert main([*argv, "--matcher", matcher, "--fmr", "0.5", "--out", str(tmp_path / "ev")]) == 0
+    printed = capsys.readouterr().out
+    assert "5 faces, 2 mated and 2 non-mated comparisons; 1 photos without a face" in printed
+    result = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert result["photos_without_a_face"] == {"Ann/Ann_0003.jpg": "no_face"} and result["pairs_in_file"] == 5
+    methods = [row["method"] for row in result["table"]]
+    assert methods == [
+        "quality model (crfiqa/1)",
+        "random",
+        "sharpness (Laplacian variance)",
+        "embedding norm (the matcher's)",
+        "oracle (own comparison score)",
+    ]
+    assert (tmp_path / "ev" / "edc_fmr0.5.png").exists() and "| oracle (own comparison score) | 0.5 |" in printed
+
+
+def test_evaluate_all_vs_all_on_shards(exported, shards, tmp_path):
+    from crfiqa_tf.evaluation.matcher_evaluation import evaluate_for_matcher
+
+    run, matcher = exported
+    model = str(run / "export" / "saved_model" / "crfiqa" / "1")
+    result = evaluate_for_matcher(model, load_matcher(matcher), str(tmp_path), all_vs_all_data=shards, fmrs=(0.1,))
+    assert (result["faces"], result["mated"], result["nonmated"]) == (16, 4 * 6, 120 - 24)
+    sampled = evaluate_for_matcher(model, None, str(tmp_path), all_vs_all_data=shards, nonmated=30, fmrs=(0.1,))
+    assert sampled["nonmated"] == 30 and sampled["matcher"].startswith("the quality model's own embedding")
+    with pytest.raises(ValueError, match="give exactly one of an LFW pairs file"):
+        evaluate_for_matcher(model, None, str(tmp_path))
+    with pytest.raises(SystemExit, match="--matcher goes with --lfw-pairs or --all-vs-all"):
+        main(["evaluate", "--model", model, "--bin", "x.bin", "--matcher", matcher, "--out", str(tmp_path)])

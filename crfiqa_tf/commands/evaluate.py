@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import argparse
 
+from crfiqa_tf.matchers.flags import add_matcher_flags
+
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("evaluate", help="EDC/pAUC with baselines, ERC, verification on a pair set")
-    parser.add_argument("--model", required=True, help="training run or convert-torch folder, or a .keras file")
+    parser = commands.add_parser(
+        "evaluate",
+        help="EDC/pAUC with baselines, ERC, verification on a pair set",
+        epilog="example, your own matcher on LFW-style pairs of raw photos: crfiqa-tf evaluate --model quality/export/"
+        "saved_model/crfiqa/1 --lfw-pairs pairs.txt --images lfw/ --matcher my_model/ --fmr 1e-3 1e-2 --out eval/",
+    )
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="the quality model: a training run or convert-torch folder or a .keras file (--bin, --pairs); any model "
+        "`score` takes (--lfw-pairs, --all-vs-all)",
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--bin", help="insightface .bin pair set")
-    source.add_argument("--pairs", help="CSV with path_a,path_b,issame")
-    parser.add_argument("--images", help="root folder of the paths in --pairs")
-    parser.add_argument("--fr-model", help="another recognition model (.keras) for the comparison scores")
+    source.add_argument("--pairs", help="CSV with path_a,path_b,issame (aligned faces)")
+    source.add_argument(
+        "--lfw-pairs", metavar="PAIRS_TXT", help="LFW-style pairs.txt (LFW, CALFW, CPLFW, XQLFW) of raw photos"
+    )
+    source.add_argument(
+        "--all-vs-all", metavar="SHARDS", help="aligned labelled shards (prepare --align): every mated pair"
+    )
+    parser.add_argument("--images", help="root folder of the paths in --pairs / --lfw-pairs")
+    parser.add_argument("--nonmated", type=int, help="--all-vs-all: a seeded sample of this many non-mated pairs")
+    add_matcher_flags(parser, required=False)
+    parser.add_argument(
+        "--fr-model", help="another recognition model (.keras) for the comparison scores (--bin, --pairs)"
+    )
     parser.add_argument("--fmr", type=float, nargs="+", default=[1e-3], help="target FMR(s) for the threshold")
     parser.add_argument(
         "--groups", help="CSV path,group (pairs CSV) or pair,group (.bin): quality, rejection and EDC per group"
@@ -27,6 +49,11 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from crfiqa_tf import paths
     from crfiqa_tf.evaluation.evaluate import evaluate
+
+    if args.lfw_pairs or args.all_vs_all:
+        return run_for_matcher(args)
+    if args.matcher:
+        raise SystemExit("crfiqa-tf evaluate: --matcher goes with --lfw-pairs or --all-vs-all (--fr-model with --bin)")
 
     try:
         result = evaluate(
@@ -48,4 +75,33 @@ def run(args: argparse.Namespace) -> int:
     if "groups" in result:
         print(paths.read_text(paths.join(args.out, "groups.md")))
     print(f"verification accuracy (10-fold): {result['verification_accuracy']:.4f}; plots: {result['plots']}")
+    return 0
+
+
+def run_for_matcher(args: argparse.Namespace) -> int:
+    from crfiqa_tf import paths
+    from crfiqa_tf.evaluation.matcher_evaluation import evaluate_for_matcher
+    from crfiqa_tf.matchers.flags import matcher_from_args
+
+    fmrs = args.fmr if args.fmr != [1e-3] else [1e-3, 1e-2]
+    try:
+        result = evaluate_for_matcher(
+            args.model,
+            matcher_from_args(args) if args.matcher else None,
+            args.out,
+            lfw_pairs=args.lfw_pairs,
+            images_root=args.images,
+            all_vs_all_data=args.all_vs_all,
+            nonmated=args.nonmated,
+            fmrs=fmrs,
+        )
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"crfiqa-tf evaluate: {error}") from None
+    print(paths.read_text(paths.join(args.out, "pauc.md")))
+    left_out = len(result.get("photos_without_a_face", {}))
+    print(
+        f"{result['faces']} faces, {result['mated']} mated and {result['nonmated']} non-mated comparisons"
+        + (f"; {left_out} photos without a face (their pairs left out)" if left_out else "")
+        + f"; plots: {result['plots']}"
+    )
     return 0
