@@ -30,7 +30,7 @@ from crfiqa_tf.data.prepare import prepare_from_folder
 from crfiqa_tf.environment import describe_machine
 from crfiqa_tf.evaluation import baselines
 from crfiqa_tf.evaluation.plots import plot_edc
-from crfiqa_tf.evaluation.protocols import all_vs_all
+from crfiqa_tf.evaluation.protocols import all_vs_all, cap_per_identity
 from crfiqa_tf.evaluation.quality_table import markdown, quality_rows
 from crfiqa_tf.matchers.matcher import load_matcher
 from crfiqa_tf.matchers.matcher_input import MatcherInput
@@ -39,10 +39,17 @@ from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIGURES = os.path.join(ROOT, "docs", "figures")
 FMRS = (1e-3, 1e-2)
+PER_PERSON = 10  # photos of a person at most in an evaluation set: LFW's best-known people have up to 530
 # on-top settings tried on validation people (`select`): head shape, CR definition, cross-quality augmentation
+# (the degraded copies get CR targets, the clean photos alone fit the class centres), epochs
 CANDIDATES = [
-    {"hidden": hidden, "cr_mode": mode, "augment": augment}
-    for hidden, mode, augment in ((0, "paper", False), (0, "paper", True), (0, "code", True), (256, "paper", True))
+    {"hidden": hidden, "cr_mode": mode, "augment": augment, "epochs": epochs}
+    for hidden, mode, augment, epochs in (
+        (0, "paper", False, 40),  # the official head shape and target, no augmentation
+        (0, "code", True, 40),
+        (64, "paper", True, 40),
+        (64, "paper", True, 80),
+    )
 ]
 
 
@@ -85,8 +92,15 @@ def subset(data: dict, keep: np.ndarray) -> dict:
     return {"faces": data["faces"].subset(keep), "raw": data["raw"][keep], "labels": data["labels"][keep]}
 
 
-def candidate_qualities(data: dict, models: dict, seed: int) -> dict:
+def evaluation_set(data: dict, people, seed: int) -> dict:
+    """The photos of `people`, at most `PER_PERSON` of each (seeded), so that every person weighs alike."""
+    of_people = subset(data, np.isin(data["labels"], list(people)))
+    return subset(of_people, cap_per_identity(of_people["labels"], PER_PERSON, seed))
+
+
+def candidate_qualities(data: dict, models: dict, seed: int, extra: dict) -> dict:
     qualities = {name: model.predict(data["raw"], batch_size=1024, verbose=0) for name, model in models.items()}
+    qualities.update(extra)
     qualities.update(
         {
             "random": baselines.random_quality(len(data["raw"]), seed),
@@ -102,9 +116,9 @@ def comparisons_of(data: dict):
     return all_vs_all(normalised, data["labels"])
 
 
-def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots: list) -> tuple[list[dict], dict]:
+def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots: list, extra: dict):
     comparisons = comparisons_of(data)
-    rows, curves = quality_rows(comparisons, candidate_qualities(data, models, seed), FMRS)
+    rows, curves = quality_rows(comparisons, candidate_qualities(data, models, seed, extra), FMRS)
     print(f"\n{name}\n" + markdown(rows))
     os.makedirs(FIGURES, exist_ok=True)
     for fmr, by_method in curves.items():
@@ -119,12 +133,16 @@ def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots:
     return [{"set": name, **row} for row in rows], counts
 
 
-def train(parts: list[dict], candidate: dict, epochs: int, seed: int):
+def train(clean: dict, degraded: dict | None, candidate: dict, seed: int):
+    parts = [clean] + ([degraded] if degraded is not None else [])
     raw = np.concatenate([part["raw"] for part in parts])
     labels = np.concatenate([part["labels"] for part in parts])
-    settings = OnTopSettings(hidden=candidate["hidden"], cr_mode=candidate["cr_mode"], epochs=epochs, seed=seed)
+    fits_centres = np.arange(len(raw)) < len(clean["raw"])
+    settings = OnTopSettings(
+        hidden=candidate["hidden"], cr_mode=candidate["cr_mode"], epochs=candidate["epochs"], seed=seed
+    )
     start = time.perf_counter()
-    model, history = train_on_top(raw, labels, settings)
+    model, history = train_on_top(raw, labels, settings, fits_centres=fits_centres)
     return model, {"seconds": time.perf_counter() - start, "samples": len(raw), "final_cr_loss": history["cr_loss"][-1]}
 
 
@@ -133,29 +151,134 @@ def gap_at(data: dict, model, fmr: float, limit: float = 0.2) -> float:
     return rows[0][f"gap_closed@{limit:g}"]
 
 
-def select(clean: dict, degraded: dict, people: list[str], epochs: int, seed: int) -> tuple[dict, list[dict]]:
+def select(clean: dict, degraded: dict, people: list[str], seed: int) -> tuple[dict, list[dict]]:
     """The on-top settings chosen on validation people carved from the training people (never the held-out ones):
-    the best mean gap closed at pAUC@0.2, FMR 1e-2, over the clean and the cross-quality validation sets."""
-    validation = split_people(people, 0.2, seed + 1)
+    the best mean gap closed at pAUC@0.2 over FMR 1e-3 and 1e-2 and the clean and cross-quality validation sets."""
+    validation = split_people(people, 0.3, seed + 1)
+    fit_clean = subset(clean, ~np.isin(clean["labels"], list(validation)))
+    fit_degraded = subset(degraded, ~np.isin(degraded["labels"], list(validation)))
+    checks = {
+        name: evaluation_set(data, validation, seed) for name, data in (("clean", clean), ("cross_quality", degraded))
+    }
     rows = []
     for candidate in CANDIDATES:
-        fit = [subset(clean, ~np.isin(clean["labels"], list(validation)))]
-        if candidate["augment"]:
-            fit.append(subset(degraded, ~np.isin(degraded["labels"], list(validation))))
-        model, run = train(fit, candidate, epochs, seed)
-        gaps = [
-            gap_at(subset(data, np.isin(data["labels"], list(validation))), model, 1e-2) for data in (clean, degraded)
+        model, run = train(fit_clean, fit_degraded if candidate["augment"] else None, candidate, seed)
+        gaps = {
+            f"validation_gap_{name}_fmr{fmr:g}": gap_at(data, model, fmr)
+            for name, data in checks.items()
+            for fmr in FMRS
+        }
+        rows.append({**candidate, **gaps, **run})
+        print(f"selection: {candidate} → validation gap closed {gaps}")
+    best = max(rows, key=lambda r: np.mean([v for k, v in r.items() if k.startswith("validation_gap")]))
+    return {key: best[key] for key in ("hidden", "cr_mode", "augment", "epochs")}, rows
+
+
+def from_scratch(photos: str, people: list[str], work: str, steps: int, timings: dict):
+    """The paper's simultaneous CR-FIQA trained from scratch on the training people's aligned photos (the package's
+    trainer, `synthetic_tiny`'s iResNet-18 at 56 px with MirroredStrategy on 2 logical CPUs): its quality model."""
+    from crfiqa_tf.config import load_config
+    from crfiqa_tf.model_io import load_keras_model
+    from crfiqa_tf_apps.training.train_lib import train as train_from_scratch
+
+    data = os.path.join(work, "training_aligned")
+    aligned(
+        link_people(photos, set(people), os.path.join(work, "training_photos")), data, timings, "prepare_align_training"
+    )
+    run = os.path.join(work, f"scratch_{steps}")
+    if not os.path.exists(os.path.join(run, "model.keras")):
+        images = json.load(open(os.path.join(data, "dataset_info.json"), encoding="utf-8"))["num_images"]
+        epochs = max(1, -(-steps * 64 // images))
+        settings = [
+            f"data.train_dir={data}",
+            f"train.run_dir={run}",
+            f"train.max_steps={steps}",
+            f"train.epochs={epochs}",
+            f"train.lr_decay_epochs=[{max(1, int(epochs * 0.6))},{max(1, int(epochs * 0.85))}]",
+            "data.verification_bins=[]",
+            f"train.checkpoint_every={steps}",
         ]
-        rows.append({**candidate, "validation_gap_clean": gaps[0], "validation_gap_cross_quality": gaps[1], **run})
-        print(f"selection: {candidate} → validation gap closed {gaps[0]:.3f} clean, {gaps[1]:.3f} cross-quality")
-    best = max(rows, key=lambda r: r["validation_gap_clean"] + r["validation_gap_cross_quality"])
-    return {key: best[key] for key in ("hidden", "cr_mode", "augment")}, rows
+        config = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
+        start = time.perf_counter()
+        train_from_scratch(load_config(config, settings))
+        timings["from_scratch_training"] = {"steps": steps, "seconds": time.perf_counter() - start}
+    return load_keras_model(run)
 
 
 def describe(candidate: dict) -> str:
     head = "linear head" if candidate["hidden"] == 0 else f"MLP head, {candidate['hidden']}"
     augment = ", cross-quality augmentation" if candidate["augment"] else ""
-    return f"CR-FIQA on top ({head}, CR {candidate['cr_mode']}{augment})"
+    return f"CR-FIQA on top ({head}, CR {candidate['cr_mode']}{augment}, {candidate['epochs']} epochs)"
+
+
+MARKER = "REAL_FACES"  # docs/BENCHMARKS.md's block that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """docs/BENCHMARKS.md's block: pAUC@0.2 and the gap closed per measure, set and FMR; the selection; timings."""
+    lines = [
+        f"Measured on {result['machine']}, {result['date']}; matcher `{result['matcher']}`; "
+        f"{result['people']['training']} training people, {result['people']['held_out']} held out (identity-disjoint), "
+        f"at most {result.get('per_person', PER_PERSON)} photos of a person in an evaluation set. "
+        f"Chosen on validation people: {result['chosen']}.",
+        "",
+    ]
+    for name, counts in result["sets"].items():
+        rows = [row for row in result["rows"] if row["set"] == name]
+        fmrs = sorted({row["fmr"] for row in rows})
+        head = ["measure"] + [f"{kind} @ FMR {fmr:g}" for fmr in fmrs for kind in ("pAUC@0.2", "gap closed")]
+        lines += [
+            f"**{name}** ({counts['photos_with_a_face']} photos with a face, {counts['mated']:,} mated and "
+            f"{counts['nonmated']:,} non-mated comparisons; starting FNMR "
+            + ", ".join(
+                f"{rows[0]['starting_fnmr']:.3f} at FMR {fmr:g}"
+                for fmr in fmrs
+                for rows in [[r for r in rows if r["fmr"] == fmr]]
+            )
+            + ")",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + "---|" * len(head),
+        ]
+        for method in dict.fromkeys(row["method"] for row in rows):
+            cells = [method]
+            for fmr in fmrs:
+                row = next(r for r in rows if r["method"] == method and r["fmr"] == fmr)
+                cells += [f"{row['pauc@0.2']:.4f}", f"{100 * row['gap_closed@0.2']:.1f} %"]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    timings = result["timings"]
+    align = timings["prepare_align"]
+    lines.append(
+        f"`prepare --align`: {align['photos']} photos in {align['seconds']:.0f} s ({align['photos_per_s']:.0f} "
+        f"photos/s, {align['faces']} with a face; {align['machine']}). On-top training: "
+        + "; ".join(
+            f"{name}: {run['seconds']:.0f} s on {run['samples']} embeddings"
+            for name, run in result["on_top_training"].items()
+        )
+        + (
+            f"; from scratch: {timings['from_scratch_training']['seconds'] / 60:.0f} min"
+            if "from_scratch_training" in timings
+            else ""
+        )
+        + ". Plots: "
+        + ", ".join(
+            f"[{os.path.basename(p)}]({os.path.relpath(os.path.join(ROOT, p), os.path.join(ROOT, 'docs'))})"
+            for p in result["plots"]
+        )
+        + "."
+    )
+    lines += ["", "Selection on validation people (gap closed at pAUC@0.2):", ""]
+    gaps = [k for k in result["selection"][0] if k.startswith("validation_gap_")]
+    lines += [
+        "| head | CR | augmentation | epochs | " + " | ".join(g[15:].replace("_fmr", ", FMR ") for g in gaps) + " |"
+    ]
+    lines += ["|" + "---|" * (4 + len(gaps))]
+    for row in result["selection"]:
+        head = "linear" if row["hidden"] == 0 else f"MLP {row['hidden']}"
+        cells = [head, row["cr_mode"], "yes" if row["augment"] else "no", str(row["epochs"])]
+        lines.append("| " + " | ".join(cells + [f"{100 * row[g]:.1f} %" for g in gaps]) + " |")
+    return "\n".join([f"<!-- {MARKER} -->", "", *lines, "", f"<!-- /{MARKER} -->"])
 
 
 def main() -> None:
@@ -166,7 +289,7 @@ def main() -> None:
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "crfiqa_real_faces"))
     parser.add_argument("--held-out", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=OnTopSettings.epochs)
+    parser.add_argument("--scratch-steps", type=int, default=600, help="from-scratch CR-FIQA training steps (0: none)")
     args = parser.parse_args()
     photos = os.path.join(args.lfw, "lfw")
     timings: dict = {}
@@ -189,27 +312,38 @@ def main() -> None:
     start = time.perf_counter()
     clean = embedded(everyone, matcher)
     timings["embed"] = {"faces": len(clean["raw"]), "seconds": time.perf_counter() - start}
-    in_held_out = np.isin(clean["labels"], list(held_out))
-    training, evaluation = subset(clean, ~in_held_out), subset(clean, in_held_out)
+    training = subset(clean, ~np.isin(clean["labels"], list(held_out)))
+    evaluation = evaluation_set(clean, held_out, args.seed)
     degraded_training = embedded(degraded_sets["training"], matcher)
-    degraded_evaluation = embedded(degraded_sets["held_out"], matcher)
+    degraded_evaluation = evaluation_set(embedded(degraded_sets["held_out"], matcher), held_out, args.seed)
 
-    chosen, selection = select(training, degraded_training, training_people, args.epochs, args.seed)
+    chosen, selection = select(training, degraded_training, training_people, args.seed)
     models, runs = {}, {}
-    # the chosen settings, and each head shape under them, trained on every training person
-    for candidate in (chosen, {**chosen, "hidden": 256 if chosen["hidden"] == 0 else 0}):
-        fit = [training, degraded_training] if candidate["augment"] else [training]
-        models[describe(candidate)], runs[describe(candidate)] = train(fit, candidate, args.epochs, args.seed)
+    # the chosen settings and the official setting (linear head, no augmentation), trained on every training person
+    for candidate in dict.fromkeys(map(tuple, map(dict.items, (chosen, CANDIDATES[0])))):
+        candidate = dict(candidate)
+        degraded = degraded_training if candidate["augment"] else None
+        models[describe(candidate)], runs[describe(candidate)] = train(training, degraded, candidate, args.seed)
+    scratch = (
+        from_scratch(photos, training_people, args.work, args.scratch_steps, timings) if args.scratch_steps else None
+    )
     plots: list[str] = []
     rows, sets = [], {}
     for name, data in (("clean", evaluation), ("cross-quality", degraded_evaluation)):
-        set_rows, sets[name] = evaluate_set(name, data, matcher, models, args.seed, plots)
+        extra = {}
+        if scratch is not None:
+            from crfiqa_tf.inference.keras_model import model_outputs
+
+            label = f"CR-FIQA from scratch (iResNet-18, 56 px, {args.scratch_steps} steps)"
+            extra[label] = model_outputs(scratch, data["faces"].faces)[1]
+        set_rows, sets[name] = evaluate_set(name, data, matcher, models, args.seed, plots, extra)
         rows += set_rows
     report(
         "real_faces",
         rows,
         {
             "matcher": matcher.name,
+            "per_person": PER_PERSON,
             "people": {"training": len(training_people), "held_out": len(held_out)},
             "sets": sets,
             "chosen": describe(chosen),

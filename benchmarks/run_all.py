@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib
 import json
 import os
 import subprocess
@@ -30,7 +31,11 @@ BENCHMARKS = [
     "small_faces",
     "score_memory",
     "report_scale",
+    "real_faces",
 ]
+# Benchmarks that own their docs/BENCHMARKS.md block: a module with MARKER and summary(result); the shared table
+# leaves them out.
+OWN_BLOCKS = ("real_faces",)
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 START, END = "<!-- BENCHMARKS -->", "<!-- /BENCHMARKS -->"
 COST_START, COST_END = "<!-- BEAM_COST -->", "<!-- /BEAM_COST -->"
@@ -68,6 +73,8 @@ def table() -> str:
     for path in sorted(glob.glob(os.path.join(ROOT, "benchmarks", "results", "*.json"))):
         with open(path, encoding="utf-8") as handle:
             result = json.load(handle)
+        if result["benchmark"] in OWN_BLOCKS:
+            continue
         for row in result["rows"]:
             extra = f"vs PyTorch {row['vs_torch']:.2f}×" if "vs_torch" in row else row.get("goal", "")
             if "baseline" in row:
@@ -555,6 +562,11 @@ def rewrite_doc() -> None:
     text = _replace_block(text, BEST_SHOTS_START, BEST_SHOTS_END, best_shots_summary())
     text = _replace_block(text, SCORE_PHOTOS_START, SCORE_PHOTOS_END, score_photos_summary())
     text = _replace_block(text, REPORT_START, REPORT_END, report_scale_summary())
+    for name in OWN_BLOCKS:
+        module = importlib.import_module(f"benchmarks.{name}")
+        text = _replace_block(
+            text, f"<!-- {module.MARKER} -->", f"<!-- /{module.MARKER} -->", module.summary(_result(name))
+        )
     with open(DOC, "w", encoding="utf-8") as handle:
         handle.write(text)
 

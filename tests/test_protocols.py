@@ -77,3 +77,17 @@ def test_a_nonmated_sample_is_seeded_and_drawn_from_the_nonmated_scores():
 def test_embeddings_and_labels_must_match():
     with pytest.raises(ValueError, match=r"embeddings \[N, D\] and labels \[N\] must match"):
         all_vs_all(np.zeros((3, 2)), np.zeros(4))
+
+
+def test_a_cap_keeps_at_most_that_many_photos_of_each_person_seeded():
+    from crfiqa_tf.evaluation.protocols import cap_per_identity
+
+    labels = np.array(["bush"] * 9 + ["ann"] * 2 + ["cy"])
+    kept = cap_per_identity(labels, 3, seed=1)
+    assert sorted(labels[kept].tolist()) == ["ann", "ann", "bush", "bush", "bush", "cy"]
+    assert np.all(np.diff(kept) > 0)  # in their original order
+    np.testing.assert_array_equal(kept, cap_per_identity(labels, 3, seed=1))
+    assert any(not np.array_equal(kept, cap_per_identity(labels, 3, seed=s)) for s in range(2, 6))
+    assert cap_per_identity(labels, 20).tolist() == list(range(12))
+    with pytest.raises(ValueError, match="at most 1 photos per identity leaves no mated pair"):
+        cap_per_identity(labels, 1)

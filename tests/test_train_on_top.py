@@ -66,3 +66,24 @@ def test_a_linear_head_and_bad_settings():
         train_on_top(embeddings, labels[:-1])
     with pytest.raises(ValueError, match="on-top settings out of range"):
         OnTopSettings(epochs=0)
+
+
+def test_augmented_copies_get_cr_targets_without_moving_the_class_centres():
+    embeddings, labels, _ = embeddings_with_known_noise(people=20, per_person=3, dim=8)
+    rng = np.random.default_rng(3)
+    copies = embeddings + rng.normal(size=embeddings.shape).astype(np.float32) * 50  # far off their class
+    both = np.concatenate([embeddings, copies])
+    fits = np.arange(len(both)) < len(embeddings)
+    settings = OnTopSettings(epochs=15, batch_size=32)
+    clean_only, _ = train_on_top(both, np.concatenate([labels, labels]), settings, fits_centres=fits)
+    pulled, _ = train_on_top(both, np.concatenate([labels, labels]), settings)
+
+    def centre_fit(model):  # mean cosine of the clean samples to their own centre
+        centres = model.margin_head.kernel.numpy()
+        centres = centres / np.linalg.norm(centres, axis=0, keepdims=True)
+        unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+        return float(np.mean(np.sum(unit * centres[:, labels].T, axis=1)))
+
+    assert centre_fit(clean_only) > centre_fit(pulled) + 0.05
+    with pytest.raises(ValueError, match="fits_centres must have one flag per embedding"):
+        train_on_top(embeddings, labels, settings, fits_centres=fits)

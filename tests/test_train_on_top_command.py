@@ -56,7 +56,19 @@ def exported(shards, tmp_path_factory):
     base = tmp_path_factory.mktemp("on_top")
     matcher = conv_matcher(base / "matcher")
     run = base / "run"
-    argv = ["train-on-top", "--data", shards, shards, "--matcher", matcher, "--out", str(run), "--epochs", "3"]
+    argv = [
+        "train-on-top",
+        "--data",
+        shards,
+        "--augment",
+        shards,
+        "--matcher",
+        matcher,
+        "--out",
+        str(run),
+        "--epochs",
+        "3",
+    ]
     assert main([*argv, "--hidden", "8", "--export", "--tflite"]) == 0
     return run, matcher
 

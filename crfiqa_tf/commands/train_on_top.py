@@ -20,7 +20,15 @@ def add_parser(commands) -> None:
         description=__doc__.split("`: ", 1)[1],
         epilog="example: crfiqa-tf train-on-top --data faces/ --matcher my_model/ --out quality/ --export",
     )
-    parser.add_argument("--data", required=True, nargs="+", metavar="SHARDS", help="aligned labelled faces (prepare)")
+    parser.add_argument("--data", required=True, metavar="SHARDS", help="aligned labelled faces (prepare --align)")
+    parser.add_argument(
+        "--augment",
+        nargs="+",
+        default=[],
+        metavar="SHARDS",
+        help="aligned degraded copies of the same people under the same names (a cross-quality copy, prepared): "
+        "they get CR targets; the --data faces alone fit the class centres",
+    )
     add_matcher_flags(parser)
     parser.add_argument("--out", required=True, help="run folder: on_top.keras, matcher.json, training.json")
     training = parser.add_argument_group("training")
@@ -54,18 +62,20 @@ def run(args: argparse.Namespace) -> int:
             args.hidden, args.epochs, args.batch_size, args.learning_rate, args.cr_mode, seed=args.seed
         )
         matcher = matcher_from_args(args)
-        raw, labels = [], []
-        for data in args.data:  # several folders: the same people under the same names (a cross-quality copy)
+        raw, labels, fits_centres = [], [], []
+        for index, data in enumerate([args.data, *args.augment]):
             faces = read_labelled_faces(data)
             raw.append(matcher.raw_embeddings(faces.faces))
             labels += [faces.identities[label] for label in faces.labels]
+            fits_centres += [index == 0] * len(faces.labels)
         start = time.perf_counter()
-        head, history = train_on_top(np.concatenate(raw), np.array(labels), settings)
+        head, history = train_on_top(np.concatenate(raw), np.array(labels), settings, np.array(fits_centres))
         seconds = time.perf_counter() - start
     except (OSError, ValueError) as error:
         raise SystemExit(f"crfiqa-tf train-on-top: {error}") from None
     training = {
         "data": args.data,
+        "augment": args.augment,
         "faces": len(labels),
         "identities": len(set(labels)),
         "settings": vars(settings),

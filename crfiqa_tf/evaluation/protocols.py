@@ -101,3 +101,17 @@ def all_vs_all(embeddings, labels, nonmated: int | None = None, seed: int = 0, b
         nonmated_scores,
         total,
     )
+
+
+def cap_per_identity(labels, limit: int, seed: int = 0) -> np.ndarray:
+    """Indices of at most `limit` samples per identity (a seeded choice, in their original order), so that a few
+    people with hundreds of photos (LFW's best-known have 530) do not make up most of the mated pairs."""
+    if limit < 2:
+        raise ValueError(f"at most {limit} photos per identity leaves no mated pair; give 2 or more")
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    keep = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        keep.append(members if len(members) <= limit else rng.choice(members, size=limit, replace=False))
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, np.int64)

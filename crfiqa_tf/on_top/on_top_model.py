@@ -74,7 +74,7 @@ class OnTopQuality(keras.Model):
         return keras.ops.squeeze(self.quality(features), axis=-1)
 
     def train_step(self, data):
-        embeddings, labels, weights = data
+        embeddings, labels, weights, centre_weights = data
         with tf.GradientTape() as tape:
             quality = self(embeddings, training=True)
             heads = self.margin_head(embeddings, labels)
@@ -83,10 +83,13 @@ class OnTopQuality(keras.Model):
             )
             # the CR regression only where the sample's class has other samples: a singleton's centre is itself
             cr_loss = tf.reduce_sum(parts["cr_loss"] * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
-            loss = tf.reduce_mean(parts["ce"]) + self.alpha * cr_loss
+            # the class centres are fitted by the samples that stand for their identity (augmented copies do not
+            # pull them); every sample gets a CR target against them
+            ce = tf.reduce_sum(parts["ce"] * centre_weights) / tf.maximum(tf.reduce_sum(centre_weights), 1.0)
+            loss = ce + self.alpha * cr_loss
         variables = self.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return {"loss": loss, "ce": tf.reduce_mean(parts["ce"]), "cr_loss": cr_loss}
+        return {"loss": loss, "ce": ce, "cr_loss": cr_loss}
 
     def get_config(self):
         return {

@@ -30,9 +30,11 @@ class OnTopSettings:
             raise ValueError(f"on-top settings out of range: {self}")
 
 
-def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings()):
+def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), fits_centres=None):
     """An `OnTopQuality` model trained on raw matcher `embeddings` ``[N, D]`` with identity `labels` ``[N]``
-    (any hashable values; made contiguous here). Returns the model and its per-epoch history."""
+    (any hashable values; made contiguous here). `fits_centres` (bool ``[N]``, default all) marks the samples whose
+    classification loss fits the class centres: augmented copies (a cross-quality copy) get a CR target against
+    the centres without pulling them. Returns the model and its per-epoch history."""
     import keras
     import tensorflow as tf
 
@@ -43,6 +45,9 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings()):
     if embeddings.ndim != 2 or len(embeddings) != len(labels):
         raise ValueError(f"embeddings [N, D] and labels [N] must match, got {embeddings.shape} and {labels.shape}")
     weights = (counts[labels] > 1).astype(np.float32)
+    centre_weights = np.ones(len(labels), np.float32) if fits_centres is None else np.asarray(fits_centres, np.float32)
+    if centre_weights.shape != (len(labels),):
+        raise ValueError(f"fits_centres must have one flag per embedding ({len(labels)}), got {centre_weights.shape}")
     if not weights.any():
         raise ValueError("every identity has one sample: the certainty ratio needs identities with several")
     keras.utils.set_random_seed(settings.seed)
@@ -53,7 +58,7 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings()):
     model.standardise.adapt(embeddings)
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate))
     dataset = (
-        tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights))
+        tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights, centre_weights))
         .shuffle(len(labels), seed=settings.seed, reshuffle_each_iteration=True)
         .batch(settings.batch_size)
     )
