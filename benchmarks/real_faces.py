@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -175,19 +177,18 @@ def select(clean: dict, degraded: dict, people: list[str], seed: int) -> tuple[d
 
 
 def from_scratch(photos: str, people: list[str], work: str, steps: int, timings: dict):
-    """The paper's simultaneous CR-FIQA trained from scratch on the training people's aligned photos (the package's
-    trainer, `synthetic_tiny`'s iResNet-18 at 56 px with MirroredStrategy on 2 logical CPUs): its quality model."""
-    from crfiqa_tf.config import load_config
+    """The paper's simultaneous CR-FIQA trained from scratch on the training people's aligned photos (`crfiqa-tf
+    train` with `synthetic_tiny`'s iResNet-18 at 56 px, MirroredStrategy on 2 logical CPUs, in its own process: the
+    CPU split must come before anything touches a device): its quality model."""
     from crfiqa_tf.model_io import load_keras_model
-    from crfiqa_tf_apps.training.train_lib import train as train_from_scratch
 
     data = os.path.join(work, "training_aligned")
-    aligned(
-        link_people(photos, set(people), os.path.join(work, "training_photos")), data, timings, "prepare_align_training"
-    )
+    linked = link_people(photos, set(people), os.path.join(work, "training_photos"))
+    aligned(linked, data, timings, "prepare_align_training")
     run = os.path.join(work, f"scratch_{steps}")
     if not os.path.exists(os.path.join(run, "model.keras")):
-        images = json.load(open(os.path.join(data, "dataset_info.json"), encoding="utf-8"))["num_images"]
+        with open(os.path.join(data, "dataset_info.json"), encoding="utf-8") as handle:
+            images = json.load(handle)["num_images"]
         epochs = max(1, -(-steps * 64 // images))
         settings = [
             f"data.train_dir={data}",
@@ -199,9 +200,13 @@ def from_scratch(photos: str, people: list[str], work: str, steps: int, timings:
             f"train.checkpoint_every={steps}",
         ]
         config = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
+        command = [sys.executable, "-m", "crfiqa_tf.cli", "train", "--config", config]
         start = time.perf_counter()
-        train_from_scratch(load_config(config, settings))
-        timings["from_scratch_training"] = {"steps": steps, "seconds": time.perf_counter() - start}
+        subprocess.run(command + [arg for s in settings for arg in ("--set", s)], check=True, cwd=ROOT)
+        with open(os.path.join(run, "timing.json"), "w", encoding="utf-8") as handle:
+            json.dump({"steps": steps, "seconds": time.perf_counter() - start, "machine": describe_machine()}, handle)
+    with open(os.path.join(run, "timing.json"), encoding="utf-8") as handle:
+        timings["from_scratch_training"] = json.load(handle)
     return load_keras_model(run)
 
 

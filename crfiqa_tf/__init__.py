@@ -11,7 +11,7 @@ Everything else is imported from its module, e.g. ``from crfiqa_tf.models import
 ``from crfiqa_tf.preprocess import preprocess_images_np`` (NumPy only).
 """
 
-__version__ = "0.5.4"
+__version__ = "0.6.0"
 __all__ = ["__version__", "load_scorer"]
 
 

@@ -55,3 +55,12 @@ def test_faces_that_are_not_aligned_uint8_rgb_are_refused():
         MatcherInput().tensor(np.zeros((1, 112, 112, 3), np.float32))
     with pytest.raises(ValueError, match=r"got uint8 \[112, 112, 3\]"):
         MatcherInput().tensor(np.zeros((112, 112, 3), np.uint8))
+
+
+def test_the_size_bounds_are_inclusive_and_an_empty_batch_keeps_its_shape():
+    for size in (16, 1024):
+        assert MatcherInput(size=size).size == size
+    for size in (15, 1025, 112.0):
+        with pytest.raises(ValueError, match="size must be an integer from 16 to 1024"):
+            MatcherInput(size=size)
+    assert MatcherInput(size=96).tensor(np.zeros((0, 112, 112, 3), np.uint8)).shape == (0, 96, 96, 3)

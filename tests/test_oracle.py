@@ -48,5 +48,21 @@ def test_quality_rows_pair_the_minimum_quality_and_add_the_oracle():
     assert by_name["bad"]["gap_closed@0.4"] == pytest.approx((random - bad_area) / (random - oracle))
     assert rows[-1]["random_expected@0.4"] == pytest.approx(random)
     assert set(curves[0.1]) == {"good", "bad", ORACLE}
+    assert curves[0.1]["good"].pauc[0.4] == pytest.approx(1 / 9) and curves[0.1][ORACLE].pauc[0.4] == pytest.approx(
+        1 / 9
+    )
     table = markdown(rows, limits=(0.4,))
+    assert table.splitlines()[:2] == [
+        "| method | FMR | FNMR | pAUC@0.4 | gap closed@0.4 |",
+        "|---|---|---|---|---|",
+    ]
     assert "| good | 0.1 | 0.3333 | 0.1111 | 100.0 % |" in table and table.count("\n") == 4
+
+
+def test_a_set_without_failures_has_no_gap_to_close_and_says_so():
+    perfect = ComparisonSet(np.array([0, 2]), np.array([1, 3]), np.array([0.9, 0.8]), np.linspace(-0.4, 0.5, 10), 10)
+    rows, _ = quality_rows(perfect, {"q": np.array([1, 2, 3, 4])}, fmrs=(0.1,), limits=(0.2,))
+    assert np.isnan(rows[0]["gap_closed@0.2"])
+    assert "| q | 0.1 | 0.0000 | 0.0000 | – |" in markdown(rows, limits=(0.2,))
+    rows[0]["gap_closed@0.2"] = 0.25
+    assert "| q | 0.1 | 0.0000 | 0.0000 | 25.0 % |" in markdown(rows[:1], limits=(0.2,))

@@ -91,3 +91,43 @@ def test_a_cap_keeps_at_most_that_many_photos_of_each_person_seeded():
     assert cap_per_identity(labels, 20).tolist() == list(range(12))
     with pytest.raises(ValueError, match="at most 1 photos per identity leaves no mated pair"):
         cap_per_identity(labels, 1)
+
+
+def test_every_photo_number_of_a_line_is_checked_and_blank_lines_are_skipped(tmp_path):
+    path = tmp_path / "pairs.txt"
+    for line in ("A 1 x", "A 1 B x", "A x B 1"):
+        path.write_text(f"2\nA 1 2\n{line}\n")
+        with pytest.raises(ValueError, match=r"pairs.txt:3: image number must be an integer, got 'x'"):
+            read_lfw_pairs(str(path))
+    path.write_text("2\nA 1 2\n\nB 3 C 4\n")
+    assert read_lfw_pairs(str(path))[1] == LFWPair("B/B_0003.jpg", "C/C_0004.jpg", False)
+    path.write_text("")
+    with pytest.raises(ValueError, match=r"pairs.txt:1: expected a header of pair counts .*got \[\]$"):
+        read_lfw_pairs(str(path))
+
+
+def test_all_vs_all_of_nothing_or_one_sample_has_no_pairs():
+    for count in (0, 1):
+        found = all_vs_all(np.ones((count, 4)), np.zeros(count))
+        assert found.mated_first.dtype == np.int64 and found.mated_first.size == 0 and found.mated_second.size == 0
+        assert found.mated_scores.size == 0 and found.nonmated_scores.size == 0 and found.nonmated_total == 0
+
+
+def test_scores_are_float32_and_a_sample_as_large_as_the_set_keeps_its_order():
+    rng = np.random.default_rng(4)
+    embeddings = rng.normal(size=(12, 3))  # float64 in
+    labels = np.repeat(np.arange(4), 3)
+    full = all_vs_all(embeddings, labels)
+    assert full.mated_scores.dtype == np.float32 and full.nonmated_scores.dtype == np.float32
+    same = all_vs_all(embeddings, labels, nonmated=full.nonmated_total, seed=9)
+    np.testing.assert_array_equal(same.nonmated_scores, full.nonmated_scores)
+    drawn = all_vs_all(embeddings, labels, nonmated=full.nonmated_total - 1, seed=9).nonmated_scores
+    assert len(np.unique(drawn)) == full.nonmated_total - 1  # without replacement
+
+
+def test_a_cap_of_two_is_allowed_and_no_labels_give_no_indices():
+    from crfiqa_tf.evaluation.protocols import cap_per_identity
+
+    assert len(cap_per_identity(np.array([1, 1, 1, 2]), 2)) == 3
+    empty = cap_per_identity(np.array([], np.int64), 5)
+    assert empty.dtype == np.int64 and empty.size == 0

@@ -4,7 +4,10 @@ unknown name is an AttributeError naming it."""
 import pytest
 
 
-@pytest.mark.parametrize("package", ["crfiqa_tf.align", "crfiqa_tf.evaluation", "crfiqa_tf.inference"])
+@pytest.mark.parametrize(
+    "package",
+    ["crfiqa_tf.align", "crfiqa_tf.evaluation", "crfiqa_tf.inference", "crfiqa_tf.matchers", "crfiqa_tf.on_top"],
+)
 def test_each_public_name_of_a_package_is_its_modules_own(package):
     """A package declares its public names and imports each from its module on first use (none eagerly)."""
     import importlib

@@ -15,5 +15,12 @@ __all__, __getattr__, __dir__ = lazy_names(
         "fuse_template": "crfiqa_tf.evaluation.fusion",
         "ten_fold_accuracy": "crfiqa_tf.evaluation.verification",
         "tar_at_far": "crfiqa_tf.evaluation.verification",
+        "all_vs_all": "crfiqa_tf.evaluation.protocols",
+        "read_lfw_pairs": "crfiqa_tf.evaluation.protocols",
+        "cap_per_identity": "crfiqa_tf.evaluation.protocols",
+        "gap_closed": "crfiqa_tf.evaluation.oracle",
+        "oracle_curve": "crfiqa_tf.evaluation.oracle",
+        "quality_rows": "crfiqa_tf.evaluation.quality_table",
+        "evaluate_for_matcher": "crfiqa_tf.evaluation.matcher_evaluation",
     },
 )

@@ -57,7 +57,11 @@ class MatcherInput:
         if faces.ndim != 4 or faces.shape[-1] != 3 or faces.dtype != np.uint8:
             raise ValueError(f"aligned faces must be uint8 [N, H, W, 3], got {faces.dtype} {list(faces.shape)}")
         if faces.shape[1:3] != (self.size, self.size):
-            faces = np.stack([resize_rgb(face, self.size) for face in faces]) if len(faces) else faces
+            faces = (
+                np.stack([resize_rgb(face, self.size) for face in faces])
+                if len(faces)
+                else np.zeros((0, self.size, self.size, 3), np.uint8)
+            )
         offset, scale = VALUE_RANGES[self.value_range]
         tensor = faces.astype(np.float32) * np.float32(scale) + np.float32(offset)
         if self.channels == "BGR":
