@@ -125,7 +125,7 @@ def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots:
     os.makedirs(FIGURES, exist_ok=True)
     for fmr, by_method in curves.items():
         path = os.path.join(FIGURES, f"real_faces_{name}_fmr{fmr:g}.png")
-        plot_edc(by_method, path, fmr, f"{matcher.name} on held-out LFW people ({name})", limit=0.2)
+        plot_edc(by_method, path, fmr, f"{matcher.name}, held-out LFW ({name})", limit=0.2)
         plots.append(os.path.relpath(path, ROOT))
     counts = {
         "photos_with_a_face": len(data["raw"]),
