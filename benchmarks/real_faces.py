@@ -236,9 +236,7 @@ def summary(result: dict) -> str:
             f"**{name}** ({counts['photos_with_a_face']} photos with a face, {counts['mated']:,} mated and "
             f"{counts['nonmated']:,} non-mated comparisons; starting FNMR "
             + ", ".join(
-                f"{rows[0]['starting_fnmr']:.3f} at FMR {fmr:g}"
-                for fmr in fmrs
-                for rows in [[r for r in rows if r["fmr"] == fmr]]
+                f"{next(r for r in rows if r['fmr'] == fmr)['starting_fnmr']:.3f} at FMR {fmr:g}" for fmr in fmrs
             )
             + ")",
             "",
