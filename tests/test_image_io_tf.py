@@ -52,3 +52,21 @@ def test_a_photo_over_the_pixel_limit_is_refused_from_its_header():
         decode_photo(tf.constant(b"\x89PNG\r\n\x1a\n" + chunk), "photos", max_pixels=59_999)
     small = encoded(photo("grace_hopper")[:200, :300], "PNG")
     assert decode_photo(tf.constant(small), "photos", max_pixels=60_000).shape == (200, 300, 3)  # at the limit
+
+
+def test_the_shrinking_resize_is_pillows_on_drawn_shapes():
+    """Seeded crops of a real photo shrunk to drawn sizes, both pass orders and the tie between them included."""
+    image = photo("astronaut")
+    rng = np.random.default_rng(13)
+    orders = set()
+    for _ in range(24):
+        source_h, source_w = rng.integers(40, image.shape[0] + 1), rng.integers(40, image.shape[1] + 1)
+        top, left = rng.integers(0, image.shape[0] - source_h + 1), rng.integers(0, image.shape[1] - source_w + 1)
+        crop = np.ascontiguousarray(image[top : top + source_h, left : left + source_w])
+        height, width = rng.integers(8, source_h + 1), rng.integers(8, source_w + 1)
+        orders.add(bool(source_h - height > 2 * (source_w - width)))
+        ours = resize_like_pillow(tf.constant(crop), int(height), int(width)).numpy()
+        theirs = np.asarray(Image.fromarray(crop).resize((int(width), int(height)), Image.BILINEAR), np.float32)
+        difference = np.abs(ours - theirs)
+        assert difference.max() <= 1.0 and difference.mean() < 0.05, (crop.shape, height, width)
+    assert orders == {True, False}  # both of Pillow's pass orders were drawn
