@@ -35,7 +35,12 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--fr-model", help="another recognition model (.keras) for the comparison scores (--bin, --pairs)"
     )
-    parser.add_argument("--fmr", type=float, nargs="+", default=[1e-3], help="target FMR(s) for the threshold")
+    parser.add_argument(
+        "--fmr",
+        type=float,
+        nargs="+",
+        help="target FMR(s) for the threshold (default: 1e-3; with --lfw-pairs or --all-vs-all, 1e-3 and 1e-2)",
+    )
     parser.add_argument(
         "--groups", help="CSV path,group (pairs CSV) or pair,group (.bin): quality, rejection and EDC per group"
     )
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             pairs_csv=args.pairs,
             images_root=args.images,
             fr_model_path=args.fr_model,
-            fmrs=args.fmr,
+            fmrs=args.fmr or [1e-3],
             groups_csv=args.groups,
             reject_below=args.threshold,
             calibration_path=args.calibration,
@@ -83,7 +88,7 @@ def run_for_matcher(args: argparse.Namespace) -> int:
     from crfiqa_tf.evaluation.matcher_evaluation import evaluate_for_matcher
     from crfiqa_tf.matchers.flags import matcher_from_args
 
-    fmrs = args.fmr if args.fmr != [1e-3] else [1e-3, 1e-2]
+    fmrs = args.fmr or [1e-3, 1e-2]
     try:
         result = evaluate_for_matcher(
             args.model,
