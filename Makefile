@@ -62,7 +62,7 @@ LATEST := .venv-latest
 test-latest:
 	rm -rf $(LATEST) && $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(call uv_pip,$(LATEST),install) --upgrade -e ".[all,dev]" "torch==2.13.0+cpu"
+	$(call uv_pip,$(LATEST),install) --upgrade -e ".[all,dev]" "torch==2.13.0+cpu" pip
 	$(call uv_pip,$(LATEST),install) --upgrade --no-deps insightface
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null)
 	$(LATEST)/bin/python tools/test_latest.py -q -n 2 --dist loadgroup tests \
