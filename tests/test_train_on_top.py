@@ -87,3 +87,12 @@ def test_augmented_copies_get_cr_targets_without_moving_the_class_centres():
     assert centre_fit(clean_only) > centre_fit(pulled) + 0.05
     with pytest.raises(ValueError, match="fits_centres must have one flag per embedding"):
         train_on_top(embeddings, labels, settings, fits_centres=fits)
+
+
+def test_a_cr_target_needs_a_centre_that_is_more_than_the_sample_itself():
+    from crfiqa_tf.on_top.train_on_top import cr_target_weights
+
+    labels = np.array([0, 0, 1, 1, 2])  # class 0: two photos; class 1: one photo and its degraded copy; 2: alone
+    fits = np.array([True, True, True, False, True])
+    np.testing.assert_array_equal(cr_target_weights(labels, fits), [1, 1, 0, 1, 0])
+    np.testing.assert_array_equal(cr_target_weights(labels, np.ones(5, bool)), [1, 1, 1, 1, 0])

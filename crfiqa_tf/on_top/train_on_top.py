@@ -33,6 +33,14 @@ class OnTopSettings:
             raise ValueError(f"on-top settings out of range: {self}")
 
 
+def cr_target_weights(labels: np.ndarray, fits_centres: np.ndarray) -> np.ndarray:
+    """1 where a sample gets a CR target: where its class centre is more than the sample itself — the class has
+    other centre-fitting samples, or the sample is an augmented copy (which does not fit the centre) — else 0."""
+    fits = np.asarray(fits_centres, np.float32)
+    fitting = np.bincount(labels, weights=fits, minlength=int(labels.max()) + 1 if len(labels) else 0)
+    return ((fitting[labels] - fits) > 0).astype(np.float32)
+
+
 def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), fits_centres=None):
     """An `OnTopQuality` model trained on raw matcher `embeddings` ``[N, D]`` with identity `labels` ``[N]``
     (any hashable values; made contiguous here). `fits_centres` (bool ``[N]``, default all) marks the samples whose
@@ -47,10 +55,10 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
     _, labels, counts = np.unique(np.asarray(labels), return_inverse=True, return_counts=True)
     if embeddings.ndim != 2 or len(embeddings) != len(labels):
         raise ValueError(f"embeddings [N, D] and labels [N] must match, got {embeddings.shape} and {labels.shape}")
-    weights = (counts[labels] > 1).astype(np.float32)
     centre_weights = np.ones(len(labels), np.float32) if fits_centres is None else np.asarray(fits_centres, np.float32)
     if centre_weights.shape != (len(labels),):
         raise ValueError(f"fits_centres must have one flag per embedding ({len(labels)}), got {centre_weights.shape}")
+    weights = cr_target_weights(labels, centre_weights)
     if not weights.any():
         raise ValueError("every identity has one sample: the certainty ratio needs identities with several")
     keras.utils.set_random_seed(settings.seed)
