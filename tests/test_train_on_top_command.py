@@ -181,5 +181,27 @@ def test_evaluate_all_vs_all_on_shards(exported, shards, tmp_path):
     assert sampled["nonmated"] == 30 and sampled["matcher"].startswith("the quality model's own embedding")
     with pytest.raises(ValueError, match="give exactly one of an LFW pairs file"):
         evaluate_for_matcher(model, None, str(tmp_path))
-    with pytest.raises(SystemExit, match="--matcher goes with --lfw-pairs or --all-vs-all"):
-        main(["evaluate", "--model", model, "--bin", "x.bin", "--matcher", matcher, "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="--matcher takes --lfw-pairs, --all-vs-all or --bin"):
+        main(["evaluate", "--model", model, "--pairs", "x.csv", "--matcher", matcher, "--out", str(tmp_path)])
+
+
+def test_evaluate_a_bin_pair_set_with_the_users_matcher(exported, shards, tmp_path, capsys):
+    from crfiqa_tf.data.bin_sets import write_bin
+    from crfiqa_tf.data.labelled_faces import read_labelled_faces
+    from crfiqa_tf.image_io import png_bytes
+
+    run, matcher = exported
+    faces = read_labelled_faces(shards)
+    by_label = {label: np.flatnonzero(faces.labels == label) for label in range(4)}
+    pairs = [(by_label[k][0], by_label[k][1], True) for k in range(4)] + [
+        (by_label[k][0], by_label[(k + 1) % 4][0], False) for k in range(4)
+    ]
+    write_bin(
+        str(tmp_path / "set.bin"),
+        [png_bytes(faces.faces[i]) for a, b, _ in pairs for i in (a, b)],
+        [m for *_, m in pairs],
+    )
+    model = str(run / "export" / "saved_model" / "crfiqa" / "1")
+    argv = ["evaluate", "--model", model, "--bin", str(tmp_path / "set.bin"), "--matcher", matcher, "--fmr", "0.25"]
+    assert main([*argv, "--out", str(tmp_path / "ev")]) == 0
+    assert "16 faces, 4 mated and 4 non-mated comparisons" in capsys.readouterr().out

@@ -39,7 +39,7 @@ def add_parser(commands) -> None:
         "--fmr",
         type=float,
         nargs="+",
-        help="target FMR(s) for the threshold (default: 1e-3; with --lfw-pairs or --all-vs-all, 1e-3 and 1e-2)",
+        help="target FMR(s) for the threshold (default 1e-3; with --lfw-pairs, --all-vs-all, --matcher: 1e-3, 1e-2)",
     )
     parser.add_argument(
         "--groups", help="CSV path,group (pairs CSV) or pair,group (.bin): quality, rejection and EDC per group"
@@ -55,10 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from crfiqa_tf import paths
     from crfiqa_tf.evaluation.evaluate import evaluate
 
-    if args.lfw_pairs or args.all_vs_all:
+    if args.lfw_pairs or args.all_vs_all or args.matcher:
         return run_for_matcher(args)
-    if args.matcher:
-        raise SystemExit("crfiqa-tf evaluate: --matcher goes with --lfw-pairs or --all-vs-all (--fr-model with --bin)")
 
     try:
         result = evaluate(
@@ -88,6 +86,8 @@ def run_for_matcher(args: argparse.Namespace) -> int:
     from crfiqa_tf.evaluation.matcher_evaluation import evaluate_for_matcher
     from crfiqa_tf.matchers.flags import matcher_from_args
 
+    if args.pairs:
+        raise SystemExit("crfiqa-tf evaluate: --matcher takes --lfw-pairs, --all-vs-all or --bin (not a pairs CSV)")
     fmrs = args.fmr or [1e-3, 1e-2]
     try:
         result = evaluate_for_matcher(
@@ -97,6 +97,7 @@ def run_for_matcher(args: argparse.Namespace) -> int:
             lfw_pairs=args.lfw_pairs,
             images_root=args.images,
             all_vs_all_data=args.all_vs_all,
+            bin_path=args.bin,
             nonmated=args.nonmated,
             fmrs=fmrs,
         )

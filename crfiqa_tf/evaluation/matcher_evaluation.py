@@ -64,6 +64,7 @@ def evaluate_for_matcher(
     lfw_pairs: str | None = None,
     images_root: str | None = None,
     all_vs_all_data: str | None = None,
+    bin_path: str | None = None,
     nonmated: int | None = None,
     fmrs=(1e-3, 1e-2),
     seed: int = 0,
@@ -74,13 +75,14 @@ def evaluate_for_matcher(
         quality_model: any model `crfiqa_tf.model_io.load_scorer` opens (its ``quality`` output is the measure).
         matcher: a `crfiqa_tf.matchers.matcher.Matcher` (None: the quality model's own embedding).
         lfw_pairs, images_root: an LFW-format pairs file and the folder of its raw photos; or
-        all_vs_all_data: aligned labelled shards (`prepare --align`), with `nonmated` to sample non-mated pairs.
+        all_vs_all_data: aligned labelled shards (`prepare --align`), with `nonmated` to sample non-mated pairs; or
+        bin_path: an insightface ``.bin`` pair set (aligned faces).
     """
     from crfiqa_tf.data.labelled_faces import read_labelled_faces
     from crfiqa_tf.model_io import load_scorer
 
-    if bool(lfw_pairs) == bool(all_vs_all_data):
-        raise ValueError("give exactly one of an LFW pairs file (with its images folder) or all-vs-all shards")
+    if sum(map(bool, (lfw_pairs, all_vs_all_data, bin_path))) != 1:
+        raise ValueError("give exactly one of an LFW pairs file (with its images folder), all-vs-all shards or a .bin")
     scorer = load_scorer(quality_model)
     result: dict = {"quality_model": quality_model}
     if lfw_pairs:
@@ -88,6 +90,12 @@ def evaluate_for_matcher(
             raise ValueError(f"{lfw_pairs}: give the folder of its photos (--images)")
         faces, first, second, mated, missing, total = aligned_lfw_photos(lfw_pairs, images_root)
         result.update({"protocol": f"pairs {lfw_pairs}", "pairs_in_file": total, "photos_without_a_face": missing})
+    elif bin_path:
+        from crfiqa_tf.data.bin_sets import load_bin
+
+        faces, mated = load_bin(bin_path, 112)
+        first, second = np.arange(0, len(faces), 2), np.arange(1, len(faces), 2)
+        result["protocol"] = f"pairs {bin_path}"
     else:
         labelled = read_labelled_faces(all_vs_all_data)
         faces, labels = labelled.faces, labelled.labels
@@ -100,7 +108,7 @@ def evaluate_for_matcher(
         raw = np.asarray(predicted["embedding"], np.float32)
         result["matcher"] = f"the quality model's own embedding ({paths.basename(quality_model)})"
     normalised = raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
-    if lfw_pairs:
+    if lfw_pairs or bin_path:
         comparisons = pair_comparisons(normalised, first, second, mated)
     else:
         comparisons = all_vs_all(normalised, labels, nonmated, seed)
