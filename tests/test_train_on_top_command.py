@@ -177,6 +177,8 @@ def test_evaluate_all_vs_all_on_shards(exported, shards, tmp_path):
     model = str(run / "export" / "saved_model" / "crfiqa" / "1")
     result = evaluate_for_matcher(model, load_matcher(matcher), str(tmp_path), all_vs_all_data=shards, fmrs=(0.1,))
     assert (result["faces"], result["mated"], result["nonmated"]) == (16, 4 * 6, 120 - 24)
+    capped = evaluate_for_matcher(model, None, str(tmp_path), all_vs_all_data=shards, max_per_identity=2, fmrs=(0.1,))
+    assert (capped["faces"], capped["mated"], capped["nonmated"]) == (8, 4, 24)
     sampled = evaluate_for_matcher(model, None, str(tmp_path), all_vs_all_data=shards, nonmated=30, fmrs=(0.1,))
     assert sampled["nonmated"] == 30 and sampled["matcher"].startswith("the quality model's own embedding")
     with pytest.raises(ValueError, match="give exactly one of an LFW pairs file"):

@@ -31,6 +31,12 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("--images", help="root folder of the paths in --pairs / --lfw-pairs")
     parser.add_argument("--nonmated", type=int, help="--all-vs-all: a seeded sample of this many non-mated pairs")
+    parser.add_argument(
+        "--max-per-identity",
+        type=int,
+        help="--all-vs-all: at most this many photos of a person (seeded), so that a few people do not make up most of "
+        "the mated pairs",
+    )
     add_matcher_flags(parser, required=False)
     parser.add_argument(
         "--fr-model", help="another recognition model (.keras) for the comparison scores (--bin, --pairs)"
@@ -99,6 +105,7 @@ def run_for_matcher(args: argparse.Namespace) -> int:
             all_vs_all_data=args.all_vs_all,
             bin_path=args.bin,
             nonmated=args.nonmated,
+            max_per_identity=args.max_per_identity,
             fmrs=fmrs,
         )
     except (OSError, ValueError) as error:

@@ -12,7 +12,7 @@ import numpy as np
 from crfiqa_tf import paths
 from crfiqa_tf.evaluation import baselines
 from crfiqa_tf.evaluation.plots import plot_edc
-from crfiqa_tf.evaluation.protocols import ComparisonSet, all_vs_all, read_lfw_pairs
+from crfiqa_tf.evaluation.protocols import ComparisonSet, all_vs_all, cap_per_identity, read_lfw_pairs
 from crfiqa_tf.evaluation.quality_table import markdown, quality_rows
 
 
@@ -66,6 +66,7 @@ def evaluate_for_matcher(
     all_vs_all_data: str | None = None,
     bin_path: str | None = None,
     nonmated: int | None = None,
+    max_per_identity: int | None = None,
     fmrs=(1e-3, 1e-2),
     seed: int = 0,
 ) -> dict:
@@ -75,7 +76,8 @@ def evaluate_for_matcher(
         quality_model: any model `crfiqa_tf.model_io.load_scorer` opens (its ``quality`` output is the measure).
         matcher: a `crfiqa_tf.matchers.matcher.Matcher` (None: the quality model's own embedding).
         lfw_pairs, images_root: an LFW-format pairs file and the folder of its raw photos; or
-        all_vs_all_data: aligned labelled shards (`prepare --align`), with `nonmated` to sample non-mated pairs; or
+        all_vs_all_data: aligned labelled shards (`prepare --align`), with `nonmated` to sample non-mated pairs and
+            `max_per_identity` to keep a seeded few photos of each person (`protocols.cap_per_identity`); or
         bin_path: an insightface ``.bin`` pair set (aligned faces).
     """
     from crfiqa_tf.data.labelled_faces import read_labelled_faces
@@ -98,6 +100,8 @@ def evaluate_for_matcher(
         result["protocol"] = f"pairs {bin_path}"
     else:
         labelled = read_labelled_faces(all_vs_all_data)
+        if max_per_identity:
+            labelled = labelled.subset(cap_per_identity(labelled.labels, max_per_identity, seed))
         faces, labels = labelled.faces, labelled.labels
         result["protocol"] = f"all-vs-all {all_vs_all_data}"
     predicted = scorer.predict(faces)
