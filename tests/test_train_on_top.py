@@ -66,6 +66,8 @@ def test_a_linear_head_and_bad_settings():
         train_on_top(embeddings, labels[:-1])
     with pytest.raises(ValueError, match="on-top settings out of range"):
         OnTopSettings(epochs=0)
+    with pytest.raises(ValueError, match="on-top cr_mode must be one of code, paper, got 'ratio'"):
+        OnTopSettings(cr_mode="ratio")
 
 
 def test_augmented_copies_get_cr_targets_without_moving_the_class_centres():

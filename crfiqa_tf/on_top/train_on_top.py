@@ -29,8 +29,12 @@ class OnTopSettings:
     seed: int = 0
 
     def __post_init__(self):
+        from crfiqa_tf.config import CR_MODES
+
         if self.hidden < 0 or self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
             raise ValueError(f"on-top settings out of range: {self}")
+        if self.cr_mode not in CR_MODES:
+            raise ValueError(f"on-top cr_mode must be one of {', '.join(CR_MODES)}, got {self.cr_mode!r}")
 
 
 def cr_target_weights(labels: np.ndarray, fits_centres: np.ndarray) -> np.ndarray:
