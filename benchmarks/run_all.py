@@ -463,8 +463,9 @@ def components_summary() -> str:
             + ", ".join(f"{name} {ms:.1f} ms" for name, ms in mesh.items())
             + f" (one Face Mesh run: {result['face_mesh_model_ms']:.1f} ms; runs per face: "
             + ", ".join(f"{name} {runs:.1f}" for name, runs in result.get("mesh_runs_per_face", {}).items())
-            + ": one run on the square the canonical face spans on the face's five points; BlazeFace's detection "
-            "runs one more of its own, not counted here)."
+            + ": the square the canonical face spans on the face's five points and its mirror, again on the square "
+            "of the mesh's own points until it settles; BlazeFace's detection runs one more of its own, not counted "
+            "here)."
         )
     agreement = result.get("detector_agreement")
     if agreement:

@@ -7,8 +7,15 @@ import pytest
 
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.detection import Detection
-from crfiqa_tf.align.face_mesh import MESH_POINTS
-from crfiqa_tf.align.mesh_model import FaceMeshModel, _canonical_square, region_from_points, roi_affine
+from crfiqa_tf.align.face_mesh import MESH_POINTS, five_points
+from crfiqa_tf.align.mesh_model import (
+    SETTLE_RUNS,
+    SETTLE_TOLERANCE,
+    FaceMeshModel,
+    _canonical_square,
+    region_from_points,
+    roi_affine,
+)
 from crfiqa_tf.components import face_components, load_profile, reasons_for
 from crfiqa_tf.data.sample_photos import photo
 
@@ -61,8 +68,10 @@ def test_the_region_of_a_real_faces_points_is_the_square_its_mesh_spans():
     np.testing.assert_allclose(((x0 + x1) / 2, (y0 + y1) / 2), (low + high) / 2, atol=0.1 * side)
 
 
-def test_every_detectors_face_costs_one_mesh_run(monkeypatch):
-    """The mesh step on a detector that gives five points and no mesh (MTCNN's kind): one run a face."""
+def test_every_detectors_face_gets_a_settled_mirror_averaged_mesh(monkeypatch):
+    """The mesh step on a detector that gives five points and no mesh (MTCNN's kind): every face gets its mesh, each
+    from one to `SETTLE_RUNS` mirror-averaged runs, and the last region a face's mesh was measured on is the region
+    of that mesh's own five points within `SETTLE_TOLERANCE` unless the runs ran out."""
     image = photo("group_of_six")
     faces = FaceAligner(policy="all", mesh=False).detect(image)
 
@@ -70,11 +79,24 @@ def test_every_detectors_face_costs_one_mesh_run(monkeypatch):
         def detect(self, image):
             return [Detection(face.box, face.score, face.landmarks.copy()) for face in faces]
 
-    runs = []
-    original = FaceMeshModel.mesh
-    monkeypatch.setattr(FaceMeshModel, "mesh", lambda self, *args: runs.append(1) or original(self, *args))
-    measured = FaceAligner(FivePointsOnly(), policy="all").detect_all(image)
-    assert len(runs) == len(measured) == 6 and all(face.mesh is not None for face in measured)
+    regions = []
+    original = FaceMeshModel.mirror_averaged_mesh
+    monkeypatch.setattr(
+        FaceMeshModel,
+        "mirror_averaged_mesh",
+        lambda self, image, box, eyes: regions.append(box) or original(self, image, box, eyes),
+    )
+    counts = []
+    aligner = FaceAligner(FivePointsOnly(), policy="all")
+    for face in FivePointsOnly().detect(image):
+        regions.clear()
+        mesh = aligner._with_mesh(face, image).mesh
+        assert mesh is not None and 1 <= len(regions) <= SETTLE_RUNS
+        settled = np.asarray(region_from_points(five_points(mesh)))
+        moved = np.max(np.abs(settled - np.asarray(regions[-1]))) / (regions[-1][2] - regions[-1][0])
+        assert moved < SETTLE_TOLERANCE or len(regions) == SETTLE_RUNS
+        counts.append(len(regions))
+    assert len(counts) == 6 and np.mean(counts) <= 2  # measured: 1.3 regions a face on this photo (2, 2, 1, 1, 1, 1)
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,8 @@ class FaceAligner:
         min_confidence: the detector's score threshold (default: the detector's own).
         min_face: the smallest face looked for, in pixels between the eyes (`crfiqa_tf.align.tiling`; None: the
             whole frame only). Used when `detector` is a name.
-        mesh: give every face its measured Face Mesh (the quality components need it; one mesh run a face);
+        mesh: give every face its measured Face Mesh (the quality components need it; two mesh runs a face, more where
+            the detector's points are far off: `FaceMeshModel.measured_mesh`);
             without it a face keeps what its detector gave (BlazeFace: its first mesh; MTCNN: none).
     """
 
