@@ -96,17 +96,39 @@ def fit_with_thresholds(reference_quality, reference: str = "") -> dict:
     return calibration
 
 
+def _finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def validate_calibration(calibration, source: str) -> dict:
-    """`calibration` if it is a usable calibration dict; ValueError naming `source` otherwise."""
+    """`calibration` if it is a usable calibration dict; ValueError naming `source` and the field otherwise: a
+    logistic type, a finite centre, a finite scale above 0 (0, NaN or infinity would make every score 0, 50 or
+    100), and, where present, rejection thresholds with a reject fraction in (0, 1), a finite quality and a
+    quality_score in [0, 100]."""
     if not isinstance(calibration, dict):
         raise ValueError(f"{source}: not a calibration file (a JSON object is expected)")
     for key in ("type", "centre", "scale"):
         if key not in calibration:
             raise ValueError(f"{source}: not a calibration file (missing {key!r})")
-    if calibration["type"] != "logistic" or not float(calibration["scale"]) > 0:
-        raise ValueError(
-            f"{source}: unsupported calibration (type {calibration['type']!r}, scale {calibration['scale']})"
-        )
+    if calibration["type"] != "logistic":
+        raise ValueError(f"{source}: unsupported calibration type {calibration['type']!r} (only 'logistic')")
+    if not _finite_number(calibration["centre"]):
+        raise ValueError(f"{source}: calibration centre must be a finite number, got {calibration['centre']!r}")
+    if not _finite_number(calibration["scale"]) or not calibration["scale"] > 0:
+        raise ValueError(f"{source}: calibration scale must be a finite number above 0, got {calibration['scale']!r}")
+    thresholds = calibration.get("rejection_thresholds", [])
+    if not isinstance(thresholds, list):
+        raise ValueError(f"{source}: rejection_thresholds must be a list, got {type(thresholds).__name__}")
+    for index, row in enumerate(thresholds):
+        checks = {
+            "reject_fraction": lambda v: _finite_number(v) and 0 < v < 1,
+            "quality": _finite_number,
+            "quality_score": lambda v: _finite_number(v) and 0 <= v <= 100,
+        }
+        for key, valid in checks.items():
+            value = row.get(key) if isinstance(row, dict) else None
+            if not valid(value):
+                raise ValueError(f"{source}: rejection_thresholds[{index}].{key} is {value!r}, which is not usable")
     return calibration
 
 

@@ -1,5 +1,7 @@
 """The one rescoring every path calls (`crfiqa_tf.calibration`): known answers, its TF twin, the thresholds."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -41,3 +43,87 @@ def test_thresholds_reject_their_share_and_carry_their_score():
         assert np.mean(quality < threshold["quality"]) == pytest.approx(share, abs=0.002)
         assert threshold["quality_score"] == pytest.approx(float(apply_calibration(threshold["quality"], calibration)))
     assert calibration["reference_percentiles"]["50"] == pytest.approx(0.4995)
+
+
+# --- refusals: every degenerate field, named ----------------------------------------------------------------------
+
+GOOD = fit_with_thresholds(np.linspace(0.2, 0.8, 100), "ramp")
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("scale", 0.0, "scale must be a finite number above 0, got 0.0"),
+        ("scale", -0.1, "scale must be a finite number above 0, got -0.1"),
+        ("scale", float("nan"), "scale must be a finite number above 0, got nan"),
+        ("scale", float("inf"), "scale must be a finite number above 0, got inf"),
+        ("scale", "0.1", "scale must be a finite number above 0, got '0.1'"),
+        ("scale", True, "scale must be a finite number above 0, got True"),
+        ("centre", float("nan"), "centre must be a finite number, got nan"),
+        ("centre", float("-inf"), "centre must be a finite number, got -inf"),
+        ("centre", None, "centre must be a finite number, got None"),
+        ("type", "isotonic", "unsupported calibration type 'isotonic'"),
+        ("rejection_thresholds", {"0.05": 1}, "rejection_thresholds must be a list, got dict"),
+    ],
+)
+def test_a_degenerate_field_is_refused_naming_the_file_and_the_field(tmp_path, field, value, message):
+    import json
+
+    from crfiqa_tf.calibration import load_calibration
+
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({**GOOD, field: value}))  # json writes NaN and Infinity, and reads them back
+    with pytest.raises(ValueError) as error:
+        load_calibration(str(path))
+    assert str(error.value).startswith(f"{path}: ") and message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [("reject_fraction", 0.0), ("reject_fraction", 1.0), ("quality", float("nan")), ("quality_score", 101.0),
+     ("quality_score", -1.0), ("quality_score", None)],
+)  # fmt: skip
+def test_a_degenerate_rejection_threshold_is_refused_naming_its_row_and_field(key, value):
+    from crfiqa_tf.calibration import validate_calibration
+
+    rows = [dict(row) for row in GOOD["rejection_thresholds"]]
+    rows[1][key] = value
+    with pytest.raises(ValueError, match=rf"^thresholds\.json: rejection_thresholds\[1\]\.{key} is "):
+        validate_calibration({**GOOD, "rejection_thresholds": rows}, "thresholds.json")
+
+
+def test_a_missing_field_and_a_non_object_are_refused():
+    from crfiqa_tf.calibration import validate_calibration
+
+    for key in ("type", "centre", "scale"):
+        with pytest.raises(ValueError, match=rf"^c\.json: not a calibration file \(missing '{key}'\)$"):
+            validate_calibration({k: v for k, v in GOOD.items() if k != key}, "c.json")
+    with pytest.raises(ValueError, match=r"a JSON object is expected"):
+        validate_calibration([GOOD], "c.json")
+
+
+def test_a_fitted_calibration_saved_anywhere_loads_back_equal():
+    from crfiqa_tf.calibration import load_calibration, save_calibration
+
+    save_calibration(GOOD, "ram://calibration/fitted.json")  # TensorFlow's in-memory file system: a non-local path
+    assert load_calibration("ram://calibration/fitted.json") == GOOD
+    without_thresholds = {k: v for k, v in GOOD.items() if k != "rejection_thresholds"}
+    assert validate_calibration_ok(without_thresholds)
+
+
+def validate_calibration_ok(calibration):
+    from crfiqa_tf.calibration import validate_calibration
+
+    return validate_calibration(calibration, "c.json") is calibration
+
+
+@pytest.mark.parametrize(
+    "quality,message",
+    [(np.arange(9.0), "at least 10 reference qualities, got 9"), (np.append(np.arange(20.0), np.nan), "NaN"),
+     (np.ones(50), "(nearly) constant")],
+)  # fmt: skip
+def test_fitting_refuses_too_few_non_finite_and_constant_references(quality, message):
+    from crfiqa_tf.calibration import fit_calibration
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fit_calibration(quality)
