@@ -125,11 +125,11 @@ def localize(source: ModelSource, cache_dir: str | None = None) -> tuple[str, di
         os.makedirs(os.path.dirname(root), exist_ok=True)
         staging = tempfile.mkdtemp(prefix=".partial-", dir=os.path.dirname(root))
         try:
-            info = _copy(source, staging)
+            _copy(source, staging)
             os.rename(staging, root)
-        except OSError:
+        except BaseException as error:  # a failed copy (any filesystem's error) or a lost race: no partial folder left
             shutil.rmtree(staging, ignore_errors=True)
-            if not os.path.exists(info_path):  # not another process finishing first
+            if not (isinstance(error, OSError) and os.path.exists(info_path)):  # not another process finishing first
                 raise
     with open(info_path, encoding="utf-8") as handle:
         info = json.load(handle)

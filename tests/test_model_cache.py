@@ -85,3 +85,80 @@ def test_bad_model_paths_name_the_path_and_the_cause(tmp_path):
     _write(str(tmp_path / "photo.onnx"), b"\x89PNG\r\n\x1a\n")
     with pytest.raises(ValueError, match=r"photo\.onnx: not an ONNX model"):
         describe_model(str(tmp_path / "photo.onnx"))
+
+
+RACER = """
+import os, sys, time
+from crfiqa_tf_apps.beam_jobs import model_cache
+
+model, cache, ready, me = sys.argv[1:5]
+copy = model_cache._copy
+
+
+def copy_then_wait(source, staging):
+    # Both processes copy before either renames: the race the cache must survive, made certain.
+    info = copy(source, staging)
+    open(os.path.join(ready, me), "w").close()
+    deadline = time.time() + 60
+    while len(os.listdir(ready)) < 2 and time.time() < deadline:
+        time.sleep(0.01)
+    return info
+
+
+model_cache._copy = copy_then_wait
+local, info = model_cache.localize(model_cache.describe_model(model), cache)
+print(local, info["sha256"])
+"""
+
+
+def test_two_processes_filling_the_cache_at_once_both_get_the_one_copy(tmp_path):
+    """Two worker processes on one machine copy the same model at the same moment: one rename wins, the other sees
+    its folder taken, drops its own copy and reads the winner's; no partial folder is left behind."""
+    import subprocess
+    import sys
+
+    model = str(tmp_path / "src" / "m.tflite")
+    _write(model, TFLITE_HEAD + b"model bytes")
+    cache, ready = tmp_path / "cache", tmp_path / "ready"
+    ready.mkdir()
+    script = tmp_path / "racer.py"
+    script.write_text(RACER)
+    racers = [
+        subprocess.Popen(
+            [sys.executable, str(script), model, str(cache), str(ready), name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("first", "second")
+    ]
+    answers = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err[-2000:]
+        answers.append(out.split())
+    assert sorted(os.listdir(ready)) == ["first", "second"]  # both copied before either renamed
+    assert answers[0] == answers[1]
+    local, digest = answers[0]
+    assert open(local, "rb").read() == TFLITE_HEAD + b"model bytes"
+    assert digest == hashlib.sha256(b"m.tflite\0" + TFLITE_HEAD + b"model bytes").hexdigest()
+    assert os.listdir(cache) == [os.path.basename(os.path.dirname(local))]  # one entry, no ".partial-" folder
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), ValueError("No space left on device")])
+def test_a_failed_copy_leaves_nothing_behind_and_names_its_cause(tmp_path, monkeypatch, error):
+    model = str(tmp_path / "src" / "m.tflite")
+    _write(model, TFLITE_HEAD + b"model bytes")
+    source = describe_model(model)
+
+    def broken(source, staging):
+        open(os.path.join(staging, "half"), "w").close()
+        raise error
+
+    monkeypatch.setattr(model_cache, "_copy", broken)
+    with pytest.raises(type(error), match="No space left on device"):
+        localize(source, str(tmp_path / "cache"))
+    assert os.listdir(tmp_path / "cache") == []
+    monkeypatch.undo()
+    local, _ = localize(source, str(tmp_path / "cache"))  # and the next try fills the cache
+    assert open(local, "rb").read() == TFLITE_HEAD + b"model bytes"

@@ -67,9 +67,11 @@ class FaceMeshModel:
         mesh, presence = self._run(image, affine, step)
         return mesh if presence >= MESH_MIN_SCORE else None
 
-    def _run(self, image: np.ndarray, affine, step: float) -> tuple[np.ndarray, float]:
-        """The mesh in source pixels of the crop `affine` takes, and the model's face-presence probability."""
-        crop = Image.fromarray(image).transform((INPUT_SIZE, INPUT_SIZE), Image.AFFINE, affine, Image.BILINEAR)
+    def _run(self, image, affine, step: float) -> tuple[np.ndarray, float]:
+        """The mesh in source pixels of the crop `affine` takes from `image` (an array, or the Pillow image of one,
+        made once for many runs), and the model's face-presence probability."""
+        picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
+        crop = picture.transform((INPUT_SIZE, INPUT_SIZE), Image.AFFINE, affine, Image.BILINEAR)
         with self._lock:
             self._model.set_tensor(
                 self._model.get_input_details()[0]["index"], np.asarray(crop, np.float32)[None] / 255.0
@@ -83,13 +85,14 @@ class FaceMeshModel:
         a, b, c, d, e, f = affine
         return np.stack([a * u + b * v + c, d * u + e * v + f, step * uvz[:, 2]], 1), presence
 
-    def mirror_averaged_mesh(self, image: np.ndarray, box, eyes) -> np.ndarray | None:
+    def mirror_averaged_mesh(self, image, box, eyes) -> np.ndarray | None:
         """`mesh` averaged with the mesh of the mirrored crop (its points carried back through the mirror and
         renamed by `mirrored_points`), so that a mirrored photo gives the mirrored mesh: the landmark network alone
         is not mirror-symmetric (on LFW portraits its yaw differed by up to 3° between a photo and its mirror, its
         roll by up to 7°). None when neither crop's face-presence probability reaches `MESH_MIN_SCORE` (one view can
         doubt a turned face the other sees: 0.05 against 0.84 on a 40° archive face)."""
         affine, step = roi_affine(box, eyes)
+        image = image if isinstance(image, Image.Image) else Image.fromarray(image)
         a, b, c, d, e, f = affine
         mirrored = (-a, b, c + a * INPUT_SIZE, -d, e, f + d * INPUT_SIZE)  # crop column u ← the affine's INPUT_SIZE − u
         mesh, presence = self._run(image, affine, step)
@@ -107,9 +110,9 @@ class FaceMeshModel:
         already made, e.g. BlazeFace's on its own box) when the mesh model sees no face in the first region."""
         points = np.asarray(points, np.float64)
         region = np.asarray(region_from_points(points))
-        measured = None
+        picture, measured = Image.fromarray(image), None
         for _ in range(SETTLE_RUNS):
-            mesh = self.mirror_averaged_mesh(image, region, points[:2])
+            mesh = self.mirror_averaged_mesh(picture, region, points[:2])
             if mesh is None:
                 break
             measured, points = mesh, face_mesh.five_points(mesh)
