@@ -85,12 +85,14 @@ def look_again(detector: BlazeFaceGraph, image, boxes, scores, seen):
         lambda: (tf.zeros([0, anchors, 16]), tf.zeros([0, anchors, 1])),
     )
     found, points, found_scores, _ = detector.decode_raw(raw_boxes, raw_scores)  # [windows, anchors, ...]
-    shape = tf.cast(tf.shape(image), tf.float32)
     ratio = SIDE / tf.cast(corners[:, 2], tf.float32)  # [windows]
     corner = tf.cast(corners[:, :2], tf.float32) * ratio[:, None]  # window origin in its level's pixels
 
     keep = found_scores >= detector.min_confidence
-    keep = keep & kept_in_tile(found, corner, shape[0] * ratio[:, None], shape[1] * ratio[:, None])
+    # the window as a tile of the photo at its scale, in float64 as `second_look.kept_in_window` computes it
+    ratio64 = SIDE / tf.cast(corners[:, 2], tf.float64)
+    level_h, level_w = (tf.cast(tf.shape(image)[i], tf.float64) * ratio64[:, None] for i in (0, 1))
+    keep = keep & kept_in_tile(found, tf.cast(corners[:, :2], tf.float64) * ratio64[:, None], level_h, level_w)
     found = (tf.reshape(found, [-1, anchors, 2, 2]) + corner[:, None, None, :]) / ratio[:, None, None, None]
     points = (points + corner[:, None, None, :]) / ratio[:, None, None, None]
     found = tf.reshape(found, [-1, anchors, 4])

@@ -21,12 +21,32 @@ def tile_starts(length):
     return tf.cast(tf.round(tf.linspace(tf.constant(0.0, tf.float64), span, count)), tf.int32)
 
 
+def level_scales(height, width, min_face: float):
+    """`crfiqa_tf.align.tiling.level_scales` in TF ops: ``[MAX_LEVELS]`` float64 scales, finest first, and how many
+    of the first are levels of a ``height × width`` frame (int32)."""
+    whole = SIDE / tf.cast(tf.maximum(height, width), tf.float64)
+    first = min(tiling.DETECTABLE_EYE_PX / min_face, tiling.MAX_SCALE)
+    scales = tf.constant([first / 2.0**i for i in range(tiling.MAX_LEVELS)], tf.float64)
+    wanted = scales > whole * tiling.LEVEL_MARGIN
+    return scales, tf.reduce_sum(tf.cast(wanted, tf.int32))  # the wanted levels are the first ones: scales fall
+
+
+def level_size(height, width, scale):
+    """`crfiqa_tf.align.tiling.level_size` in TF ops: a level's int32 sides, each rounded half to even, at least 1."""
+    one = tf.constant(1.0, tf.float64)
+    level_h = tf.cast(tf.maximum(one, tf.round(tf.cast(height, tf.float64) * scale)), tf.int32)
+    level_w = tf.cast(tf.maximum(one, tf.round(tf.cast(width, tf.float64) * scale)), tf.int32)
+    return level_h, level_w
+
+
 def kept_in_tile(boxes, origins, level_h, level_w):
     """`crfiqa_tf.align.tiling.kept_in_tile` for every tile at once: boxes ``[tiles, n, 4]`` in tile pixels,
     origins ``[tiles, 2]`` → ``[tiles, n]``; the level's sides are one for all tiles, or one each (``[tiles, 1]``)."""
-    corner = tf.cast(origins, tf.float32)[:, None, :]
+    # In float64, as NumPy compares: a float32 box 64.0000005 wide rounds to 64 when subtracted in float32.
+    boxes = tf.cast(boxes, tf.float64)
+    corner = tf.cast(origins, tf.float64)[:, None, :]
     x, y = corner[..., 0], corner[..., 1]
-    edge_h, edge_w = tf.cast(level_h, tf.float32), tf.cast(level_w, tf.float32)
+    edge_h, edge_w = tf.cast(level_h, tf.float64), tf.cast(level_w, tf.float64)
     cut = (
         ((boxes[..., 0] < 0) & (x > 0))
         | ((boxes[..., 1] < 0) & (y > 0))
@@ -40,10 +60,8 @@ def kept_in_tile(boxes, origins, level_h, level_w):
 def level_candidates(detector: BlazeFaceGraph, image, scale):
     """Candidates of one level's tiles that the tiles are there for, in source pixels."""
     shape = tf.shape(image)
-    height, width = tf.cast(shape[0], tf.float64), tf.cast(shape[1], tf.float64)
-    one = tf.constant(1.0, tf.float64)
-    level_h = tf.cast(tf.maximum(one, tf.round(height * scale)), tf.int32)
-    level_w = tf.cast(tf.maximum(one, tf.round(width * scale)), tf.int32)
+    height, width = shape[0], shape[1]
+    level_h, level_w = level_size(height, width, scale)
     resized = resize_like_pillow(image, level_h, level_w)
     padded = tf.pad(resized, [[0, tf.maximum(SIDE - level_h, 0)], [0, tf.maximum(SIDE - level_w, 0)], [0, 0]])
     ys, xs = tile_starts(level_h), tile_starts(level_w)
@@ -71,12 +89,7 @@ def tile_candidates(detector: BlazeFaceGraph, image, min_face: float | None):
     empty = (tf.zeros([0, 4]), tf.zeros([0, 6, 2]), tf.zeros([0]))
     if min_face is None:
         return empty
-    shape = tf.shape(image)
-    whole = SIDE / tf.cast(tf.maximum(shape[0], shape[1]), tf.float64)
-    first = min(tiling.DETECTABLE_EYE_PX / min_face, tiling.MAX_SCALE)
-    scales = tf.constant([first / 2.0**i for i in range(tiling.MAX_LEVELS)], tf.float64)
-    wanted = scales > whole * tiling.LEVEL_MARGIN
-    levels = tf.reduce_sum(tf.cast(wanted, tf.int32))  # the wanted levels are the first ones: scales fall
+    scales, levels = level_scales(tf.shape(image)[0], tf.shape(image)[1], min_face)
     arrays = [tf.TensorArray(tf.float32, size=1, dynamic_size=True, infer_shape=False).write(0, part) for part in empty]
 
     def body(i, *arrays):
