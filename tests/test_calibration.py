@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.calibration import apply_calibration, fit_with_thresholds, rescore, rescore_in_graph
+from crfiqa_tf.calibration import apply_calibration, fit_with_thresholds, rescore
 
 CALIBRATION = {"type": "logistic", "centre": 0.5, "scale": 0.1}
 
@@ -26,10 +26,13 @@ def test_rescore_recomputes_from_the_raw_quality_over_the_models_own_score():
     assert rescore(grid, CALIBRATION).shape == (2, 2)
 
 
+@pytest.mark.tensorflow
 def test_the_graph_twin_equals_the_numpy_mapping():
     import tensorflow as tf
 
     quality = np.linspace(-1.0, 2.0, 31).astype(np.float32)
+    from crfiqa_tf.calibration import rescore_in_graph
+
     graph = rescore_in_graph(tf.constant(quality), CALIBRATION).numpy()
     np.testing.assert_allclose(graph, apply_calibration(quality, CALIBRATION), atol=1e-4)
 
@@ -102,6 +105,7 @@ def test_a_missing_field_and_a_non_object_are_refused():
         validate_calibration([GOOD], "c.json")
 
 
+@pytest.mark.tensorflow  # ram://
 def test_a_fitted_calibration_saved_anywhere_loads_back_equal():
     from crfiqa_tf.calibration import load_calibration, save_calibration
 

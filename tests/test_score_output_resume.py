@@ -67,7 +67,7 @@ def interrupt(output, kind, rng, rows):
     # kill, remote: nothing flushed; the pending rows are lost with the process
 
 
-@pytest.fixture(params=["local", "remote"])
+@pytest.fixture(params=["local", pytest.param("remote", marks=pytest.mark.tensorflow)])
 def where(request, tmp_path, monkeypatch):
     monkeypatch.setattr(score_output, "PART_ROWS", 5)  # parts of a few rows, so that runs cross many boundaries
     if request.param == "local":
@@ -134,6 +134,7 @@ def test_the_settings_a_resume_compares_are_every_option_the_rows_depend_on():
     assert score_settings(args) == SETTINGS  # batch size, --draw and --out do not change the rows
 
 
+@pytest.mark.tensorflow  # ram://
 def test_a_remote_part_at_exactly_its_size_is_written_whole_and_the_next_starts_empty(monkeypatch):
     monkeypatch.setattr(score_output, "PART_ROWS", 4)
     out = "ram://score_output_resume/exact/rows.csv"

@@ -69,7 +69,7 @@ def exported(shards, tmp_path_factory):
         "--epochs",
         "3",
     ]
-    assert main([*argv, "--hidden", "8", "--export", "--tflite"]) == 0
+    assert main([*argv, "--hidden", "8", "--export", "--tflite", "--onnx"]) == 0
     return run, matcher
 
 
@@ -207,3 +207,108 @@ def test_evaluate_a_bin_pair_set_with_the_users_matcher(exported, shards, tmp_pa
     argv = ["evaluate", "--model", model, "--bin", str(tmp_path / "set.bin"), "--matcher", matcher, "--fmr", "0.25"]
     assert main([*argv, "--out", str(tmp_path / "ev")]) == 0
     assert "16 faces, 4 mated and 4 non-mated comparisons" in capsys.readouterr().out
+
+
+def test_every_path_scores_the_on_top_export_as_the_python_path_does(exported, shards, tmp_path):
+    """The on-top export is a quality model like the package's own: `score` takes its SavedModel, TFLite and ONNX
+    files, `calibrate` fits it and `score --calibration` rescoring follows, the Beam job (DirectRunner) scores a
+    gallery with it, and TF Serving's gRPC and REST (the in-process test doubles of tests/serving_doubles.py) serve
+    it — each giving the quality that the head gives on the matcher's embeddings."""
+    import csv
+
+    from PIL import Image
+    from serving_doubles import start_grpc_test_double, start_rest_test_double
+
+    from crfiqa_tf.data.labelled_faces import read_labelled_faces
+    from crfiqa_tf_apps.beam_jobs.score_gallery import run as run_gallery
+    from crfiqa_tf_apps.serving.client import CRFIQAClient
+
+    run, matcher_path = exported
+    faces = read_labelled_faces(shards).faces[:8]
+    head, *_ = load_run(str(run))
+    expected = head.predict(load_matcher(matcher_path).raw_embeddings(faces), verbose=0).reshape(-1)
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for index, face in enumerate(faces):
+        Image.fromarray(face).save(folder / f"{index}.png")
+    export = run / "export"
+    models = {
+        "saved_model": export / "saved_model" / "crfiqa" / "1",
+        "tflite": export / "tflite" / "crfiqa_fp32.tflite",
+        "onnx": export / "onnx" / "crfiqa.onnx",
+    }
+    for kind, model in models.items():
+        sidecar = json.loads((model.parent / (model.name + ".json")).read_text()) if kind != "saved_model" else None
+        if sidecar is not None:  # converted files carry their parity and the matcher's declared input
+            assert sidecar["matcher"] == matcher_path and sidecar["matcher_input"]["value_range"] == "0..255"
+            parity = sidecar["parity_vs_saved_model"]
+            assert parity["max_abs_diff_quality"] < 1e-3 and parity["mean_cosine_embedding"] > 0.9999
+        out = tmp_path / f"{kind}.csv"
+        assert main(["score", str(folder), "--model", str(model), "--out", str(out)]) == 0
+        rows = {r["path"].rsplit("/", 1)[-1]: float(r["quality"]) for r in csv.DictReader(open(out))}
+        got = [rows[f"{index}.png"] for index in range(len(faces))]
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-3, err_msg=kind)
+
+    calibration = tmp_path / "calibration.json"
+    assert (
+        main(["calibrate", "--model", str(models["saved_model"]), "--tfrecords", shards, "--out", str(calibration)])
+        == 0
+    )
+    out = tmp_path / "calibrated.csv"
+    assert (
+        main(
+            ["score", str(folder), "--model", str(models["onnx"]), "--calibration", str(calibration), "--out", str(out)]
+        )
+        == 0
+    )
+    scores = [float(r["quality_score"]) for r in csv.DictReader(open(out))]
+    assert len(scores) == len(faces) and min(scores) < 50 < max(scores)
+
+    prefix = tmp_path / "beam" / "scores"
+    run_gallery(
+        [
+            "--input-glob",
+            f"{folder}/*.png",
+            "--model",
+            str(models["saved_model"]),
+            "--output",
+            str(prefix),
+            "--format",
+            "csv",
+        ]
+    )
+    beam_rows = [r for shard in sorted(prefix.parent.glob("scores-*.csv")) for r in csv.DictReader(open(shard))]
+    assert len(beam_rows) == len(faces)
+    by_name = {r["path"].rsplit("/", 1)[-1]: float(r["quality"]) for r in beam_rows if r.get("quality")}
+    np.testing.assert_allclose([by_name[f"{i}.png"] for i in range(len(faces))], expected, rtol=1e-4, atol=1e-4)
+
+    for start, transport in ((start_grpc_test_double, "grpc"), (start_rest_test_double, "rest")):
+        server, target = start(str(models["saved_model"]), "crfiqa")
+        try:
+            served = CRFIQAClient(target, transport=transport, timeout=30).predict_images(np.stack(faces))
+        finally:
+            server.stop(0) if transport == "grpc" else server.shutdown()
+        np.testing.assert_allclose(served["quality"], expected, rtol=1e-4, atol=1e-4, err_msg=transport)
+        np.testing.assert_allclose(served["embedding"], load_matcher(matcher_path).embeddings(faces), atol=1e-4)
+
+
+def test_tflite_or_onnx_without_export_is_refused(shards, tmp_path):
+    with pytest.raises(SystemExit, match="--tflite and --onnx convert the export; add --export"):
+        main(["train-on-top", "--data", shards, "--matcher", str(tmp_path / "m"), "--out", str(tmp_path / "r"),
+              "--tflite", "--onnx"])  # fmt: skip
+
+
+def test_best_shots_pick_faces_with_the_on_top_tflite_model(exported, tmp_path):
+    import csv
+
+    from stream_frames import crossing_frames, write_video
+
+    run, _ = exported
+    frames, _ = crossing_frames(8)
+    video = write_video(tmp_path / "clip.avi", frames)
+    model = run / "export" / "tflite" / "crfiqa_fp32.tflite"
+    argv = ["best-shots", video, "--model", str(model), "--out", str(tmp_path / "shots"), "--per-track", "2"]
+    assert main([*argv, "--threads", "1"]) == 0
+    with open(tmp_path / "shots" / "best_shots.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["track_id"] for r in rows} == {"1", "2"} and all(np.isfinite(float(r["quality"])) for r in rows)

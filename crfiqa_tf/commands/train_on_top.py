@@ -46,6 +46,9 @@ def add_parser(commands) -> None:
         help="write OUT/export: a SavedModel with the usual signatures (and TF Serving files) of matcher + head",
     )
     export.add_argument("--tflite", action="store_true", help="with --export, also a float TFLite model")
+    export.add_argument(
+        "--onnx", action="store_true", help="with --export, also an ONNX model (where tf2onnx converts the matcher)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -57,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     from crfiqa_tf.on_top.on_top_run import save_run
     from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
 
+    converted = [flag for flag, given in (("--tflite", args.tflite), ("--onnx", args.onnx)) if given]
+    if converted and not args.export:
+        raise SystemExit(f"crfiqa-tf train-on-top: {' and '.join(converted)} convert the export; add --export")
     try:
         settings = OnTopSettings(
             args.hidden, args.epochs, args.batch_size, args.learning_rate, args.cr_mode, seed=args.seed
@@ -90,6 +96,6 @@ def run(args: argparse.Namespace) -> int:
     if args.export:
         from crfiqa_tf_apps.serving.export_on_top import export_on_top
 
-        result = export_on_top(args.out, tflite=args.tflite)
-        print(f"exported: {result['saved_model']}" + "".join(f", {f}" for f in result["files"]))
+        result = export_on_top(args.out, tflite=args.tflite, onnx=args.onnx)
+        print(f"exported: {result['saved_model']}" + "".join(f", {f['path']}" for f in result["files"]))
     return 0
