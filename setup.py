@@ -66,6 +66,11 @@ EXTRAS["dev"] = [
     # mutation testing (make mutation, docs/MUTATION.md)
     "mutmut>=3.8",
 ]
+# the documentation site (mkdocs.yml; built in strict mode by tests/test_docs_site.py): MkDocs renders the Markdown
+# the project already writes (README, generated benchmark pages) as it is; mkdocstrings reads the API reference from
+# the docstrings without importing the package (griffe), so the site builds without TensorFlow
+EXTRAS["docs"] = ["mkdocs>=1.6,<2", "mkdocstrings[python]>=0.26"]
+EXTRAS["dev"] += EXTRAS["docs"]
 
 
 def read_version() -> str:

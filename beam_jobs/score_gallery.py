@@ -3,7 +3,7 @@
     crfiqa-tf score-gallery --input-folder gs://b/gallery --model gs://b/export/tflite/crfiqa_int8.tflite \\
         --output gs://b/out/scores --format parquet [--with-embeddings] [--align [--components]]
     # on Dataflow add: --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
-    #                  --sdk_container_image IMAGE  (beam_jobs/Dockerfile; README "Scoring at scale")
+    #                  --sdk_container_image IMAGE  (beam_jobs/Dockerfile; docs/guides/beam.md)
 
 ``--input-folder`` takes the files of a folder as ``crfiqa-tf score`` does (`crfiqa_tf.image_io.folder_files`:
 every file, recursively, hidden ones excepted, whatever its name), so both give the same paths, each scored or a
@@ -51,10 +51,10 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
+from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, nested, parquet_types
 from crfiqa_tf.faces.alignment_path import uses_graph_alignment
+from crfiqa_tf.faces.face_options import FaceOptions, add_face_flags
 from crfiqa_tf.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageReadError,
@@ -78,7 +78,14 @@ FAILED = "failed"
 
 
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    """The job's own flags, and the rest (Beam's pipeline options)."""
+    return build_parser().parse_known_args(argv)
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--input-folder",
@@ -91,22 +98,13 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
     source.add_argument("--input-list", help="text/CSV file with one path per line (first column)")
     source.add_argument("--input-tfrecords", help="glob of TFRecord shards in the crfiqa-tf schema")
     parser.add_argument("--model", required=True, help="exported SavedModel folder, .tflite or .onnx (any filesystem)")
-    parser.add_argument(
-        "--precision", choices=["float32", "bfloat16"], default="float32", help="SavedModel only: bfloat16 rewrite"
-    )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads per model (LiteRT, ONNX Runtime)")
     parser.add_argument("--providers", help="ONNX Runtime providers, comma-separated (default: CPUExecutionProvider)")
-    parser.add_argument("--calibration", help="calibration JSON (0-100 mapping); overrides the model's own")
     parser.add_argument("--model-cache-dir", help="local folder for the per-worker model copy (default: system temp)")
     parser.add_argument("--output", required=True, help="output prefix")
     parser.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
     parser.add_argument("--with-embeddings", action="store_true")
-    parser.add_argument("--align", action="store_true", help="detect and align faces in raw photos")
-    parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector (--align)")
-    parser.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces kept per photo (--align)")
-    parser.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
-    parser.add_argument("--components", action="store_true", help="quality components and reasons per face (--align)")
-    parser.add_argument("--profile", help="reasons profile JSON for --components (default: the shipped one)")
+    add_face_flags(parser, helps={"calibration": "calibration JSON (0-100 mapping); overrides the model's own"})
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
     parser.add_argument("--min-batch-size", type=int, default=8)
     parser.add_argument("--max-batch-size", type=int, default=64)
@@ -116,7 +114,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
         help="one model per machine shared by its worker processes (Beam's large_model)",
     )
     parser.add_argument("--model-copies", type=int, help="exactly N model copies per machine (Beam's model_copies)")
-    return parser.parse_known_args(argv)
+    return parser
 
 
 class ReadAndDecode(beam.DoFn):
@@ -435,8 +433,7 @@ def read_profile(path: str | None) -> list:
 def check_inputs(args) -> None:
     """Fails before any work when the model, the calibration, the reasons profile or the input list cannot be
     used."""
-    if (args.components or args.profile) and not args.align:
-        raise ValueError("--components and --profile measure detected faces; add --align")
+    FaceOptions.from_args(args)  # the one validation of the face options, as every command runs it
     describe_model(args.model)
     if args.calibration:
         read_calibration(args.calibration)

@@ -30,6 +30,8 @@ import time
 
 import numpy as np
 
+from benchmarks.common import table_row as common_table_row  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEN_MILLION = 10_000_000
 INT8 = "TFLite int8 (LiteRT, XNNPACK, 2 threads)"
@@ -192,6 +194,49 @@ def main() -> dict:
             "cost_goal": "<= 50 vCPU-hours per 10 M images with the best format at Spearman >= 0.99",
         },
     )
+
+
+MARKER = "BEAM_COST"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The README's cost table per model format, from benchmarks/results/beam_scoring.json."""
+    formats = [row for row in result["rows"] if "vcpu_hours_per_10m" in row]
+    lines = [
+        f"`python -m benchmarks.beam_scoring`, {result['machine']}, {result['date']}: a trained iResNet-50, "
+        f"{formats[0]['images']} aligned 112×112 PNGs, the Beam job on FnApiRunner (one worker process unless the "
+        "row says otherwise). Beam images/s is the marginal rate, without the job's fixed start-up "
+        f"({min(r['fixed_seconds'] for r in formats):.0f}–{max(r['fixed_seconds'] for r in formats):.0f} s, "
+        f"`fixed_seconds` in the JSON); vCPU-hours per 10 M images = 10 M ÷ (Beam images/s) ÷ 3600 × "
+        f"{result['vcpus']} vCPUs.",
+        "",
+        "| format | Beam images/s | plain loop images/s | Beam ÷ plain time | Spearman vs fp32 "
+        "| embedding cosine vs fp32 | vCPU-hours per 10 M images |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in formats:
+        lines.append(
+            f"| {row['what']} | {row['images_per_s']:.1f} | {row['plain_images_per_s']:.1f} | "
+            f"{row['overhead_vs_plain']:.2f}× | {row['spearman_vs_fp32']:.4f} | {row['cosine_vs_fp32']:.4f} | "
+            f"{row['vcpu_hours_per_10m']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Cheapest format that keeps Spearman ≥ 0.99 with the fp32 SavedModel: {result['best_format']}, "
+        f"{result['best_vcpu_hours_per_10m']:.0f} vCPU-hours per 10 M images (goal ≤ 50); int8 in Beam runs "
+        f"{result['ratio_int8_vs_fp32_beam']:.1f}× the fp32 SavedModel (goal ≥ 4×). Peak memory of the int8 job: "
+        f"{result['memory_ratio_10000_vs_1000']:.2f}× from 1,000 to 10,000 images (goal ≤ 1.1×).",
+    ]
+    return "\n".join(lines)
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    label, value, note = common_table_row(row)
+    if "overhead_vs_plain" in row:
+        note = f"{row['overhead_vs_plain']:.2f}× the plain loop's time, peak RSS {row['peak_rss_mib']:.0f} MiB"
+        if "spearman_vs_fp32" in row:
+            note += f"; Spearman vs fp32 {row['spearman_vs_fp32']:.4f}"
+    return label, value, note
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from benchmarks.common import goals_line, markdown_table
+
 GOAL_FPS = 30.0
 WIDTH, HEIGHT = 640, 480
 SPRITES = (("grace_hopper", (150, 40, 450, 340)), ("astronaut", (120, 0, 340, 220)), ("group_of_six", None))
@@ -152,6 +154,30 @@ def main() -> dict:
         },
     }
     return report("best_shots", rows, extra)
+
+
+MARKER = "BEST_SHOTS"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """Frames per second of the best-shot loop and its memory, from benchmarks/results/best_shots.json."""
+    intro = (
+        f"`python -m benchmarks.best_shots`, {result['machine']}, {result['date']}: {result['frame']} frames, "
+        f"{result['models']}; in a process without TensorFlow; the median of three passes."
+    )
+    header = ["model", "threads", "faces", "quality every", "frames/s"]
+    table = [
+        [r["model"], r["threads"], r["faces"], r["quality_every"], f"{r['frames_per_s']:.1f}"] for r in result["rows"]
+    ]
+    memory = result["memory_mib_by_frames"]
+    lines = [intro, "", *markdown_table(header, table), ""]
+    lines.append(
+        "- Memory (Python-visible allocations, NumPy's included) over a stream of one face: "
+        + ", ".join(f"{m['mib']:.2f} MiB after {m['frames']} frames" for m in (memory[0], memory[-1]))
+        + f" (growth {result['memory_growth_mib']:+.2f} MiB)."
+    )
+    lines.append(goals_line(result))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

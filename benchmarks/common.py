@@ -168,6 +168,15 @@ def cli_peak_rss(*argv: str) -> tuple[float, float]:
     return seconds, peak / 1024
 
 
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def load_result(name: str) -> dict:
+    """benchmarks/results/NAME.json, as `report` wrote it."""
+    with open(os.path.join(RESULTS, f"{name}.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def markdown_table(header: list[str], rows: list[list]) -> list[str]:
     """The lines of a Markdown pipe table (docs/BENCHMARKS.md's blocks)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -179,3 +188,17 @@ def goals_line(result: dict) -> str:
     return (
         "- Goals: " + "; ".join(f"{goal}: {'met' if met else 'missed'}" for goal, met in result["goals"].items()) + "."
     )
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    """(measurement, result, note) of one result row in docs/BENCHMARKS.md's table of every result; a benchmark
+    whose rows say more defines its own ``table_row`` (benchmarks/run_all.py calls it)."""
+    value = ""
+    for key, unit in (("ms", " ms"), ("frames_per_s", " frames/s"), ("images_per_s", " images/s"), ("value", "")):
+        if key in row:
+            value = f"{row[key]:.3g}{unit}"
+            break
+    note = row.get("goal", "")
+    if "peak_rss_mib" in row:
+        note = f"peak RSS {row['peak_rss_mib']:.0f} MiB"
+    return row.get("what", ""), value, note

@@ -26,8 +26,10 @@ import json
 import sys
 import tempfile
 
-from benchmarks.common import median_ms
+from benchmarks.common import goals_line, markdown_table, median_ms
+from crfiqa_tf.faces.face_options import FaceOptions  # noqa: E402  (NumPy only: no TensorFlow)
 
+MEASURED = FaceOptions(align=True, components=True)
 GOALS = {"components_ms_per_face": 2.0, "photo_to_reasons_ms": 50.0}
 DETECTOR_NAMES = ("blazeface", "mtcnn")
 ONE_FACE_PHOTOS = ("astronaut", "grace_hopper")
@@ -64,10 +66,10 @@ def measure(models: dict[str, str], repeats: int) -> dict:
             scorer.__dict__["_aligners"] = {("blazeface", "largest", DEFAULT_MIN_FACE, True): detector}
             for name in ONE_FACE_PHOTOS:
                 image = photo(name)
-                (record,) = scorer.score([image], align=True, components=True)
+                (record,) = scorer.score([image], options=MEASURED)
                 assert record.error is None and record.components is not None, name
                 whole[f"{model}, {threads} thread(s), {name}"] = median_ms(
-                    lambda s=scorer, i=image: s.score([i], align=True, components=True), repeats, warmup=3
+                    lambda s=scorer, i=image: s.score([i], options=MEASURED), repeats, warmup=3
                 )
     assert "tensorflow" not in sys.modules, "the measured path imported TensorFlow"
     return {
@@ -275,6 +277,69 @@ def main() -> dict:
         },
     }
     return report("components", rows, extra)
+
+
+MARKER = "COMPONENTS"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The quality-components timings, from benchmarks/results/components.json."""
+    intro = (
+        f"`python -m benchmarks.components`, {result['machine']}, {result['date']}: in a process without TensorFlow "
+        f"(LiteRT + NumPy, as the `[edge]` install), {result['models']}; the median over repeats."
+    )
+    table = [[row["what"], f"{row['ms']:.2f}"] for row in result["rows"]]
+    cited = result["ofiq_cited"]
+    lines = [intro, "", *markdown_table(["measurement", "ms"], table), ""]
+    lines.append(
+        f"- OFIQ for comparison (cited, not run): {cited['cli_seconds_per_image']} s per image from its command "
+        f"line; {cited['jetson_orin_all_measures_ms']} ms for all its measures on a Jetson Orin."
+    )
+    sample = result.get("sample_faces")
+    if sample:
+        span = {
+            name: f"{low:.3g}–{high:.3g}" for name, (low, high) in sample.items() if name != "pitch_of_frontal_faces"
+        }
+        lines.append(
+            f"- The {result['faces_timed']} faces of the sample photos, which the default thresholds were set against: "
+            f"mean luminance {span['luminance_mean']} (linear); sharpness {span['sharpness']}, "
+            f"{span['sharpness_blur_1px']} after a Gaussian blur of σ = 1 px at the crop's scale, "
+            f"{span['sharpness_blur_2px']} after σ = 2 px (BLURRED below 0.3)"
+            + (
+                "; pitch of the frontal faces {:+.1f}° to {:+.1f}°".format(*sample["pitch_of_frontal_faces"])
+                if sample["pitch_of_frontal_faces"]
+                else ""
+            )
+            + "."
+        )
+    mesh = result.get("mesh_step_ms_per_face", {})
+    if "face_mesh_model_ms" in result:
+        lines.append(
+            "- The Face Mesh step alone, per face: "
+            + ", ".join(f"{name} {ms:.1f} ms" for name, ms in mesh.items())
+            + f" (one Face Mesh run: {result['face_mesh_model_ms']:.1f} ms; runs per face: "
+            + ", ".join(f"{name} {runs:.1f}" for name, runs in result.get("mesh_runs_per_face", {}).items())
+            + ": the square the canonical face spans on the face's five points and its mirror, again on the square "
+            "of the mesh's own points until it settles; BlazeFace's detection runs one more of its own, not counted "
+            "here)."
+        )
+    agreement = result.get("detector_agreement")
+    if agreement:
+        worst = agreement["largest_differences"]
+        lines.append(
+            f"- BlazeFace's and MTCNN's faces, on the {agreement['faces_compared']} faces of the sample photos both "
+            f"find: pose within {worst['pose_degrees']:.1f}°, inter-eye distance within "
+            f"{100 * worst['inter_eye_relative']:.1f} %, mean luminance within {worst['luminance_mean']:.3f}, "
+            f"sharpness within {100 * worst['sharpness_relative']:.1f} %; the same reasons on "
+            f"{agreement['same_reasons']} of {agreement['faces_compared']}"
+            + "".join(
+                f"; {d['code']} on {d['photo']}: {d['component']} {d['blazeface']:.1f} against {d['mtcnn']:.1f}"
+                for d in agreement["differing"]
+            )
+            + "."
+        )
+    lines.append(goals_line(result))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import report
+from benchmarks.common import markdown_table, report
 from crfiqa_tf.align.detection import DETECTORS
 from crfiqa_tf.align.detectors import make_detector
 from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE
@@ -103,6 +103,51 @@ def main() -> dict:
     for row in rows:
         del row["found"]
     return report("detectors", rows, extra)
+
+
+MARKER = "DETECTORS"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The detector comparison, from benchmarks/results/detectors.json."""
+    faceless = sum(v.endswith("/0") for v in result["rows"][0]["per_photo"].values())
+    intro = (
+        f"`python -m benchmarks.detectors`, {result['machine']}, {result['date']}: the sample photos of "
+        f"`crfiqa_tf/data/sample_photos.py` ({len(result['photos'])} photos, {result['rows'][0]['faces_expected']} "
+        f"faces, {faceless} photos without any), scikit-image's LFW subset (100 faces, 100 non-faces; 25×25 grey, "
+        "upscaled 4×) and the landmark error on insightface's own aligned portrait against the template, as a "
+        "fraction of the inter-ocular distance."
+    )
+    header = ["detector", "missed faces", "false faces", "LFW faces found", "LFW non-faces flagged"]
+    header += ["landmark error (IOD)", "ms per photo"]
+    table = [
+        [
+            r["what"],
+            f"{r['missed']} of {r['faces_expected']}",
+            r["false_faces"],
+            f"{r['lfw_faces_found']}/100",
+            f"{r['lfw_non_faces_flagged']}/100",
+            f"{r['landmark_error_iod']:.3f}",
+            f"{r['ms_per_photo']:.0f}",
+        ]
+        for r in result["rows"]
+    ]
+    lines = [intro, "", *markdown_table(header, table)]
+    ratio = next(v for k, v in result.items() if k.startswith("ratio_ms_"))
+    lines += [
+        "",
+        f"The two detectors' five points lie {result['landmark_agreement_iod']:.3f} inter-ocular distances apart on "
+        f"average on the faces both found; MTCNN takes {ratio:.1f}× BlazeFace's time per photo.",
+    ]
+    return "\n".join(lines)
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    note = (
+        f"missed {row['missed']} of {row['faces_expected']} faces, {row['false_faces']} false; LFW "
+        f"{row['lfw_faces_found']}/100 faces, {row['lfw_non_faces_flagged']}/100 non-faces flagged"
+    )
+    return row["what"], f"{row['ms_per_photo']:.3g} ms/photo", note
 
 
 if __name__ == "__main__":

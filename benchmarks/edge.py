@@ -26,7 +26,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import exported_r50, median_ms, report
+from benchmarks.common import exported_r50, goals_line, markdown_table, median_ms, report
 
 GOALS = {"size_mb": 2.0, "speedup_1_thread": 15.0, "spearman_vs_teacher": 0.9, "frame_to_score_ms": 50.0}
 
@@ -191,6 +191,49 @@ def main() -> dict:
         },
     }
     return report("edge", rows, extra)
+
+
+MARKER = "EDGE"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The edge comparison, from benchmarks/results/edge.json."""
+    intro = (
+        f"`python -m benchmarks.edge`, {result['machine']}, {result['date']}: the student "
+        f"(`{result.get('student', 'mobilefacenet')}`) distilled for "
+        f"{result['distill_steps']} steps on {result['distill_faces']} unlabeled synthetic faces from the iResNet-50 "
+        "teacher (int8) of `beam_scoring`; all int8 TFLite on LiteRT with XNNPACK; per face the median of 5 medians of "
+        "10 single-face calls, the models taking turns. The paper's MobileFaceNet is untrained: its row gives latency "
+        "only."
+    )
+    header = ["model", "int8 file (MB)", "ms per face, 1 thread", "ms per face, 2 threads"]
+    table = [
+        [r["what"], f"{r['size_mb']:.2f}", f"{r['ms_per_face_1_thread']:.2f}", f"{r['ms_per_face_2_thread']:.2f}"]
+        for r in result["rows"]
+    ]
+    lines = [intro, "", *markdown_table(header, table)]
+    detect = result["detect_align_ms_per_frame_1_thread"]
+    pauc = result["pauc_0.2_fmr_1e-3"]
+    lines += [
+        "",
+        f"- Student speed-up at one thread: {result['ratio_speed_student_vs_teacher_1_thread']:.1f}×.",
+        "- BlazeFace + Face Mesh + alignment per frame at one thread: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in detect.items())
+        + f"; the whole frame → score path per face: {result['frame_to_score_ms_per_face_1_thread']:.0f} ms.",
+        f"- Spearman of the student's quality with the teacher's: "
+        f"{result['spearman_student_vs_teacher_synthetic_held_out']:.3f} on 512 held-out synthetic faces, "
+        f"{result['spearman_student_vs_teacher_real_faces']:.3f} on the {result['real_faces']} faces of the sample "
+        "photos.",
+        f"- EDC pAUC at 20 % rejected (FMR 1e-3, the teacher's embeddings as the recognition system; lower is "
+        f"better): teacher {pauc['teacher']:.4f}, student {pauc['student']:.4f}.",
+        goals_line(result),
+    ]
+    return "\n".join(lines)
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    value = f"{row['ms_per_face_1_thread']:.3g} ms/face (1 thread), {row['ms_per_face_2_thread']:.3g} (2 threads)"
+    return row["what"], value, f"int8 file {row['size_mb']:.2f} MB"
 
 
 if __name__ == "__main__":

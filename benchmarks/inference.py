@@ -178,5 +178,79 @@ def main() -> dict:
     )
 
 
+MARKER = "INFERENCE"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The inference goals in words, from benchmarks/results/inference.json."""
+    rows = {(row["backend"], row["batch"]): row for row in result["rows"]}
+    torch = next(name for name, batch in rows if name.startswith("PyTorch") and batch == 1)
+    roofline = result["matmul_roofline_gflop_per_s"]
+    fp32_b1 = [(row["gflop_per_s"], name) for (name, batch), row in rows.items() if batch == 1 and "bf16" not in name]
+    best_fp32 = max((g, n) for g, n in fp32_b1 if "int8" not in n and "dynamic" not in n and n != torch)
+
+    def goal(text: str, met: bool, figures: str) -> str:
+        return f"{text} — {'met' if met else '**missed**'} ({figures})"
+
+    r = result
+    goals = [
+        goal(
+            "TFLite int8 ≥ 2.5× the SavedModel",
+            min(r["tflite_int8_vs_savedmodel_b1"], r["tflite_int8_vs_savedmodel_b32"]) >= 2.5,
+            f"{r['tflite_int8_vs_savedmodel_b1']:.2f}× at batch 1, {r['tflite_int8_vs_savedmodel_b32']:.2f}× at "
+            f"batch 32; the folded int8 graph {r['tflite_int8_folded_vs_unfolded_b1']:.2f}× the unfolded one",
+        ),
+        goal("int8 file ≤ 0.27× fp32", r["int8_file_vs_fp32"] <= 0.27, f"{r['int8_file_vs_fp32']:.3f}×"),
+        goal(
+            "SavedModel ≥ 0.9× ONNX Runtime",
+            min(r["savedmodel_vs_onnx_b1"], r["savedmodel_vs_onnx_b32"]) >= 0.9,
+            f"{r['savedmodel_vs_onnx_b1']:.2f}× at batch 1, {r['savedmodel_vs_onnx_b32']:.2f}× at batch 32",
+        ),
+        goal(
+            "SavedModel fp32 ≥ 1.5× PyTorch eager",
+            min(r["savedmodel_vs_torch_b1"], r["savedmodel_vs_torch_b32"]) >= 1.5,
+            f"{r['savedmodel_vs_torch_b1']:.2f}× at batch 1, {r['savedmodel_vs_torch_b32']:.2f}× at batch 32",
+        ),
+    ]
+    needed = 1.5 * rows[(torch, 1)]["gflop_per_s"]
+    bound = (
+        f"PyTorch eager runs batch 1 at {rows[(torch, 1)]['gflop_per_s']:.0f} GFLOP/s, so 1.5× of it needs "
+        f"{needed:.0f} GFLOP/s against this machine's fp32 matmul roofline of {roofline:.0f} GFLOP/s (the best single "
+        f"TensorFlow or OpenBLAS matmul, same run); the best fp32 backend at batch 1 reached {best_fp32[0]:.0f} "
+        f"({best_fp32[1]})."
+    )
+    parity = r["bf16_vs_fp32_parity"]
+    bf16 = (
+        f"The same SavedModel through TensorFlow's oneDNN bfloat16 rewrite (`--precision bfloat16`): "
+        f"{r['savedmodel_bf16_vs_torch_b1']:.2f}× PyTorch at batch 1 and {r['savedmodel_bf16_vs_torch_b32']:.2f}× at "
+        f"batch 32 ({r['savedmodel_bf16_vs_fp32_b1']:.2f}× / {r['savedmodel_bf16_vs_fp32_b32']:.2f}× the float32 "
+        f"SavedModel), quality within {parity['max_abs_quality_diff']:.1e} and mean embedding cosine "
+        f"{parity['mean_embedding_cosine']:.5f} against float32."
+    )
+    lines = [
+        f"Inference goals (iResNet-50, {r['gflop_per_image']:.1f} GFLOP per image; `python -m benchmarks.inference`, "
+        f"{r['machine']}, {r['date']}; backends interleaved over five rounds, median taken):",
+        "",
+        *(f"- {line}." for line in goals),
+        "",
+        (
+            "Where the PyTorch goal is missed at batch 1 in float32, the machine bounds it: "
+            if needed > roofline
+            else "Batch 1 in float32: "
+        )
+        + bound,
+        "",
+        bf16,
+    ]
+    return "\n".join(lines)
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    note = f"vs PyTorch {row['vs_torch']:.2f}×" if "vs_torch" in row else ""
+    if "of_roofline" in row:
+        note = f"{row['gflop_per_s']:.0f} GFLOP/s, {row['of_roofline']:.2f} of the fp32 matmul roofline"
+    return f"{row['backend']}, batch {row['batch']}", f"{row['images_per_s']:.3g} images/s", note
+
+
 if __name__ == "__main__":
     main()

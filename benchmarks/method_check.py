@@ -7,10 +7,13 @@ never sees: what the embedding allows."""
 from __future__ import annotations
 
 import argparse
+import glob
+import json
 import os
 import tempfile
 
-from benchmarks.common import report
+from benchmarks.common import RESULTS, markdown_table, report
+from benchmarks.common import table_row as common_table_row  # noqa: E402
 from crfiqa_tf.data.synthetic import make_synthetic_dataset
 from crfiqa_tf.evaluation.method_check import method_check
 from crfiqa_tf.model_io import load_keras_model
@@ -80,6 +83,53 @@ def main() -> dict:
     protocol = {"identities": data["identities"], "images": data["images"], "overrides": overrides}
     training = {k: v for k, v in train.items() if k != "verification"}
     return report(name, rows, {"protocol": protocol, "training": training})
+
+
+def _within(rows: dict, kind: str) -> str:
+    row = rows.get(f"within {kind} only", {})
+    cr = row.get("held_out_cr")
+    return "-" if not row else f"{row['value']:.2f} / " + ("-" if cr is None else f"{cr:.2f}")
+
+
+MARKER = "METHOD_CHECK"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """Every method-check run side by side, from benchmarks/results/method_check*.json."""
+    header = ["run", "identities × images", "steps", "settings", "training (min)", "Spearman", "by held-out CR"]
+    header += ["within jpeg (head / held-out CR)", "within noise (head / held-out CR)", "machine, date"]
+    table = []
+    for path in sorted(glob.glob(os.path.join(RESULTS, "method_check*.json"))):
+        with open(path, encoding="utf-8") as handle:
+            result = json.load(handle)
+        rows = {row["what"].strip(): row for row in result["rows"]}
+        overall = rows["Spearman(quality, -degradation), held-out identities"]
+        protocol, training = result.get("protocol", {}), result.get("training", {})
+        size = f"{protocol['identities']} × {protocol['images'] // protocol['identities']}" if protocol else "60 × 40"
+
+        table.append(
+            [
+                f"`{result['benchmark']}`",
+                size,
+                training.get("steps", "-"),
+                ", ".join(protocol.get("overrides", [])) or "-",
+                f"{training['minutes']:.0f}" if "minutes" in training else "-",
+                f"{overall['value']:.3f}",
+                f"{overall['held_out_cr']:.3f}" if "held_out_cr" in overall else "-",
+                _within(rows, "jpeg"),
+                _within(rows, "noise"),
+                f"{result['machine']}, {result['date']}",
+            ]
+        )
+    return "\n".join([*markdown_table(header, table)])
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    label, value, note = common_table_row(row)
+    if "held_out_cr" in row:  # the same ranking by CR against held-out identity centres
+        goal = "" if row.get("goal", "-") == "-" else f"{row['goal']}; "
+        note = f"{goal}by held-out CR: {row['held_out_cr']:.3g}"
+    return label, value, note
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 
 from benchmarks.common import report
+from benchmarks.common import table_row as common_table_row  # noqa: E402
 from crfiqa_tf.models.backbone import DecomposedPReLU
 
 SHAPE = (28, 28, 64)
@@ -73,6 +74,13 @@ def main() -> dict:
             }
         )
     return report("prelu_int8", rows, {"unit": "value = stack invocations per second"})
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    label, value, note = common_table_row(row)
+    if "int8_relative_error" in row:
+        note = f"invocations/s; int8 error {row['int8_relative_error']:.3f}; TFLite ops {row['tflite_ops']}"
+    return label, value, note
 
 
 if __name__ == "__main__":

@@ -106,8 +106,11 @@ def main() -> dict:
     return report("report_scale", rows, extra)
 
 
-def summary(result: dict) -> list[str]:
-    """The docs block's lines (`benchmarks.run_all` writes them under "Review report")."""
+MARKER = "REPORT_SCALE"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The docs block (under "Review report")."""
     header = ["rows", "seconds", "rows/s", "peak RSS (MiB)", "page (KiB)"]
     table = [
         [f"{r['rows']:,}", f"{r['seconds']:.1f}", f"{r['rows_per_s']:,.0f}", f"{r['peak_rss_mib']:.0f}",
@@ -119,7 +122,7 @@ def summary(result: dict) -> list[str]:
         "Beam-style Parquet shards (align and reasons columns, 1 % failures), each size in a fresh process."
     )
     rate = result["rows"][-1]["rows_per_s"]
-    return [
+    lines = [
         intro,
         "",
         *markdown_table(header, table),
@@ -130,6 +133,7 @@ def summary(result: dict) -> list[str]:
         "",
         goals_line(result),
     ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,10 @@ import time
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import report
+from benchmarks.common import goals_line, markdown_table, report
+from crfiqa_tf.faces.face_options import FaceOptions  # noqa: E402
 
+ALL_FACES = FaceOptions(align=True, faces="all")
 PHOTOS = ("astronaut", "cameraman", "grace_hopper", "group_of_six", "aligned_portrait", "cat", "coffee", "astronaut")
 
 
@@ -102,12 +104,10 @@ def main() -> dict:
         saved, paths = _model(work), _photos(work)
         fp32, bf16 = SavedModelScorer(saved), SavedModelScorer(saved, precision="bfloat16")
         paths_of = {
-            "in-graph score_photos, SavedModel fp32": lambda batch: fp32.score(paths, batch, align=True, faces="all"),
-            "in-graph score_photos, SavedModel bf16 rewrite": lambda batch: bf16.score(
-                paths, batch, align=True, faces="all"
-            ),
+            "in-graph score_photos, SavedModel fp32": lambda batch: fp32.score(paths, batch, options=ALL_FACES),
+            "in-graph score_photos, SavedModel bf16 rewrite": lambda batch: bf16.score(paths, batch, options=ALL_FACES),
             "Python path: LiteRT detection + NumPy alignment + predict_images fp32": lambda batch: Scorer.score(
-                fp32, paths, batch, align=True, faces="all"
+                fp32, paths, batch, options=ALL_FACES
             ),
         }
         faces = {}
@@ -147,6 +147,38 @@ def main() -> dict:
         "goals": {"in-graph >= 1.0x the Python path at batch 8 (CPU)": in_graph_8["vs_python_path"] >= 1.0},
     }
     return report("score_photos", rows, extra)
+
+
+MARKER = "SCORE_PHOTOS"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The in-graph photo path against the Python path, from benchmarks/results/score_photos.json."""
+    intro = (
+        f"`python -m benchmarks.score_photos`, {result['machine']}, {result['date']}: {result['photos']} sample "
+        f"photos (JPEG), {result['model']}; the median photos/s over rounds that visit every path in turn. GPU: "
+        f"{result['gpu']}."
+    )
+    header = ["path", "batch", "photos/s", "× the Python path", "faces"]
+    table = [
+        [r["what"].rsplit(", batch", 1)[0], r["batch"], f"{r['photos_per_s']:.2f}", f"{r['vs_python_path']:.2f}",
+         r["faces"]]
+        for r in result["rows"]
+    ]  # fmt: skip
+    lines = [intro, "", *markdown_table(header, table), ""]
+    detection = result["detection_ms_for_all_photos"]
+    lines.append(
+        "- Finding and aligning the faces of all the photos, without the network: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in detection.items())
+        + "; the rest of each path is the same network on the same faces."
+    )
+    lines.append(goals_line(result))
+    return "\n".join(lines)
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    value = f"{row['photos_per_s']:.3g} photos/s ({row['vs_python_path']:.2f}× the Python path)"
+    return row["what"], value, ""
 
 
 if __name__ == "__main__":

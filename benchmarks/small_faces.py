@@ -33,7 +33,7 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import report
+from benchmarks.common import goals_line, markdown_table, report
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, tile_count
 from crfiqa_tf.data.composites import BACKGROUNDS, GROUP, PORTRAITS, paste, score_detections
 
@@ -289,6 +289,73 @@ def main() -> dict:
         },
     }
     return report("small_faces", rows, extra)
+
+
+MARKER = "SMALL_FACES"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """Recall by face size and by share of the frame, from benchmarks/results/small_faces.json."""
+    rows = result["rows"]
+    intro = (
+        f"`python -m benchmarks.small_faces`, {result['machine']}, {result['date']}: {result['composites']} composites "
+        "of the packaged photos (each portrait and the group photo scaled to a given distance between the eyes of "
+        "its largest face, pasted at a seeded random place of a face-free photo stretched to 640×480, 1280×960 and "
+        "4000×3000; 12 face-free frames among them) and dlib's annotated PASCAL VOC photos "
+        f"({result['voc_photos']} photos). Tiles at the default `--min-face` {result['default_min_face']:g}: "
+        f"{result['tiles_640x480']} per 640×480 frame, {result['tiles_12mp']} per 12 MP photo."
+    )
+    eye_bins = list(rows[0]["by_inter_eye"])
+    share_bins = list(rows[0]["by_share_of_height"])
+    header = ["detector", "found, eyes ≥ 20 px", *(f"eyes {b}" for b in eye_bins)]
+    header += ["false faces (composites / face-free)", "VOC found", "VOC false", "second looks / frame"]
+    header += ["ms 640×480", "ms 12 MP"]
+    table = [
+        [
+            r["what"],
+            f"{r['found_20px_and_over']} ({100 * r['recall_20px_and_over']:.1f} %)",
+            *(r["by_inter_eye"][b] for b in eye_bins),
+            f"{r['false_faces_composites']} / {r['false_faces_face_free']}",
+            r["voc_found"],
+            r["voc_false_faces"],
+            "" if r.get("second_looks_per_frame") is None else f"{r['second_looks_per_frame']:.2f}",
+            f"{r['ms_640x480']:.1f}",
+            f"{r['ms_12mp']:.0f}",
+        ]
+        for r in rows
+    ]
+    shares = [[r["what"], *(r["by_share_of_height"][b] for b in share_bins)] for r in rows]
+    walking = [
+        f"{r['what']}: frame {w['first_frame']} of {w['of_frames']} (face box {100 * w['face_share']:.0f} % of the "
+        f"height, {w['eye_px']:.0f} px between the eyes)"
+        if w.get("first_frame") is not None
+        else f"{r['what']}: never"
+        for r in rows
+        for w in [r["walking_towards_the_camera"]]
+    ]
+    lines = [intro, "", *markdown_table(header, table), ""]
+    lines += ["By the distance between the eyes as a share of the frame's height:", ""]
+    lines += [*markdown_table(["detector", *share_bins], shares), ""]
+    lines += [
+        "A face walking towards a 640×480 camera (box from 8 % to 40 % of the height over 60 frames) is first found "
+        "— and its best-shots track started — at " + "; ".join(walking) + ".",
+        "",
+        f"Time per 640×480 frame, tiled ÷ whole frame: {result['ratio_ms_640x480_tiled_vs_whole']:.2f}× (one face of "
+        "40 px between the eyes), "
+        f"{result.get('ratio_ms_640x480_composites_tiled_vs_whole', float('nan')):.2f}× (the mean over the 640×480 "
+        f"composites); per 12 MP photo: {result['ratio_ms_12mp_tiled_vs_whole']:.2f}× (same process).",
+        "",
+        goals_line(result),
+    ]
+    return "\n".join(lines)
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    note = (
+        f"{row['ms_640x480']:.1f} ms per 640×480 frame, {row['ms_12mp']:.0f} ms per 12 MP photo; "
+        f"{row['false_faces_face_free']} false faces on face-free frames; VOC {row['voc_found']}"
+    )
+    return row["what"], "", note
 
 
 if __name__ == "__main__":

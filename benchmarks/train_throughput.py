@@ -18,6 +18,9 @@ import subprocess
 import sys
 import time
 
+from benchmarks.common import load_result
+from benchmarks.common import table_row as common_table_row  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -185,6 +188,40 @@ GPU_MEASUREMENTS = {  # --gpu, where TensorFlow sees the GPU
     "gpu_float32": ("Keras/TF fp32 (GPU)", lambda b, s: keras_images_per_second("float32", b, s)),
     "gpu_mixed_float16": ("Keras/TF mixed_float16 (GPU)", lambda b, s: keras_images_per_second("mixed_float16", b, s)),
 }
+
+
+MARKER = "TRAINING"  # the block of docs/BENCHMARKS.md that `summary` writes (benchmarks/run_all.py)
+
+
+def summary(result: dict) -> str:
+    """The training-step figures in words, from benchmarks/results/train_throughput{,_gpu}.json."""
+    rate = {row["what"]: row["images_per_s"] for row in result["rows"]}
+    vs = {row["what"]: row["vs_torch"] for row in result["rows"]}
+    stock = " stock Keras BatchNorm and PReLU"
+    cpu = (
+        f"On {result['machine']} ({result['date']}; iResNet-50, 112×112, batch {result['rows'][0]['batch']}, each "
+        f"figure in its own process) Keras fp32 ran at {vs['Keras/TF fp32']:.2f}× PyTorch fp32 and Keras "
+        f"`mixed_bfloat16` at {vs['Keras/TF mixed_bfloat16']:.2f}× PyTorch's bf16 CPU autocast; with the"
+        f"{stock} instead of `crfiqa_tf/models/fused_layers.py`, {vs['Keras/TF fp32,' + stock]:.2f}× and "
+        f"{vs['Keras/TF mixed_bfloat16,' + stock]:.2f}× (the fused layers: "
+        f"{rate['Keras/TF mixed_bfloat16'] / rate['Keras/TF mixed_bfloat16,' + stock]:.2f}× the stock layers in bf16, "
+        f"{rate['Keras/TF fp32'] / rate['Keras/TF fp32,' + stock]:.2f}× in fp32). The XLA-compiled step: "
+        f"{vs['Keras/TF fp32, XLA-compiled step']:.2f}× and {vs['Keras/TF mixed_bfloat16, XLA-compiled step']:.2f}×."
+    )
+    gpu = load_result("train_throughput_gpu")
+    rows = "; ".join(f"{row['what']}: {row['images_per_s']:.0f} images/s" for row in gpu["rows"])
+    batch = gpu["rows"][0]["batch"]
+    gpu_line = f"On {gpu['machine']} ({gpu['date']}, batch {batch}): {rows}. Keras: {gpu['keras_rows']}."
+    return "\n".join([cpu, "", gpu_line])
+
+
+def table_row(row: dict) -> tuple[str, str, str]:
+    label, value, note = common_table_row(row)
+    if "baseline" in row:
+        note = f"{row['vs_torch']:.2f}× {row['baseline']}"
+    elif "vs_torch" in row:
+        note = f"vs PyTorch {row['vs_torch']:.2f}×"
+    return label, value, note
 
 
 if __name__ == "__main__":

@@ -5,14 +5,15 @@ Importing the package imports nothing heavy, so the TensorFlow-free edge path st
     import crfiqa_tf
 
     scorer = crfiqa_tf.load_scorer("export/tflite/crfiqa_int8.tflite")  # SavedModel, .tflite, .onnx, .keras, runs
-    records = scorer.score(["face.jpg"])
+    records = scorer.score(["face.jpg"])  # aligned faces; raw photos:
+    records = scorer.score(["party.jpg"], options=crfiqa_tf.FaceOptions(align=True, faces="all", components=True))
 
 Everything else is imported from its module, e.g. ``from crfiqa_tf.models import CRFIQAModel`` (Keras) or
 ``from crfiqa_tf.preprocess import preprocess_images_np`` (NumPy only).
 """
 
-__version__ = "0.6.0"
-__all__ = ["__version__", "load_scorer"]
+__version__ = "0.7.0"
+__all__ = ["FaceOptions", "__version__", "load_scorer"]
 
 
 def __getattr__(name):
@@ -20,4 +21,8 @@ def __getattr__(name):
         from crfiqa_tf.model_io import load_scorer
 
         return load_scorer
+    if name == "FaceOptions":
+        from crfiqa_tf.faces.face_options import FaceOptions
+
+        return FaceOptions
     raise AttributeError(f"module 'crfiqa_tf' has no attribute {name!r}")

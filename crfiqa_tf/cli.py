@@ -38,13 +38,25 @@ VERBOSE_HELP = "show TensorFlow's C++ INFO and WARNING lines (hidden by default,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crfiqa-tf", description="CR-FIQA face image quality for TensorFlow.")
+    parser = argparse.ArgumentParser(
+        prog="crfiqa-tf",
+        description="CR-FIQA face image quality for TensorFlow: score faces, say why one scores low, train quality "
+        "for your own recognition model, export, serve and score galleries.",
+        epilog="start with: crfiqa-tf score photos/ --model MODEL --align; each command's --help has an example",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    examples = {}
     for name in COMMANDS:
-        importlib.import_module(f"crfiqa_tf.commands.{name}").add_parser(commands)
+        module = importlib.import_module(f"crfiqa_tf.commands.{name}")
+        module.add_parser(commands)
+        examples[name.replace("_", "-")] = module.EXAMPLE
+    summaries = {action.dest: action.help for action in commands._choices_actions}
     for name, command in commands.choices.items():
+        # every command's --help: its one-line summary, its flags, an example
+        command.description = command.description or summaries[name]
+        command.epilog = f"example: {examples[name]}"
         if name != PASSTHROUGH:
             command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser

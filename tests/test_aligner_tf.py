@@ -17,6 +17,7 @@ from serving_doubles import start_grpc_test_double, start_rest_test_double
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.data.sample_photos import available, photo
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.image_io import png_bytes
 from crfiqa_tf.inference.saved_model import IN_GRAPH, SavedModelScorer
 from crfiqa_tf_apps.serving.client import CRFIQAClient
@@ -109,11 +110,11 @@ def test_more_faces_than_max_faces_keeps_the_largest_and_counts_them_all():
 
 def test_the_scorer_uses_the_in_graph_path_for_align_and_the_python_path_for_components(scorer):
     paths = [str(photo_path) for photo_path in map(_photo_file, ("grace_hopper", "cat"))]
-    records = scorer.score(paths, align=True, faces="all")
+    records = scorer.score(paths, options=FaceOptions(align=True, faces="all"))
     assert scorer.align_path == IN_GRAPH
     assert [r.face_index for r in records] == [0, None] and records[1].error == "no_face: no face detected"
     assert records[0].quality_score is not None and records[0].landmarks.shape == (5, 2)
-    python = scorer.score(paths[:1], align=True, components=True)
+    python = scorer.score(paths[:1], options=FaceOptions(align=True, components=True))
     assert scorer.align_path.startswith("blazeface (LiteRT")
     assert python[0].components is not None
     assert iou(python[0].box, records[0].box) >= 0.9
@@ -217,7 +218,7 @@ def test_export_records_min_face_and_the_scorer_takes_the_graph_only_for_it(expo
     settings = json.load(open(os.path.join(exported["saved"], "assets.extra", sig.SCORE_PHOTOS_FILE)))
     assert settings["min_face"] == 20.0 and settings["max_faces"] == sig.DEFAULT_MAX_FACES
     path = str(_photo_file("grace_hopper"))
-    scorer.score([path], align=True)
+    scorer.score([path], options=FaceOptions(align=True))
     assert scorer.align_path == IN_GRAPH
-    scorer.score([path], align=True, min_face=None)  # not what the graph was exported with
+    scorer.score([path], options=FaceOptions(align=True, min_face=None))  # not what the graph was exported with
     assert scorer.align_path.startswith("blazeface (LiteRT")

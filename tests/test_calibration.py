@@ -131,3 +131,46 @@ def test_fitting_refuses_too_few_non_finite_and_constant_references(quality, mes
 
     with pytest.raises(ValueError, match=re.escape(message)):
         fit_calibration(quality)
+
+
+def test_a_fit_records_its_reference_and_percentiles_by_name():
+    from crfiqa_tf.calibration import fit_calibration
+
+    quality = np.arange(10.0)  # exactly the fewest a fit takes
+    fitted = fit_calibration(quality, "ten faces")
+    assert fitted["reference"] == "ten faces" and fitted["reference_size"] == 10
+    assert fitted["reference_percentiles"] == pytest.approx({"5": 0.45, "50": 4.5, "95": 8.55})
+    assert fit_with_thresholds(quality)["reference"] == "" and fit_calibration(quality)["reference"] == ""
+
+
+def test_scores_saturate_at_0_and_100_far_from_the_centre_without_overflow():
+    scores = apply_calibration([-1e9, -61 * 0.1 + 0.5, 61 * 0.1 + 0.5, 1e9], CALIBRATION)
+    low, high = 100.0 / (1.0 + np.exp(60.0)), 100.0 / (1.0 + np.exp(-60.0))  # the clip at z = ±60
+    assert scores.tolist() == [low, low, high, high]
+    assert scores.dtype == np.float64 and apply_calibration(np.float32(0.5), CALIBRATION) == 50.0
+
+
+def test_an_unknown_type_and_a_non_json_file_are_refused_by_name(tmp_path):
+    from crfiqa_tf.calibration import load_calibration
+
+    with pytest.raises(ValueError, match=r"^unknown calibration type 'isotonic'$"):
+        apply_calibration([0.5], {**CALIBRATION, "type": "isotonic"})
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(bad))}: not a calibration file \(not JSON: "):
+        load_calibration(str(bad))
+
+
+@pytest.mark.parametrize("score", [0.0, 100.0])
+def test_thresholds_at_either_end_of_the_scale_are_usable(score):
+    from crfiqa_tf.calibration import validate_calibration
+
+    rows = [{"reject_fraction": 0.05, "quality": 0.1, "quality_score": score}]
+    assert validate_calibration({**GOOD, "rejection_thresholds": rows}, "c.json")["rejection_thresholds"] == rows
+    with pytest.raises(ValueError, match=r"rejection_thresholds\[0\]\.reject_fraction is None"):
+        validate_calibration({**GOOD, "rejection_thresholds": ["not a row"]}, "c.json")
+
+
+def test_rescore_gives_float64_scores():
+    quantized = {sig.OUTPUT_QUALITY: np.array([0.5], np.float32), sig.OUTPUT_QUALITY_SCORE: np.array([47], np.uint8)}
+    assert rescore(quantized, None).dtype == np.float64 and rescore(quantized, None).tolist() == [47.0]

@@ -10,6 +10,7 @@ from scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.sample_photos import photo_path
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.report.drawing import BOX_COLOUR
 from crfiqa_tf.report.drawn_photos import PhotoDrawer
 from crfiqa_tf.rows import score_row as record_row
@@ -25,7 +26,7 @@ def _changed(drawn, original):
 
 def test_each_face_is_drawn_at_its_box_and_points(tmp_path):
     sources = [photo_path("group_of_six"), photo_path("astronaut"), str(tmp_path / "gone.jpg")]
-    records = MeanPixelScorer(112).score(sources, align=True, faces="all")
+    records = MeanPixelScorer(112).score(sources, options=FaceOptions(align=True, faces="all"))
     rows = [record_row(r) for r in records]
     drawer = PhotoDrawer(str(tmp_path / "drawn"))
     drawer.add(rows)

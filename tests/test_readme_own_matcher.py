@@ -1,6 +1,6 @@
-"""The README's recipe "quality for your own face recognition model" runs as written: its three commands, with the
-placeholders (people/, my_model/) replaced by a small labelled folder of real photos and a matcher, then the
-calibrated model scores a photo."""
+"""The guide "quality for your own face recognition model" (docs/guides/own-matcher.md) runs as written: its
+three commands, with the placeholders (people/, my_model/) replaced by a small labelled folder of real photos and a
+matcher, then the calibrated model scores a photo."""
 
 import os
 import re
@@ -12,11 +12,11 @@ from crfiqa_tf.cli import main
 from crfiqa_tf.data.sample_photos import photo
 from crfiqa_tf.image_io import png_bytes
 
-README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+GUIDE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "guides", "own-matcher.md")
 
 
 def recipe_commands() -> list[list[str]]:
-    text = open(README, encoding="utf-8").read()
+    text = open(GUIDE, encoding="utf-8").read()
     block = re.search(r"<!-- recipe: own-matcher -->\n```bash\n(.*?)```\n<!-- /recipe -->", text, re.S).group(1)
     return [shlex.split(line) for line in block.strip().splitlines()]
 

@@ -18,6 +18,7 @@ from scorer_doubles import MeanPixelScorer, SharpnessScorer
 from crfiqa_tf.cli import main
 from crfiqa_tf.components.rows import FLAT_COLUMNS
 from crfiqa_tf.data.sample_photos import photo, photo_path
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.inference.score_output import format_rows
 from crfiqa_tf.report.results import ResultRow, open_results, row_from_dict
 from crfiqa_tf.report.summary import SAMPLE, Summary
@@ -129,7 +130,9 @@ def scored(tmp_path_factory):
     (root / "photos" / "b" / "empty.png").write_bytes(b"")
     calibration = {"type": "logistic", "centre": 0.4, "scale": 0.1}
     inputs = sorted(glob.glob(str(root / "photos" / "*" / "*")))
-    records = MeanPixelScorer(112, calibration).score(inputs, align=True, faces="all", components=True)
+    records = MeanPixelScorer(112, calibration).score(
+        inputs, options=FaceOptions(align=True, faces="all", components=True)
+    )
     rows = [record_row(r) for r in records]
     (root / "scores.csv").write_text(format_rows(rows, COLUMNS + FLAT_COLUMNS, False, True))
     qualities = [(r.quality, r.source, r.face_index) for r in records if r.error is None]

@@ -168,3 +168,102 @@ def test_group_shares_and_the_share_below_the_reject_point_by_value():
     for row, want in zip(got, expected):
         assert row[0] == want[0] and [int(v) for v in row[1:4]] == want[1:4]
         np.testing.assert_allclose([float(v) for v in row[4:]], want[4:], rtol=1e-9)
+
+
+# --- every other piece of the page, by value ---------------------------------------------------------------------
+
+
+def test_bar_geometry_and_axis_labels_by_value():
+    from crfiqa_tf.report.page import histogram_svg
+
+    svg = histogram_svg([1, 4, 0, 2], 0.0, 2.0, "raw <quality>", [])
+    rects = re.findall(r'<rect class="bar" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg)
+    plot_h, step = 220 - 28 - 16, PLOT_W / 4
+    expected = [
+        (LEFT + i * step, 16 + plot_h - plot_h * c / 4, step - 1, plot_h * c / 4) for i, c in enumerate([1, 4, 0, 2])
+    ]
+    assert [tuple(map(float, r)) for r in rects] == [tuple(round(v, 1) for v in e) for e in expected]
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert titles == ["0: 1", "0.5: 4", "1: 0", "1.5: 2"]  # each bar's lower edge and count
+    assert '<text x="48" y="212" font-size="11">0</text>' in svg  # low end
+    assert f'<text x="{LEFT + PLOT_W}" y="212" font-size="11" text-anchor="end">2</text>' in svg  # high end
+    assert ">raw &lt;quality&gt;</text>" in svg and 'text-anchor="end">4</text>' in svg  # escaped label; the peak
+    assert bars(histogram_svg([0, 0], 0.0, 1.0, "x", [])) == [0, 0]  # an empty histogram draws flat bars
+
+
+def test_table_cells_numbers_and_escaping_by_value():
+    from crfiqa_tf.report.page import number, table
+
+    assert [number(v) for v in (0.123456, 12345.6, 1234567.0, None)] == ["0.1235", "12,346", "1,234,567", ""]
+    html = table(["name", "n", "share"], [["<a&b>", 1234, 0.5], ["x", "—", None]], numeric={1, 2})
+    assert cells(html) == [["&lt;a&amp;b&gt;", "1234", "0.5"], ["x", "—", ""]]
+    assert '<td class="n" data-value="1234">1,234</td>' in html and '<td class="n" data-value="0.5">0.5</td>' in html
+    assert html.startswith('<table class="sortable"><thead><tr><th>name</th><th>n</th><th>share</th></tr></thead>')
+    assert table(["a"], [], sortable=False).startswith("<table><thead>")
+
+
+def test_face_cards_by_value():
+    from crfiqa_tf.report.page import face_card
+
+    row = ResultRow("g/a.jpg", 0.51234567, 61.25, 2, reasons=["TOO_DARK"], instructions=["more light"], warning="w!")
+    card = face_card(row, {"photo": "data:p", "aligned": "data:a"}, None)
+    assert '<img class="thumb" alt="face in its photo" src="data:p">' in card
+    assert '<img class="thumb aligned" alt="aligned crop" src="data:a">' in card
+    assert "<b>score 61.2 · quality 0.51235</b> · face 2</div><div>g/a.jpg</div>" in card
+    assert '<span class="reason">TOO_DARK</span>' in card and "<li>more light</li>" in card
+    assert "<div class=note>w!</div>" in card
+    aligned_input = face_card(ResultRow("b.png", 0.2), {"photo": "data:b"}, None)
+    assert '<img class="thumb" alt="aligned input" src="data:b">' in aligned_input and "score" not in aligned_input
+    assert "face " not in aligned_input and "class=note" not in aligned_input
+    missing = face_card(ResultRow("gs://x/c.png", 0.2), {}, "permission denied")
+    assert '<p class="missing">source not readable (permission denied): no thumbnail</p>' in missing
+
+
+def test_failures_and_files_not_read_are_listed_and_counted_by_value():
+    from crfiqa_tf.report.page import failures_section, not_read_note
+
+    rows = hand_rows()
+    summary = summary_of(rows)
+    failed = [row for row in rows if row.error]
+    assert cells(failures_section(summary)) == [[r.path, r.stage, r.error, r.message] for r in failed]
+    assert failures_section(summary_of([r for r in rows if not r.error])) == "<p>No failures.</p>"
+    note = not_read_note([f"f{i}.txt" for i in range(23)])
+    assert "23 files of the results folders are not results" in note
+    assert note.count("<li><code>") == 20 and "<li>... and 3 more</li>" in note
+    assert "and" not in not_read_note(["a.txt"]).split("</p>")[1] and not_read_note([]) == ""
+
+
+def test_markdown_tables_and_the_page_frame_by_value():
+    from crfiqa_tf import __version__
+    from crfiqa_tf.report.page import markdown_table, page
+
+    html = markdown_table(["| method | pAUC |", "|---|---:|", "| CR-FIQA | 0.08 |", "text outside"])
+    assert cells(html) == [["CR-FIQA", "0.08"]] and "<th>method</th><th>pAUC</th>" in html
+    assert markdown_table(["no table here"]) == ""
+    document = page("Review <1>", ["a.csv", "gs://b/c.parquet"], [("counts", "Counts", "<p>x</p>")], "today")
+    assert document.startswith('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Review &lt;1&gt;')
+    assert f"<p class=note>crfiqa-tf {__version__} · today</p>" in document
+    assert "<li><code>a.csv</code></li><li><code>gs://b/c.parquet</code></li>" in document
+    assert '<section id="counts"><h2>Counts</h2><p>x</p></section>' in document
+    assert document.endswith("</script></body></html>") and "table.sortable th" in document
+
+
+def test_groups_past_the_shown_ones_are_said_and_unknown_thresholds_leave_their_column_out():
+    from crfiqa_tf.report.page import groups_section
+
+    rows = [ResultRow(f"g{i}/x.jpg", float(i), None) for i in range(5)]
+    html = groups_section(summary_of(rows), shown=3)
+    assert len(cells(html)) == 3 and "2 more groups not shown (the worst 3 are)." in html
+    assert "share below" not in html and "<p>by folder, worst mean quality first.</p>" in html
+    assert [row[0] for row in cells(html)] == ["g0", "g1", "g2"]
+    by_column = Summary(group_by="camera")
+    by_column.add(ResultRow("a.jpg", 0.5, columns={"camera": "<cam 1>"}))
+    by_column.add(ResultRow("b.jpg", 0.4))
+    html = groups_section(by_column)
+    assert "<p>by <code>camera</code>, worst mean quality first.</p>" in html
+    assert [row[0] for row in cells(html)] == ["(none)", "&lt;cam 1&gt;"]
+
+
+def test_no_faces_and_no_reasons_are_said():
+    assert histogram_section(summary_of([]), THRESHOLDS) == "<p>No face was scored.</p>"
+    assert "No reasons in these results" in reasons_section(summary_of(hand_rows()[:0]))

@@ -12,6 +12,7 @@ from PIL import Image
 from scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.data.sample_photos import photo_path
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.inference.score_files import score_files, write_rows
 from crfiqa_tf.rows import SCORE_COLUMNS as COLUMNS
 
@@ -54,7 +55,10 @@ def test_rows_for_scored_and_failed_files_the_size_warning_and_the_csv_columns(t
 @pytest.mark.parametrize("faces, expected", [("all", 6), ("largest", 1)])
 def test_aligned_rows_of_a_group_photo_carry_box_and_landmarks_inside_it(faces, expected):
     rows = score_files(
-        [photo_path("group_of_six"), photo_path("cat")], MeanPixelScorer(), align=True, policy=faces, progress=False
+        [photo_path("group_of_six"), photo_path("cat")],
+        MeanPixelScorer(),
+        FaceOptions(align=True, faces=faces),
+        progress=False,
     )
     group, cat = rows[:-1], rows[-1]
     assert len(group) == expected and [r["face_index"] for r in group] == list(range(expected))
@@ -71,7 +75,7 @@ def test_component_columns_and_reasons_on_aligned_rows_and_a_profile_override(tm
     from crfiqa_tf.components.rows import FLAT_COLUMNS
 
     inputs = [photo_path("grace_hopper"), photo_path("cameraman"), photo_path("cat")]
-    rows = score_files(inputs, MeanPixelScorer(), align=True, progress=False, components=True)
+    rows = score_files(inputs, MeanPixelScorer(), FaceOptions(align=True, components=True), progress=False)
     buffer = io.StringIO()
     write_rows(rows, buffer, components=True)
     parsed = list(csv.DictReader(io.StringIO(buffer.getvalue())))
@@ -87,7 +91,9 @@ def test_component_columns_and_reasons_on_aligned_rows_and_a_profile_override(tm
     strict.write_text(
         '{"rules": [{"code": "YAW", "component": "head_pose_yaw", "abs_raw_above": 0.5, "instruction": "look"}]}'
     )
-    rows = score_files(inputs[:1], MeanPixelScorer(), align=True, progress=False, components=True, profile=str(strict))
+    rows = score_files(
+        inputs[:1], MeanPixelScorer(), FaceOptions(align=True, components=True, profile=str(strict)), progress=False
+    )
     assert rows[0]["reasons"] == "YAW" and rows[0]["instructions"] == "look"
     with pytest.raises(SystemExit, match="--components and --profile measure detected faces; add --align"):
         main(["score", inputs[0], "--model", "unused.tflite", "--components"])
@@ -100,5 +106,7 @@ def test_the_reasons_profile_is_read_once_for_a_run_of_many_batches(monkeypatch)
     original = components.load_profile
     monkeypatch.setattr(components, "load_profile", lambda path=None: reads.append(path) or original(path))
     inputs = [photo_path(name) for name in ("grace_hopper", "astronaut", "cat")]
-    rows = score_files(inputs, MeanPixelScorer(), align=True, progress=False, components=True, batch_size=1)
+    rows = score_files(
+        inputs, MeanPixelScorer(), FaceOptions(align=True, components=True), progress=False, batch_size=1
+    )
     assert len(reads) == 1 and [r["path"] for r in rows] == inputs  # three batches, one read

@@ -15,6 +15,7 @@ from PIL import Image
 
 from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.cli import main
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 from crfiqa_tf_apps.beam_jobs.score_gallery import build_pipeline, parse_args, run
@@ -201,7 +202,9 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
         assert row["warning"] == ""
     assert {k: sorted(v) for k, v in faces.items()} == {"group_of_six.png": list(range(6)), "astronaut.png": [0]}
     paths = sorted(str(p) for p in folder.glob("*.png"))
-    scored = SavedModelScorer(exported["saved"]).score(paths, align=True, faces="all", components=True)
+    scored = SavedModelScorer(exported["saved"]).score(
+        paths, options=FaceOptions(align=True, faces="all", components=True)
+    )
     expected = {(r.source, r.face_index): r.quality for r in scored if r.error is None}
     assert {(r["path"], int(r["face_index"])): pytest.approx(float(r["quality"]), abs=1e-5) for r in rows} == expected
 

@@ -1,14 +1,16 @@
 """A stateful, seeded test of `crfiqa_tf.inference.score_output` (issue 53): runs over files of one to three rows
 each (``--faces all``) in batches of random sizes, interrupted at random points — before the first batch, after
 any batch, by a graceful stop or a kill (a torn line, rows written after the last recorded batch, a remote part
-lost while it filled), at and across part boundaries — and resumed, once or several times, locally and on
-TensorFlow's ``ram://`` filesystem (the stand-in for gs://). The finished output must equal an uninterrupted run's
-text, header included, and the closing line's totals must count every file once. A resume with any one setting
-changed is refused naming that setting, on both kinds of output."""
+lost while it filled), at and across part boundaries — and resumed, once or several times: locally, on
+TensorFlow's ``ram://`` filesystem (the stand-in for gs://) and on an in-memory object-store double
+(tests/memory_gfile.py, for runs without TensorFlow). The finished output must equal an uninterrupted run's text,
+header included, and the closing line's totals must count every file once. A resume with any one setting changed is
+refused naming that setting, on every kind of output."""
 
 import random
 
 import pytest
+from memory_gfile import use_memory_store
 
 from crfiqa_tf import paths
 from crfiqa_tf.commands.score import settings as score_settings
@@ -67,11 +69,16 @@ def interrupt(output, kind, rng, rows):
     # kill, remote: nothing flushed; the pending rows are lost with the process
 
 
-@pytest.fixture(params=["local", pytest.param("remote", marks=pytest.mark.tensorflow)])
+@pytest.fixture(params=["local", "memory", pytest.param("ram", marks=pytest.mark.tensorflow)])
 def where(request, tmp_path, monkeypatch):
+    """Where the output goes: a local folder, the in-memory object store double (tests/memory_gfile.py), or
+    TensorFlow's ram:// filesystem (the suite's stand-in for gs://)."""
     monkeypatch.setattr(score_output, "PART_ROWS", 5)  # parts of a few rows, so that runs cross many boundaries
     if request.param == "local":
         return str(tmp_path)
+    if request.param == "memory":
+        use_memory_store(monkeypatch)
+        return f"mem://score_output_resume/{tmp_path.name}"
     return f"ram://score_output_resume/{tmp_path.name}"
 
 
@@ -134,14 +141,14 @@ def test_the_settings_a_resume_compares_are_every_option_the_rows_depend_on():
     assert score_settings(args) == SETTINGS  # batch size, --draw and --out do not change the rows
 
 
-@pytest.mark.tensorflow  # ram://
 def test_a_remote_part_at_exactly_its_size_is_written_whole_and_the_next_starts_empty(monkeypatch):
     monkeypatch.setattr(score_output, "PART_ROWS", 4)
-    out = "ram://score_output_resume/exact/rows.csv"
+    use_memory_store(monkeypatch)
+    out = "mem://score_output_resume/exact/rows.csv"
     output = ScoreOutput(out, COLUMNS, SETTINGS)
     first = [{"path": f"{i}.jpg", "face": "0", "quality": "0.5", "error": "", "warning": ""} for i in range(4)]
     output.write_batch(first)  # exactly PART_ROWS: written at once
-    parts = paths.glob("ram://score_output_resume/exact/.rows.csv.parts/part-*")
+    parts = paths.glob("mem://score_output_resume/exact/.rows.csv.parts/part-*")
     assert [paths.basename(p) for p in parts] == ["part-00000"]
     assert paths.read_text(parts[0]) == format_rows(first, COLUMNS, False, header=False)
     output.write_batch([{**first[0], "path": "4.jpg"}])  # under PART_ROWS: pending, lost if killed now

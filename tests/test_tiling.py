@@ -149,3 +149,61 @@ def test_large_faces_are_decided_by_the_whole_frame_as_before(tiled, whole_frame
     for name in ("grace_hopper", "astronaut"):
         (a,), (b,) = tiled.detect(photo(name)), whole_frame.detect(photo(name))
         np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-6)
+
+
+# --- known answers at every boundary (issue 53; the TF twin is held equal to these in test_twin_properties.py) ----
+
+
+@pytest.mark.parametrize(
+    "box,origin,kept",
+    [
+        ([0.0, 10, 40, 50], (64, 0), True),  # touching the left edge of an inner tile: not cut
+        ([-0.5, 10, 40, 50], (64, 0), False),  # crossing it: cut
+        ([-0.5, 10, 40, 50], (0, 0), True),  # crossing the level's own left edge: kept
+        ([-0.5, 10, 40, 50], (1, 0), False),  # a tile one pixel in is inner
+        ([10, 0.0, 50, 40], (0, 64), True),  # the top edge, the same
+        ([10, -0.5, 50, 40], (0, 64), False),
+        ([10, -0.5, 50, 40], (0, 0), True),
+        ([10, -0.5, 50, 40], (0, 1), False),
+        ([150, 10, 192.0, 50], (0, 0), True),  # touching the right edge of a tile with level beyond: not cut
+        ([150, 10, 192.5, 50], (0, 0), False),
+        ([150, 10, 192.5, 50], (308, 0), True),  # the tile ends at the level's right edge (308 + 192 = 500)
+        ([10, 150, 50, 192.0], (0, 0), True),  # the bottom edge, the same
+        ([10, 150, 50, 192.5], (0, 0), False),
+        ([10, 150, 50, 192.5], (0, 208), True),  # 208 + 192 = 400: the level's bottom
+        ([10, 10, 74.0, 74.0], (0, 0), True),  # exactly TILE_OVERLAP wide: kept
+        ([10, 10, 74.5, 20], (0, 0), False),  # wider: a coarser level's
+        ([10, 10, 20, 74.5], (0, 0), False),  # taller: the same
+    ],
+)
+def test_the_tile_filter_at_each_edge_and_size_limit(box, origin, kept):
+    assert tiling.kept_in_tile(np.array([box]), np.array(origin), 400, 500).tolist() == [kept]
+
+
+def test_tile_starts_at_and_around_one_tile():
+    assert tiling.tile_starts(tiling.INPUT_SIZE).tolist() == [0] and tiling.tile_starts(1).tolist() == [0]
+    assert tiling.tile_starts(tiling.INPUT_SIZE + 1).tolist() == [0, 1]
+    assert tiling.tile_starts(tiling.INPUT_SIZE).dtype == np.int64 == tiling.tile_starts(1000).dtype
+
+
+def test_level_sizes_are_at_least_one_pixel_each_side():
+    assert tiling.level_size(1, 3000, 0.1) == (1, 300) and tiling.level_size(3000, 1, 0.1) == (300, 1)
+    assert tiling.level_size(25, 35, 0.1) == (2, 4)  # 2.5 rounds to even, 3.5 to even
+
+
+def test_levels_stop_at_the_margin_and_at_the_most_levels():
+    margin = tiling.INPUT_SIZE * tiling.LEVEL_MARGIN
+    # the first scale (8 / 20 = 0.4) exactly at the margin: no level; a pixel more: one
+    at = margin / 0.4
+    assert tiling.level_scales(int(np.ceil(at)) - 1, 10, 20.0) == []
+    assert tiling.level_scales(int(np.ceil(at)) + 1, 10, 20.0) == [0.4]
+    # halving stops where the next scale would be at the margin or closer
+    longer = int(margin / 0.1)  # 0.1 exactly at the margin would need this side
+    assert tiling.level_scales(longer, 10, 20.0) == [0.4, 0.2]
+    assert tiling.level_scales(longer + 2, 10, 20.0) == [0.4, 0.2, 0.1]
+    assert len(tiling.level_scales(10**8, 10, 8.0)) == tiling.MAX_LEVELS  # never more levels than MAX_LEVELS
+    assert tiling.level_scales(10**8, 10, 8.0)[0] == tiling.MAX_SCALE  # never enlarged
+
+
+def test_a_min_face_of_one_pixel_is_accepted():
+    assert tiling.check_min_face(1) == 1.0 and tiling.check_min_face(0.5) == 0.5

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
+from crfiqa_tf.faces.face_options import add_face_flags
+
+EXAMPLE = "crfiqa-tf best-shots clip.mp4 --model export/tflite/crfiqa_int8.tflite --out shots/"
 
 
 def add_parser(commands) -> None:
@@ -18,13 +20,15 @@ def add_parser(commands) -> None:
     parser.add_argument("--min-gap-ms", type=float, default=500.0, help="shots of one person at least T ms apart")
     parser.add_argument("--quality-every", type=int, default=1, help="quality network on one face in K per person")
     parser.add_argument("--min-score", type=float, help="keep shots with quality_score >= S (needs a calibration)")
-    parser.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
-    parser.add_argument("--profile", help="reasons profile JSON for the checks (default: the shipped one)")
     parser.add_argument("--fps", type=float, default=25.0, help="frame rate of a folder of frames (timestamps)")
     parser.add_argument("--max-frames", type=int, help="stop after this many frames (a camera runs until Ctrl-C)")
     parser.add_argument("--threads", type=int, help="CPU threads of the face detector and of a .tflite/.onnx model")
-    parser.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run in --out (same settings)")
+    add_face_flags(
+        parser,
+        ("min_face", "profile", "calibration"),
+        {"profile": "reasons profile JSON for the checks (default: the shipped one)"},
+    )
     parser.set_defaults(handler=run)
 
 

@@ -7,6 +7,8 @@ import argparse
 
 from crfiqa_tf.console import skipped_lines
 
+EXAMPLE = "crfiqa-tf calibrate --model export/saved_model/crfiqa/1 --images enrolment/ --out calibration.json"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(

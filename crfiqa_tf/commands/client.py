@@ -7,6 +7,8 @@ import sys
 
 from crfiqa_tf import signatures as sig
 
+EXAMPLE = "crfiqa-tf client --target localhost:8500 --photos party.jpg"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("client", help="score images with a model served by TF Serving (CSV to stdout)")

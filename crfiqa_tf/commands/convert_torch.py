@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+EXAMPLE = "crfiqa-tf convert-torch 181952backbone.pth --arch iresnet100 --out official/"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("convert-torch", help="official CR-FIQA .pth → Keras inference model")

@@ -6,6 +6,8 @@ import argparse
 
 from crfiqa_tf.console import skipped_lines
 
+EXAMPLE = "crfiqa-tf distill --teacher official/ --images faces/ --steps 20000 --out student/"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(

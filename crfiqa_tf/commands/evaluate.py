@@ -6,13 +6,17 @@ import argparse
 
 from crfiqa_tf.matchers.flags import add_matcher_flags
 
+# your own matcher on LFW-style pairs of raw photos
+EXAMPLE = (
+    "crfiqa-tf evaluate --model quality/export/saved_model/crfiqa/1 --lfw-pairs pairs.txt --images lfw/ "
+    "--matcher my_model/ --fmr 1e-3 1e-2 --out eval/"
+)
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(
         "evaluate",
         help="EDC/pAUC with baselines, ERC, verification on a pair set",
-        epilog="example, your own matcher on LFW-style pairs of raw photos: crfiqa-tf evaluate --model quality/export/"
-        "saved_model/crfiqa/1 --lfw-pairs pairs.txt --images lfw/ --matcher my_model/ --fmr 1e-3 1e-2 --out eval/",
     )
     parser.add_argument(
         "--model",

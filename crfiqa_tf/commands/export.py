@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, parse_min_face
 from crfiqa_tf.console import skipped_lines
+from crfiqa_tf.faces.face_options import add_face_flags
+
+EXAMPLE = "crfiqa-tf export --model runs/casia --out export/ --representative faces/ --calibration calibration.json"
 
 
 def add_parser(commands) -> None:
@@ -20,7 +22,6 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("--version", type=int, default=1)
     parser.add_argument("--name", default=sig.DEFAULT_MODEL_NAME, help="model name in TF Serving")
-    parser.add_argument("--calibration", help="calibration JSON (adds the quality_score output)")
     parser.add_argument(
         "--representative",
         metavar="SOURCE",
@@ -33,11 +34,13 @@ def add_parser(commands) -> None:
         default=sig.DEFAULT_MAX_FACES,
         help="faces per photo the SavedModel's score_photos signature returns (the largest)",
     )
-    parser.add_argument(
-        "--min-face",
-        type=parse_min_face,
-        default=DEFAULT_MIN_FACE,
-        help="smallest face score_photos looks for, pixels between the eyes ('none': the whole frame only)",
+    add_face_flags(
+        parser,
+        ("min_face", "calibration"),
+        {
+            "min_face": "smallest face score_photos looks for, pixels between the eyes ('none': the whole frame only)",
+            "calibration": "calibration JSON (adds the quality_score output)",
+        },
     )
     parser.set_defaults(handler=run)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.console import skipped_lines
 from crfiqa_tf.data.aligned_folders import FACE_PICKS
+from crfiqa_tf.faces.face_options import add_face_flags
+
+EXAMPLE = "crfiqa-tf prepare --from-folder people/ --align --face centre --out faces/"
 
 
 def add_parser(commands) -> None:
@@ -30,9 +31,8 @@ def add_parser(commands) -> None:
         default="largest",
         help="which face a photo stands for: the largest, or the one nearest the frame's centre (LFW-style crops)",
     )
-    aligned.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector")
-    aligned.add_argument(
-        "--min-face", type=float, default=DEFAULT_MIN_FACE, help="smallest face looked for, pixels between the eyes"
+    add_face_flags(
+        parser, ("detector", "min_face"), {"detector": "face detector (with --align)"}, "face detection (--align)"
     )
     parser.add_argument("--shards", type=int, default=16)
     parser.add_argument(

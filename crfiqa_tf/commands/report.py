@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+EXAMPLE = "crfiqa-tf report scores.csv --calibration calibration.json --out report.html"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(

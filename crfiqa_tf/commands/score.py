@@ -7,8 +7,9 @@ import argparse
 import os
 import sys
 
-from crfiqa_tf.align.detection import DEFAULT_DETECTOR, DETECTORS, FACE_POLICIES
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE, MIN_FACE_HELP, parse_min_face
+from crfiqa_tf.faces.face_options import FaceOptions, add_face_flags
+
+EXAMPLE = "crfiqa-tf score photos/ --model export/tflite/crfiqa_int8.tflite --align --components --out scores.csv"
 
 
 def add_parser(commands) -> None:
@@ -17,28 +18,11 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--model", required=True, help="SavedModel folder, .tflite, .onnx, .keras, training run or convert-torch folder"
     )
-    parser.add_argument("--align", action="store_true", help="detect and align faces first (raw photos)")
-    parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="face detector for --align")
-    parser.add_argument("--faces", choices=FACE_POLICIES, default="largest", help="faces scored per photo (--align)")
-    parser.add_argument("--min-face", type=parse_min_face, default=DEFAULT_MIN_FACE, help=MIN_FACE_HELP)
-    parser.add_argument("--calibration", help="calibration JSON (crfiqa-tf calibrate) for the 0-100 quality_score")
-    parser.add_argument(
-        "--components",
-        action="store_true",
-        help="with --align: quality components (pose, eyes, mouth, size, crop, light, colour, exposure, sharpness; "
-        "raw and 0-100) and the reasons a face scores low",
-    )
-    parser.add_argument("--profile", help="reasons profile JSON (default: the shipped one; see the README)")
     parser.add_argument(
         "--draw", metavar="DIR", help="with --align: save each photo to DIR with its boxes, points and scores drawn"
     )
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument(
-        "--precision",
-        choices=["float32", "bfloat16"],
-        default="float32",
-        help="SavedModel only: bfloat16 runs the oneDNN bfloat16 rewrite (faster on CPUs with AVX512_BF16 or AMX)",
-    )
+    add_face_flags(parser)
     parser.add_argument(
         "--out", help="CSV file, or JSON Lines if it ends in .jsonl (default: CSV on stdout); written as it goes"
     )
@@ -50,8 +34,7 @@ def add_parser(commands) -> None:
 
 def settings(args: argparse.Namespace) -> dict:
     """What the rows depend on: a resumed run must have the same."""
-    keys = ("model", "align", "faces", "detector", "min_face", "components", "profile", "calibration", "precision")
-    return {key: getattr(args, key) for key in keys}
+    return {"model": args.model, **FaceOptions.from_args(args).settings()}
 
 
 def _key(path: str) -> str:
@@ -69,19 +52,21 @@ def run(args: argparse.Namespace) -> int:
     from crfiqa_tf.model_io import load_scorer
     from crfiqa_tf.rows import SCORE_COLUMNS
 
-    if (args.components or args.profile) and not args.align:
-        raise SystemExit("crfiqa-tf score: --components and --profile measure detected faces; add --align")
+    try:
+        options = FaceOptions.from_args(args)
+    except ValueError as error:
+        raise SystemExit(f"crfiqa-tf score: {error}") from None
     if args.draw and not args.align:
         raise SystemExit("crfiqa-tf score: --draw draws the faces found; add --align")
     if args.resume and not args.out:
         raise SystemExit("crfiqa-tf score: --resume continues the run written to --out; give --out")
-    columns = SCORE_COLUMNS + (FLAT_COLUMNS if args.components else ())
+    columns = SCORE_COLUMNS + (FLAT_COLUMNS if options.components else ())
     try:
-        scorer = load_scorer(args.model, precision=args.precision, calibration=args.calibration)
-        if args.components:
+        scorer = load_scorer(args.model, precision=options.precision, calibration=options.calibration)
+        if options.components:
             from crfiqa_tf.components import load_profile
 
-            load_profile(args.profile)  # a bad profile fails before any photo is read
+            load_profile(options.profile)  # a bad profile fails before any photo is read
         # the output's own files are never inputs, even when --out lies in a folder being scored
         own = {_key(f"{args.out}{end}") for end in ("", ".progress.json", ".progress.json.tmp")} if args.out else set()
         listed = list_inputs(args.paths)
@@ -107,11 +92,9 @@ def run(args: argparse.Namespace) -> int:
     todo = [path for path in inputs if output is None or path not in output.done]
     if output is None:
         sys.stdout.write(format_rows([], columns, False, header=True))
-    options = dict(align=args.align, batch_size=args.batch_size, policy=args.faces, detector=args.detector)
-    options.update(components=args.components, profile=args.profile, min_face=args.min_face, total=len(inputs))
     with stop_requests() as stop:
         try:
-            for rows in score_batches(todo, scorer, **options):
+            for rows in score_batches(todo, scorer, options, batch_size=args.batch_size, total=len(inputs)):
                 if output is None:
                     sys.stdout.write(format_rows(rows, columns, False, header=False))
                     sys.stdout.flush()
@@ -126,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             stop.signal = stop.signal or 2
     if drawer is not None:
         print(f"{drawer.written} photos drawn in {args.draw}", file=sys.stderr)
-    if args.align and getattr(scorer, "align_path", None):
+    if options.align and getattr(scorer, "align_path", None):
         print(f"faces found by {scorer.align_path}", file=sys.stderr)
     if stop.requested:
         if output is not None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+EXAMPLE = (
+    "crfiqa-tf score-gallery --input-folder gs://bucket/gallery --model gs://bucket/export/tflite/crfiqa_int8.tflite "
+    "--output gs://bucket/out/scores --align --components"
+)
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+EXAMPLE = "crfiqa-tf synth --out synthetic/ --identities 60 --per-identity 40"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("synth", help="write the synthetic identity set (shards + verification.bin)")

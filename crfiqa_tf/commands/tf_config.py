@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+EXAMPLE = "crfiqa-tf tf-config --hosts 10.0.0.1:2222,10.0.0.2:2222 --index 0"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("tf-config", help="TF_CONFIG for multi-host training (print, then export it)")

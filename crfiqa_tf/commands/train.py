@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+EXAMPLE = "crfiqa-tf train --config training/configs/casia_r50.yaml --set data_dir=gs://bucket/casia"
+
 
 def add_parser(commands) -> None:
     from crfiqa_tf_apps.training.train import add_arguments

@@ -10,6 +10,8 @@ import time
 from crfiqa_tf.config import CR_MODES
 from crfiqa_tf.matchers.flags import add_matcher_flags
 
+EXAMPLE = "crfiqa-tf train-on-top --data faces/ --matcher my_model/ --out quality/ --export"
+
 
 def add_parser(commands) -> None:
     from crfiqa_tf.on_top.train_on_top import OnTopSettings
@@ -18,7 +20,6 @@ def add_parser(commands) -> None:
         "train-on-top",
         help="train CR-FIQA quality on top of your own face-recognition model (frozen)",
         description=__doc__.split("`: ", 1)[1],
-        epilog="example: crfiqa-tf train-on-top --data faces/ --matcher my_model/ --out quality/ --export",
     )
     parser.add_argument("--data", required=True, metavar="SHARDS", help="aligned labelled faces (prepare --align)")
     parser.add_argument(

@@ -1,8 +1,8 @@
 """The one per-face measurement: a photo → each face detected, meshed, aligned and, under a reasons profile,
 measured (the quality components) and explained (the reasons).
 
-Every path that finds faces itself calls it: `Scorer.score(align=True)` (the CLI's ``score --align`` and the
-Python API), the Beam job's Python aligner (`beam_jobs.score_gallery.Align`), and best shots
+Every path that finds faces itself calls it: `Scorer.score` with ``FaceOptions(align=True)`` (the CLI's
+``score --align`` and the Python API), the Beam job's Python aligner (`beam_jobs.score_gallery.Align`), and best shots
 (`crfiqa_tf.best_shots.selector.BestShots`, which measures only the faces due for a check, with `measure_face`).
 The detection, mesh, five points and warp are `crfiqa_tf.align.aligner.FaceAligner`'s; the network's score is
 added by the caller, batched across faces. The in-graph path (``score_photos``) runs the same steps as TF ops.

@@ -18,6 +18,7 @@ from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.calibration import rescore
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, resize_rgb
 
 
@@ -25,9 +26,9 @@ from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, r
 class ScoreRecord:
     """One scored face (or one input that could not be scored: `error` set, scores None).
 
-    With ``align=True`` an input gives one record per face kept, numbered by `face_index` (largest face 0), with
-    the detection score, the face box ``(x0, y0, x1, y1)``, the five alignment points (``[5, 2]``, template
-    order) and the detector's Face Mesh (``[468, 3]``, BlazeFace only) in source pixels; with
+    With ``FaceOptions(align=True)`` an input gives one record per face kept, numbered by `face_index` (largest
+    face 0), with the detection score, the face box ``(x0, y0, x1, y1)``, the five alignment points (``[5, 2]``,
+    template order) and the detector's Face Mesh (``[468, 3]``, BlazeFace only) in source pixels; with
     ``components=True`` also the quality components (`crfiqa_tf.components`: name → raw, 0–100 value, note) and
     the reasons they give under a profile. Without `align`, `warning` says when the input was not the model's size
     and was stretched.
@@ -55,7 +56,7 @@ def size_warning(shape, size: int) -> str | None:
         return None
     return (
         f"input is {width}x{height}, not the model's {size}x{size}: resized as if it were an aligned face; "
-        "use --align (align=True) for raw photos"
+        "use --align (FaceOptions(align=True)) for raw photos"
     )
 
 
@@ -104,8 +105,8 @@ class Scorer(abc.ABC):
     def aligner(
         self, faces: str = "largest", detector: str = DEFAULT_DETECTOR, min_face=DEFAULT_MIN_FACE, mesh: bool = True
     ):
-        """The `FaceAligner` used by ``score(..., align=True)``, made once per (detector, faces, min_face, mesh)
-        and kept."""
+        """The `FaceAligner` used by ``score`` with ``FaceOptions(align=True)``, made once per (detector, faces,
+        min_face, mesh) and kept."""
         from crfiqa_tf.align.aligner import FaceAligner
 
         cache = self.__dict__.setdefault("_aligners", {})
@@ -137,33 +138,23 @@ class Scorer(abc.ABC):
         return faces
 
     def score(
-        self,
-        inputs: Sequence,
-        batch_size: int = 32,
-        with_embeddings: bool = False,
-        align: bool = False,
-        faces: str = "largest",
-        detector: str = DEFAULT_DETECTOR,
-        components: bool = False,
-        profile: str | list | None = None,
-        min_face: float | None = DEFAULT_MIN_FACE,
+        self, inputs: Sequence, batch_size: int = 32, with_embeddings: bool = False, options: FaceOptions | None = None
     ) -> list[ScoreRecord]:
-        """Records in input order: one per input, or with `align` one per face found (``faces="largest"`` or
-        ``"all"``) by `detector` (`crfiqa_tf.align.detection.DETECTORS`), down to `min_face` pixels between the
-        eyes whatever the photo's size (`crfiqa_tf.align.tiling`; None: the whole frame only). An unreadable input,
-        or one with no face, gives a record with `error` set, never an exception.
+        """Records in input order: one per input, or with ``options.align`` one per face found
+        (`crfiqa_tf.faces.face_options.FaceOptions`: which faces, the detector, the smallest face looked for). An
+        unreadable input, or one with no face, gives a record with `error` set, never an exception.
 
-        With `components` (needs `align`) each face also gets ``record.components`` and ``record.reasons`` under
-        the reasons `profile` (a JSON path, or its rules already read by `crfiqa_tf.components.load_profile`;
-        default: `crfiqa_tf.components.DEFAULT_PROFILE`)."""
-        if components and not align:
-            raise ValueError("quality components are measured on detected faces: use align=True (--align) with them")
+        With ``options.components`` each face also gets ``record.components`` and ``record.reasons`` under the
+        reasons profile (a JSON path, or its rules already read by `crfiqa_tf.components.load_profile`; default:
+        `crfiqa_tf.components.DEFAULT_PROFILE`). The scorer's calibration and precision are its own (`load_scorer`)."""
+        options = options or FaceOptions()
         rules = None
-        if components:
+        if options.components:
             from crfiqa_tf.components import load_profile
 
-            rules = profile if isinstance(profile, list) else load_profile(profile)
-        aligner = self.aligner(faces, detector, min_face, mesh=components) if align else None
+            rules = options.profile if isinstance(options.profile, list) else load_profile(options.profile)
+        faces, detector, min_face, align = options.faces, options.detector, options.min_face, options.align
+        aligner = self.aligner(faces, detector, min_face, mesh=options.components) if align else None
         records: list[ScoreRecord] = []
         pending: list[tuple[ScoreRecord, np.ndarray]] = []
 

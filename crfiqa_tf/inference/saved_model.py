@@ -1,5 +1,5 @@
-"""Scorer over an exported SavedModel's ``predict_images`` signature (TensorFlow); with ``align=True`` and a
-SavedModel that has ``score_photos``, the faces are detected and aligned inside the SavedModel too."""
+"""Scorer over an exported SavedModel's ``predict_images`` signature (TensorFlow); with ``FaceOptions(align=True)``
+and a SavedModel that has ``score_photos``, the faces are detected and aligned inside the SavedModel too."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import tensorflow as tf
 
 from crfiqa_tf import environment, paths
 from crfiqa_tf import signatures as sig
-from crfiqa_tf.align.detection import DEFAULT_DETECTOR
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.faces.alignment_path import uses_graph_alignment
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, graph_photo_bytes, png_bytes, read_bytes
 from crfiqa_tf.inference.base import Scorer, ScoreRecord
 from crfiqa_tf.model_files import resolve_saved_model_dir
@@ -92,7 +91,7 @@ class SavedModelScorer(Scorer):
         self.score_photos_settings = None
         if self._score_photos is not None:
             self.score_photos_settings = json.loads(paths.read_text(settings)) if paths.exists(settings) else {}
-        self.align_path: str | None = None  # how the last score(align=True) found its faces
+        self.align_path: str | None = None  # how the last aligned score found its faces
 
     @property
     def has_score_photos(self) -> bool:
@@ -107,30 +106,22 @@ class SavedModelScorer(Scorer):
             outputs = self._score_photos(**{sig.INPUT_IMAGE_BYTES: tf.constant(encoded, tf.string)})
             return {name: value.numpy() for name, value in outputs.items()}
 
-    def score(
-        self,
-        inputs,
-        batch_size: int = 32,
-        with_embeddings: bool = False,
-        align: bool = False,
-        faces: str = "largest",
-        detector: str = DEFAULT_DETECTOR,
-        components: bool = False,
-        profile: str | list | None = None,
-        min_face: float | None = DEFAULT_MIN_FACE,
-    ) -> list[ScoreRecord]:
-        """As `Scorer.score`; with `align`, the default detector, no components and the `min_face` the SavedModel
-        was exported with, through ``score_photos`` when the SavedModel has it (so a GPU runs detection too):
-        `align_path` says which path was used. The components need the Face Mesh, which the signature does not
-        return: they take the Python path, as does another `min_face`."""
+    def score(self, inputs, batch_size: int = 32, with_embeddings: bool = False, options: FaceOptions | None = None):
+        """As `Scorer.score`; with ``options.align``, the default detector, no components and the `min_face` the
+        SavedModel was exported with, through ``score_photos`` when the SavedModel has it (so a GPU runs detection
+        too): `align_path` says which path was used. The components need the Face Mesh, which the signature does
+        not return: they take the Python path, as does another `min_face`."""
+        options = options or FaceOptions()
         in_graph = uses_graph_alignment(
-            self.score_photos_settings, align=align, detector=detector, components=components, min_face=min_face
+            self.score_photos_settings,
+            align=options.align,
+            detector=options.detector,
+            components=options.components,
+            min_face=options.min_face,
         )
         if not in_graph:
-            self.align_path = f"{detector} (LiteRT/Python) + NumPy alignment" if align else None
-            return super().score(
-                inputs, batch_size, with_embeddings, align, faces, detector, components, profile, min_face
-            )
+            self.align_path = f"{options.detector} (LiteRT/Python) + NumPy alignment" if options.align else None
+            return super().score(inputs, batch_size, with_embeddings, options)
         self.align_path = IN_GRAPH
         records: list[ScoreRecord] = []
         items = list(inputs)
@@ -142,7 +133,7 @@ class SavedModelScorer(Scorer):
                 except ImageReadError as error:
                     ready.append(ScoreRecord(error.source, error=f"{error.cause}: {error.detail}"))
             photos = [entry for entry in ready if not isinstance(entry, ScoreRecord)]
-            scored = iter(self._photo_records(photos, faces, with_embeddings))
+            scored = iter(self._photo_records(photos, options.faces, with_embeddings))
             for entry in ready:  # back in input order
                 records += [entry] if isinstance(entry, ScoreRecord) else next(scored)
         return records

@@ -13,13 +13,13 @@ and the ``reasons``, ``instructions`` and ``component_notes`` columns (`crfiqa_t
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterable, Iterator
 
 from tqdm import tqdm
 
-from crfiqa_tf.align.detection import DEFAULT_DETECTOR
-from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.components.rows import FLAT_COLUMNS
+from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.image_io import list_inputs
 from crfiqa_tf.inference.base import Scorer
 from crfiqa_tf.rows import SCORE_COLUMNS, score_row
@@ -28,49 +28,36 @@ from crfiqa_tf.rows import SCORE_COLUMNS, score_row
 def score_batches(
     paths: list[str],
     scorer: Scorer,
-    align: bool = False,
+    options: FaceOptions | None = None,
     batch_size: int = 32,
-    policy: str = "largest",
-    detector: str = DEFAULT_DETECTOR,
     progress: bool = True,
-    components: bool = False,
-    profile: str | list | None = None,
-    min_face: float | None = DEFAULT_MIN_FACE,
     total: int | None = None,
 ) -> Iterator[list[dict]]:
-    """The rows of `paths`, one batch of inputs at a time (every row of an input in the same batch), in input
-    order: what `crfiqa-tf score` writes as it goes, holding one batch in memory. `total` is the number of inputs
-    of the whole run, for the progress bar of a resumed one."""
-    if components:  # read once for the whole run, not once a batch
+    """The rows of `paths` scored under `options` (`FaceOptions`; default: aligned inputs), one batch of inputs at
+    a time (every row of an input in the same batch), in input order: what `crfiqa-tf score` writes as it goes,
+    holding one batch in memory. `total` is the number of inputs of the whole run, for the progress bar of a
+    resumed one."""
+    options = options or FaceOptions()
+    if options.components and not isinstance(options.profile, list):  # read once for the run, not once a batch
         from crfiqa_tf.components import load_profile
 
-        profile = load_profile(profile) if not isinstance(profile, list) else profile
-    description = "aligning and scoring" if align else "scoring"
+        options = dataclasses.replace(options, profile=load_profile(options.profile))
+    description = "aligning and scoring" if options.align else "scoring"
     bar = tqdm(total=total or len(paths), desc=description, unit="file", disable=not progress)
     bar.update((total or len(paths)) - len(paths))
     try:
         for start in range(0, len(paths), batch_size):
             chunk = paths[start : start + batch_size]
-            records = scorer.score(
-                chunk,
-                batch_size,
-                align=align,
-                faces=policy,
-                detector=detector,
-                components=components,
-                profile=profile,
-                min_face=min_face,
-            )
-            yield [score_row(record) for record in records]
+            yield [score_row(record) for record in scorer.score(chunk, batch_size, options=options)]
             bar.update(len(chunk))
     finally:
         bar.close()
 
 
-def score_files(inputs: Iterable[str], scorer: Scorer, **options) -> list[dict]:
-    """Every row of `inputs` (files or folders, `crfiqa_tf.image_io.list_inputs`) in one list; options as
-    `score_batches`."""
-    return [row for rows in score_batches(list_inputs(inputs), scorer, **options) for row in rows]
+def score_files(inputs: Iterable[str], scorer: Scorer, options: FaceOptions | None = None, **batching) -> list[dict]:
+    """Every row of `inputs` (files or folders, `crfiqa_tf.image_io.list_inputs`) in one list; `options` and
+    `batching` (``batch_size``, ``progress``) as `score_batches`."""
+    return [row for rows in score_batches(list_inputs(inputs), scorer, options, **batching) for row in rows]
 
 
 class Totals:
