@@ -103,8 +103,8 @@ def _finite_number(value) -> bool:
 def validate_calibration(calibration, source: str) -> dict:
     """`calibration` if it is a usable calibration dict; ValueError naming `source` and the field otherwise: a
     logistic type, a finite centre, a finite scale above 0 (0, NaN or infinity would make every score 0, 50 or
-    100), and, where present, rejection thresholds with a reject fraction in (0, 1), a finite quality and a
-    quality_score in [0, 100]."""
+    100), and, where present, rejection thresholds with a reject fraction in (0, 1), a finite quality and, where
+    given, a quality_score in [0, 100]."""
     if not isinstance(calibration, dict):
         raise ValueError(f"{source}: not a calibration file (a JSON object is expected)")
     for key in ("type", "centre", "scale"):
@@ -126,6 +126,8 @@ def validate_calibration(calibration, source: str) -> dict:
             "quality_score": lambda v: _finite_number(v) and 0 <= v <= 100,
         }
         for key, valid in checks.items():
+            if key == "quality_score" and isinstance(row, dict) and key not in row:
+                continue  # written by `crfiqa-tf calibrate`; a row without it draws no mark on the 0-100 histogram
             value = row.get(key) if isinstance(row, dict) else None
             if not valid(value):
                 raise ValueError(f"{source}: rejection_thresholds[{index}].{key} is {value!r}, which is not usable")

@@ -174,3 +174,12 @@ def test_thresholds_at_either_end_of_the_scale_are_usable(score):
 def test_rescore_gives_float64_scores():
     quantized = {sig.OUTPUT_QUALITY: np.array([0.5], np.float32), sig.OUTPUT_QUALITY_SCORE: np.array([47], np.uint8)}
     assert rescore(quantized, None).dtype == np.float64 and rescore(quantized, None).tolist() == [47.0]
+
+
+def test_a_threshold_without_its_score_is_usable_and_one_with_a_null_score_is_not():
+    from crfiqa_tf.calibration import validate_calibration
+
+    rows = [{"reject_fraction": 0.1, "quality": 0.3}]  # a threshold as `rejection_thresholds` gives it, unscored
+    assert validate_calibration({**GOOD, "rejection_thresholds": rows}, "c.json")["rejection_thresholds"] == rows
+    with pytest.raises(ValueError, match=r"rejection_thresholds\[0\]\.quality_score is None"):
+        validate_calibration({**GOOD, "rejection_thresholds": [{**rows[0], "quality_score": None}]}, "c.json")

@@ -56,7 +56,7 @@ def size_warning(shape, size: int) -> str | None:
         return None
     return (
         f"input is {width}x{height}, not the model's {size}x{size}: resized as if it were an aligned face; "
-        "use --align (FaceOptions(align=True)) for raw photos"
+        "use --align (align=True) for raw photos"
     )
 
 
