@@ -267,3 +267,80 @@ def test_groups_past_the_shown_ones_are_said_and_unknown_thresholds_leave_their_
 def test_no_faces_and_no_reasons_are_said():
     assert histogram_section(summary_of([]), THRESHOLDS) == "<p>No face was scored.</p>"
     assert "No reasons in these results" in reasons_section(summary_of(hand_rows()[:0]))
+
+
+def headers(html_table):
+    return re.findall(r"<th>([^<]*)</th>", html_table.split("</thead>")[0])
+
+
+def numeric_columns(html_table):
+    first = re.search(r"<tbody><tr>(.*?)</tr>", html_table).group(1)
+    return [i for i, cell in enumerate(re.findall(r"<td([^>]*)>", first)) if 'class="n"' in cell]
+
+
+def test_every_table_has_its_headers_and_right_aligned_numbers():
+    rows = hand_rows()
+    summary = summary_of(rows, threshold=0.9)
+    reasons = reasons_section(summary)
+    assert headers(reasons) == ["reason", "faces", "share of faces", "instruction"] and numeric_columns(reasons) == [
+        1,
+        2,
+    ]
+    groups = groups_section(summary)
+    assert headers(groups) == [
+        "group", "files", "faces", "errors", "mean quality", "mean score", "share with reasons",
+        "share below the 10 % reject point",
+    ]  # fmt: skip
+    assert numeric_columns(groups) == [1, 2, 3, 4, 5, 6, 7]
+    assert headers(groups_section(summary_of(rows)))[-1] == "share with reasons"  # no threshold: no share below it
+    counts = counts_section(summary)
+    errors = counts.split("<h3>Errors by kind</h3>")[1]
+    assert headers(errors) == ["stage", "cause", "count"] and numeric_columns(errors) == [2]
+    from crfiqa_tf.report.page import failures_section
+
+    failures = failures_section(summary)
+    assert headers(failures) == ["path", "stage", "cause", "detail"] and numeric_columns(failures) == []
+    assert "<h3>Errors by kind</h3>" not in counts_section(summary_of([r for r in rows if not r.error]))
+
+
+def test_notes_under_the_histogram_and_the_tables_by_value():
+    from crfiqa_tf.report import page, summary
+    from crfiqa_tf.report.page import failures_section
+
+    rows = hand_rows(calibrated=False)
+    half = [ResultRow(r.path, r.quality, 50.0 if i % 2 else None) for i, r in enumerate(rows) if r.is_face]
+    note = re.search(r'<p class="note">([^<]*)</p>', histogram_section(summary_of(half), [])).group(1)
+    assert note == (
+        f"All {len(half):,} faces. Some rows have no quality_score (no calibration): raw quality shown. No calibration "
+        "given (--calibration): reject points not drawn."
+    )
+    raw = histogram_section(summary_of(rows), [], calibration_given=True)
+    assert "No calibration given" not in raw and "Some rows have no quality_score" not in raw
+    failed = [ResultRow(f"f{i}.jpg", error="corrupt", stage="read") for i in range(summary.MAX_FAILURES_LISTED + 7)]
+    assert '<p class="note">7 more not listed.</p>' in failures_section(summary_of(failed))
+    assert "more not listed" not in failures_section(summary_of(failed[:3]))
+    many = Summary()
+    for i in range(4):
+        many.add(ResultRow(f"g{i}/x.jpg", 0.5))
+    original = summary.MAX_GROUPS
+    try:
+        summary.MAX_GROUPS = 2
+        crowded = Summary()
+        for i in range(4):
+            crowded.add(ResultRow(f"g{i}/x.jpg", 0.5))
+    finally:
+        summary.MAX_GROUPS = original
+    assert '<p class="note">Groups past the first 2 are counted together.</p>' in page.groups_section(crowded)
+    assert "counted together" not in page.groups_section(many)
+
+
+def test_the_histogram_axis_by_value():
+    from crfiqa_tf.report.page import histogram_svg
+
+    svg = histogram_svg([3], -1.0, 1.0, "score", [])
+    plot_w, plot_h = PLOT_W, 220 - 28 - 16
+    assert f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{16 + plot_h}" y2="{16 + plot_h}" stroke="#57606a"/>' in svg
+    assert f'<text x="{LEFT + plot_w / 2}" y="212" font-size="11" text-anchor="middle">score</text>' in svg
+    assert f'<text x="{LEFT - 4}" y="22" font-size="11" text-anchor="end">3</text>' in svg
+    assert re.findall(r'class="bar"[^>]*width="([\d.]+)"', svg) == [f"{PLOT_W - 1:.1f}"]  # one bar spans the plot
+    assert svg.startswith('<svg id="histogram" xmlns="http://www.w3.org/2000/svg" width="720" height="220" role="img"')

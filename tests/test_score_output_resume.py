@@ -169,3 +169,86 @@ def test_a_resume_writes_the_columns_the_run_started_with(where):
     resumed.write_batch([{**row, "path": "b.jpg", "added_later": "x"}])
     resumed.finish()
     assert paths.read_text(out) == format_rows([row, {**row, "path": "b.jpg"}], COLUMNS, False, header=True)
+
+
+# --- known answers: the text written, the files' names, the refusals' words ----------------------------------------
+
+
+def test_rows_as_text_by_value():
+    rows = [{"path": "a.jpg", "quality": 0.5, "extra": "ignored"}, {"path": "b,c.jpg"}]
+    assert format_rows(rows, ("path", "quality"), jsonl=False, header=True) == 'path,quality\na.jpg,0.5\n"b,c.jpg",\n'
+    assert format_rows(rows, ("path", "quality"), jsonl=True, header=True) == (
+        '{"path": "a.jpg", "quality": 0.5}\n{"path": "b,c.jpg", "quality": ""}\n'
+    )
+    assert format_rows([], ("path",), jsonl=False, header=False) == ""
+
+
+def test_the_progress_record_and_the_parts_have_the_documented_names(tmp_path, monkeypatch):
+    import json
+
+    out = str(tmp_path / "rows.csv")
+    output = ScoreOutput(out, COLUMNS, SETTINGS)
+    output.write_batch([{"path": "a.jpg", "face": "0", "quality": "0.5", "error": "", "warning": ""}])
+    record = json.loads((tmp_path / "rows.csv.progress.json").read_text())
+    assert record == {"settings": SETTINGS, "columns": list(COLUMNS), "length": (tmp_path / "rows.csv").stat().st_size}
+    monkeypatch.setattr(score_output, "PART_ROWS", 1)
+    store = use_memory_store(monkeypatch)
+    remote = "mem://names/rows.csv"
+    first = ScoreOutput(remote, COLUMNS, SETTINGS)
+    first.write_batch([{"path": "a.jpg"}])
+    first.stop()
+    again = ScoreOutput(remote, COLUMNS, SETTINGS, resume=True)
+    again.write_batch([{"path": "b.jpg"}])
+    again.write_batch([{"path": "c.jpg"}])
+    parts = sorted(name for name in store.files if "/part-" in name)
+    assert parts == [f"mem://names/.rows.csv.parts/part-0000{i}" for i in range(3)]  # numbered on, after a resume
+    assert json.loads(store.files["mem://names/.rows.csv.parts/run.json"]) == {
+        "settings": SETTINGS,
+        "columns": list(COLUMNS),
+    }
+
+
+def test_refusals_name_what_to_remove_and_what_differs(tmp_path, monkeypatch):
+    out = str(tmp_path / "rows.csv")
+    ScoreOutput(out, COLUMNS, SETTINGS).write_batch([{"path": "a.jpg"}])
+    with pytest.raises(ResumeError) as error:
+        ScoreOutput(out, COLUMNS, SETTINGS)
+    assert str(error.value) == (
+        f"{out}: an interrupted run's output is there; add --resume to continue it, or remove {out} and "
+        f"{out}.progress.json to start again"
+    )
+    with pytest.raises(ResumeError) as error:
+        ScoreOutput(out, COLUMNS, {**SETTINGS, "align": False, "faces": "largest"}, resume=True)
+    assert str(error.value) == (
+        f"{out}: --resume with other settings than the run recorded in {out}.progress.json: "
+        "align: True then, False now; faces: 'all' then, 'largest' now"
+    )
+    use_memory_store(monkeypatch)
+    remote = "mem://refusals/rows.csv"
+    ScoreOutput(remote, COLUMNS, SETTINGS).stop()
+    with pytest.raises(ResumeError) as error:
+        ScoreOutput(remote, COLUMNS, SETTINGS)
+    parts = "mem://refusals/.rows.csv.parts"
+    assert str(error.value) == (
+        f"{remote}: an interrupted run's output is there; add --resume to continue it, or remove {parts} to start again"
+    )
+    with pytest.raises(ResumeError, match=rf"^{remote}: --resume with other settings than the run in {parts}: "):
+        ScoreOutput(remote, COLUMNS, {**SETTINGS, "model": "other.onnx"}, resume=True)
+
+
+def test_a_setting_the_recorded_run_did_not_have_is_a_difference_and_an_old_record_keeps_todays_columns(tmp_path):
+    import json
+
+    out = tmp_path / "rows.csv"
+    ScoreOutput(str(out), COLUMNS, SETTINGS).write_batch([{"path": "a.jpg"}])
+    progress = tmp_path / "rows.csv.progress.json"
+    record = json.loads(progress.read_text())
+    older = {"settings": {k: v for k, v in SETTINGS.items() if k != "precision"}, "length": record["length"]}
+    progress.write_text(json.dumps(older))  # a release that recorded no precision and no columns
+    with pytest.raises(ResumeError, match=r"precision: None then, 'float32' now$"):
+        ScoreOutput(str(out), COLUMNS, SETTINGS, resume=True)
+    progress.write_text(json.dumps({"length": record["length"]}))  # no settings at all: every one differs
+    with pytest.raises(ResumeError, match=r"align: None then, True now"):
+        ScoreOutput(str(out), COLUMNS, SETTINGS, resume=True)
+    progress.write_text(json.dumps({"settings": SETTINGS, "length": record["length"]}))
+    assert ScoreOutput(str(out), COLUMNS, SETTINGS, resume=True).columns == COLUMNS
