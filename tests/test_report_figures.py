@@ -344,3 +344,51 @@ def test_the_histogram_axis_by_value():
     assert f'<text x="{LEFT - 4}" y="22" font-size="11" text-anchor="end">3</text>' in svg
     assert re.findall(r'class="bar"[^>]*width="([\d.]+)"', svg) == [f"{PLOT_W - 1:.1f}"]  # one bar spans the plot
     assert svg.startswith('<svg id="histogram" xmlns="http://www.w3.org/2000/svg" width="720" height="220" role="img"')
+
+
+def test_mark_geometry_bar_edges_off_zero_and_degenerate_ranges_by_value():
+    from crfiqa_tf.report.page import histogram_svg
+
+    plot_h = 220 - 28 - 16
+    svg = histogram_svg([1, 2], -1.0, 3.0, "q", [(1.0, "reject 10%")])
+    x = LEFT + PLOT_W * 2 / 4
+    assert (
+        f'<line class="mark" x1="{x:.1f}" x2="{x:.1f}" y1="16" y2="{16 + plot_h}" stroke="#cf222e" '
+        f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="26" font-size="11" fill="#cf222e">reject 10%</text>'
+    ) in svg
+    assert re.findall(r"<title>([^<]*)</title>", svg) == ["-1: 1", "1: 2"]  # each bar's lower edge, off zero
+    assert marks(histogram_svg([1], 2.0, 2.0, "q", [(2.0, "x")])) == []  # an empty range draws no mark
+    assert 'text-anchor="end">1</text>' in histogram_svg([0, 0], 0.0, 1.0, "q", [])  # no count: the peak label is 1
+    narrow = histogram_svg([1] * 700, 0.0, 1.0, "q", [])
+    assert set(re.findall(r'class="bar"[^>]*width="([\d.]+)"', narrow)) == {"1.0"}  # bars never thinner than 1 px
+    constant = [ResultRow(f"{i}.jpg", 0.25) for i in range(5)]
+    svg = histogram_section(summary_of(constant), [])
+    assert bars(svg) == [5] + [0] * (SCORE_BINS - 1)  # every value in the first bin of a range one millionth wide
+
+
+def test_the_last_items_of_every_list_and_the_page_title_by_value():
+    from crfiqa_tf.report.page import failures_section, not_read_note, page
+
+    note = not_read_note([f"f{i}.txt" for i in range(20)])
+    assert note.count("<li><code>") == 20 and "more</li>" not in note and "<li><code>f19.txt</code></li>" in note
+    document = page("Review <2>", [], [], "now")
+    assert "<h1>Review &lt;2&gt;</h1>" in document
+    unstaged = [ResultRow("x.jpg", error="corrupt", message="bad")]
+    assert cells(failures_section(summary_of(unstaged))) == [["x.jpg", "score", "corrupt", "bad"]]
+    groups = [ResultRow(f"g{i}/x.jpg", 0.5) for i in range(3)]
+    assert "more groups not shown" not in groups_section(summary_of(groups), shown=3)
+    with_failures_only = summary_of([ResultRow("empty/x.jpg", error="corrupt")] + groups[:1])
+    assert [row[0] for row in cells(groups_section(with_failures_only))] == ["g0", "empty"]  # no faces: last
+
+
+def test_a_sampled_raw_histogram_says_so():
+    from crfiqa_tf.report import summary as summary_module
+
+    original = summary_module.SAMPLE
+    try:
+        summary_module.SAMPLE = 10
+        sampled = summary_of([ResultRow(f"{i}.jpg", float(i)) for i in range(40)])
+    finally:
+        summary_module.SAMPLE = original
+    svg = histogram_section(sampled, [])
+    assert "A uniform sample of 10 of 40 faces." in svg and sum(bars(svg)) == 10
