@@ -117,6 +117,7 @@ def measured():
 
 
 @pytest.mark.slow(reason="MTCNN on five photos, ~15 s")
+@pytest.mark.tensorflow  # MTCNN
 def test_mtcnn_faces_carry_every_component(measured):
     for name in PHOTOS:
         faces = measured["mtcnn", name]
@@ -128,6 +129,7 @@ def test_mtcnn_faces_carry_every_component(measured):
 
 
 @pytest.mark.slow(reason="MTCNN on five photos, ~15 s")
+@pytest.mark.tensorflow  # MTCNN
 def test_components_agree_across_detectors_on_the_faces_both_find(measured):
     compared = same_reasons = 0
     for name in PHOTOS:
