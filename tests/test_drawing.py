@@ -37,3 +37,36 @@ def test_jpeg_bytes_shrink_to_the_longest_side():
         assert picture.format == "JPEG" and picture.size == (150, 100)
     with Image.open(io.BytesIO(jpeg_bytes(Image.fromarray(grey(20, 30)), 150))) as small:
         assert small.size == (30, 20)  # never enlarged
+
+
+def test_line_widths_point_sizes_and_the_label_by_value():
+    # a 1,000-pixel photo draws 2-pixel lines (1,000 / 400 = 2.5, rounded half to even), a 400-pixel one 1-pixel lines
+    wide = np.asarray(draw_faces(grey(500, 1000), [{"box": (100, 100, 300, 300)}]))
+    assert tuple(wide[100, 200]) == tuple(wide[101, 200]) == BOX_COLOUR and tuple(wide[102, 200]) == (128, 128, 128)
+    thin = np.asarray(draw_faces(grey(200, 400), [{"box": (100, 100, 300, 180)}]))
+    assert tuple(thin[100, 200]) == BOX_COLOUR and tuple(thin[101, 200]) == (128, 128, 128)
+    # points: radius 1.5 px for a small face, the box's width / 40 for a large one
+    small = np.asarray(draw_faces(grey(), [{"box": (10, 10, 50, 50), "landmarks": [[30, 30]] * 5}]))
+    assert tuple(small[30, 31]) == POINT_COLOUR and tuple(small[30, 32]) == (128, 128, 128)
+    large = np.asarray(draw_faces(grey(300, 300), [{"box": (0, 0, 200, 200), "landmarks": [[100, 100]] * 5}]))
+    assert tuple(large[100, 104]) == POINT_COLOUR and tuple(large[100, 106]) == (128, 128, 128)  # radius 5
+    # the label: white text on a black band of 7 px a character, 11 px high, 12 px above the box (width 1)
+    labelled = np.asarray(draw_faces(grey(), [{"box": (50, 60, 150, 160), "label": "0.91"}]))
+    band = labelled[48:59, 50:78]
+    assert (band.max(axis=2) < 128).mean() > 0.6 and (band.min(axis=2) > 200).any()  # black band, white text
+    assert tuple(labelled[53, 79]) == (128, 128, 128) and tuple(labelled[47, 60]) == (128, 128, 128)  # its edges
+    at_top = np.asarray(draw_faces(grey(), [{"box": (50, 4, 150, 100), "label": "x"}]))
+    assert at_top[0:11, 50:57].max(axis=2).min() < 128  # pushed down to the photo's top, not cut off
+
+
+def test_the_face_in_its_photo_carries_its_points_and_jpeg_keeps_its_quality():
+    image = grey()
+    region = np.asarray(
+        face_in_photo(image, (100, 50, 150, 100), [[110, 70], [140, 70], [125, 80], [112, 90], [138, 90]])
+    )
+    assert (region == POINT_COLOUR).all(axis=2).any()  # the points are drawn on the cut region
+    assert face_in_photo(image, (100, 50, 150, 100)).size == (110, 110)  # the default margin: 0.6 of the box a side
+    noisy = Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8))
+    expected = io.BytesIO()
+    noisy.save(expected, format="JPEG", quality=85)
+    assert jpeg_bytes(noisy, 64) == expected.getvalue()  # quality 85 unless asked

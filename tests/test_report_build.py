@@ -147,3 +147,37 @@ def test_a_report_over_a_score_csv_and_a_best_shots_folder_has_both(tmp_path):
     figures = build_report([str(score_csv(tmp_path)), str(best_shots_folder(tmp_path))], str(out))
     ids = re.findall(r'<section id="([\w-]+)">', out.read_text(encoding="utf-8"))
     assert ids[0] == "summary" and ids[-1] == "best-shots-0" and figures["tracks"] == 2 and figures["rows"] == 5
+
+
+def test_figures_add_up_over_several_sources_and_the_defaults_hold(tmp_path):
+    first, second = best_shots_folder(tmp_path), best_shots_folder(tmp_path, moved=True)
+    evaluations = []
+    for name in ("e1", "e2"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "evaluation.json").write_text(json.dumps({"pairs": 10}))
+        evaluations.append(str(folder))
+    shards = []
+    for name in ("s1", "s2"):
+        folder = tmp_path / name
+        folder.mkdir()
+        rows = [{"path": f"{name}/{i}.png", "quality": str(i / 20), "camera": "front" if i % 2 else "back"}
+                for i in range(8)]  # fmt: skip
+        (folder / "scores-00000-of-00001.csv").write_text(
+            format_rows(rows, (*SCORE_COLUMNS, "camera"), jsonl=False, header=True)
+        )
+        (folder / f"{name}.log").write_text("not a result")
+        shards.append(str(folder))
+    out = tmp_path / "report.html"
+    figures = build_report([str(first), str(second), *evaluations, *shards], str(out), group_by="camera")
+    page = out.read_text(encoding="utf-8")
+    assert (figures["tracks"], figures["shots"], figures["evaluations"], figures["rows"]) == (4, 6, 2, 16)
+    assert figures["not_read"] == [str(tmp_path / "s1" / "s1.log"), str(tmp_path / "s2" / "s2.log")]
+    assert "<p>by <code>camera</code>, worst mean quality first.</p>" in page
+    assert "Lowest 12 faces" in page and "Highest 12 faces" in page  # 16 faces, 12 shown at each end by default
+    assert "<title>crfiqa-tf review report</title>" in page
+    stamp = re.search(r"<p class=note>crfiqa-tf [^ ]+ · ([^<]*)</p>", page).group(1)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", stamp)
+    ids = re.findall(r'<section id="([\w-]+)">', page)
+    assert ids[-4:] == ["best-shots-0", "best-shots-1", "evaluation-2", "evaluation-3"]
+    assert "<p>10 pairs of <code></code>; verification accuracy ; comparison scores from .</p>" in page

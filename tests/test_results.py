@@ -90,6 +90,8 @@ def test_what_a_path_holds(tmp_path):
     )  # fmt: skip
     for name in ("out-00001-of-00002.csv", "out-00000-of-00002.csv", "out-failures-00000-of-00001.jsonl"):
         (tmp_path / name).write_text("path\n")
+    (tmp_path / "outsider.csv").write_text("path\n")  # shares the prefix's letters, not its "-": not its shard
+    (tmp_path / "out.csv").write_text("path\n")  # the prefix itself with a suffix: another result
     prefix = open_results(str(tmp_path / "out"))
     assert prefix.kind == "beam" and [f.rsplit("/", 1)[1] for f in prefix.files] == [
         "out-00000-of-00002.csv", "out-00001-of-00002.csv", "out-failures-00000-of-00001.jsonl",
@@ -97,6 +99,9 @@ def test_what_a_path_holds(tmp_path):
     assert [is_failures_file(f) for f in prefix.files] == [False, False, True]
     glob = open_results(str(tmp_path / "out-0000*"))
     assert glob.kind == "beam" and len(glob.files) == 2
+    assert [f.rsplit("/", 1)[1] for f in open_results(str(tmp_path / "out*.csv")).files] == [
+        "out-00000-of-00002.csv", "out-00001-of-00002.csv", "out.csv", "outsider.csv",
+    ]  # fmt: skip
     single_glob = open_results(str(tmp_path / "one.*"))
     assert single_glob.kind == "beam" and single_glob.files == [str(tmp_path / "one.csv")]
     shards = tmp_path / "shards"
