@@ -59,3 +59,32 @@ def test_each_face_is_drawn_at_its_box_and_points(tmp_path):
 def test_draw_needs_align(tmp_path):
     with pytest.raises(SystemExit, match="--draw draws the faces found; add --align"):
         main(["score", photo_path("astronaut"), "--model", "m.tflite", "--draw", str(tmp_path)])
+
+
+def test_labels_names_and_what_is_drawn_by_value(tmp_path, monkeypatch):
+    from crfiqa_tf.report import drawn_photos
+
+    image = np.full((60, 80, 3), 100, np.uint8)
+    for name in ("a.png", "b.png"):
+        Image.fromarray(image).save(tmp_path / name)
+    drawn, encoded = [], []
+    monkeypatch.setattr(
+        drawn_photos, "draw_faces", lambda picture, faces: drawn.append(faces) or Image.fromarray(picture)
+    )
+    real_jpeg = drawn_photos.jpeg_bytes
+    monkeypatch.setattr(
+        drawn_photos, "jpeg_bytes", lambda p, longest, q: encoded.append((longest, q)) or real_jpeg(p, longest, q)
+    )
+    box = {"box_x0": "1", "box_y0": "2", "box_x1": "30", "box_y1": "40"}
+    rows = [
+        {"path": str(tmp_path / "a.png"), "face_index": "0", "quality": "0.5", "quality_score": "61.4", **box},
+        {"path": str(tmp_path / "a.png"), "face_index": "1", "quality": "0.25", **box},
+        {"path": str(tmp_path / "b.png"), "quality": "0.9"},  # no box: an aligned input, nothing to draw
+        {"path": str(tmp_path / "b.png"), "error": "no_face: none", **box},  # a failure is not drawn
+    ]
+    drawer = PhotoDrawer(str(tmp_path / "out"))
+    drawer.add(rows)
+    assert drawer.written == 1 and [[face["label"] for face in faces] for faces in drawn] == [["0: 61", "1: 0.250"]]
+    assert drawn[0][0]["box"] == (1.0, 2.0, 30.0, 40.0) and encoded == [(1600, 90)]
+    names = [drawer._name(p) for p in ("C:\\photos\\face.png", "gs://b/face.jpg", "dir/", "face")]
+    assert names == ["face.jpg", "face_2.jpg", "photo.jpg", "face_3.jpg"]

@@ -57,3 +57,40 @@ def test_an_unreadable_source_gives_the_reason_not_a_picture(tmp_path):
     Image.fromarray(photo("astronaut")).save(tmp_path / "shot.png")
     uri, reason = file_thumbnail(str(tmp_path / "shot.png"), size=64)
     assert reason is None and picture(uri).size == (64, 64)
+
+
+def _decoded(uri):
+    assert uri.startswith("data:image/jpeg;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_a_face_s_thumbnails_by_value(tmp_path):
+    from crfiqa_tf.report.drawing import POINT_COLOUR
+
+    image = np.full((400, 600, 3), 120, np.uint8)
+    Image.fromarray(image).save(tmp_path / "p.png")
+    points = np.array([[230, 180], [270, 180], [250, 200], [235, 220], [265, 220]], float)
+    row = ResultRow(str(tmp_path / "p.png"), 0.5, box=(220, 160, 280, 240), landmarks=points)
+    pictures, why = face_thumbnails(row)
+    assert why is None and set(pictures) == {"photo", "aligned"}
+    photo_thumb = _decoded(pictures["photo"])
+    assert photo_thumb.shape[:2] == (160, 142)  # the box grown by 0.6 of its longer side (176 × 156), to 160 px
+    red = (np.abs(photo_thumb.astype(int) - POINT_COLOUR) < 60).all(axis=2)
+    assert red.any()  # the five points are drawn on it
+    assert _decoded(pictures["aligned"]).shape[:2] == (112, 112)
+    assert face_thumbnails(ResultRow(str(tmp_path / "nothing.png"), 0.5)) == (
+        {},
+        "unreadable: No such file or directory",
+    )
+    aligned_input = face_thumbnails(ResultRow(str(tmp_path / "p.png"), 0.5))[0]
+    assert set(aligned_input) == {"photo"} and _decoded(aligned_input["photo"]).shape[:2] == (107, 160)  # whole photo
+
+
+def test_a_relative_path_is_looked_for_up_to_four_folders_above_the_results(tmp_path):
+    deep = tmp_path / "a" / "b" / "c" / "d" / "e"
+    row = ResultRow("photos/x.png", 0.5, origin=str(deep / "scores.csv"))
+    candidates = source_candidates(row)
+    assert candidates == ["photos/x.png"] + [str(folder / "photos/x.png") for folder in (deep, deep.parent,
+        deep.parent.parent, deep.parent.parent.parent)]  # fmt: skip
+    assert source_candidates(ResultRow("/abs/x.png", 0.5, origin=str(deep / "s.csv"))) == ["/abs/x.png"]
+    assert source_candidates(ResultRow("gs://b/x.png", 0.5, origin=str(deep / "s.csv"))) == ["gs://b/x.png"]
