@@ -53,8 +53,11 @@ def test_line_widths_point_sizes_and_the_label_by_value():
     # the label: white text on a black band of 7 px a character, 11 px high, 12 px above the box (width 1)
     labelled = np.asarray(draw_faces(grey(), [{"box": (50, 60, 150, 160), "label": "0.91"}]))
     band = labelled[48:59, 50:78]
-    assert (band.max(axis=2) < 128).mean() > 0.6 and (band.min(axis=2) > 200).any()  # black band, white text
+    assert (band == 0).all(axis=2).mean() > 0.6 and (band.min(axis=2) > 200).any()  # black band, white text
     assert tuple(labelled[53, 79]) == (128, 128, 128) and tuple(labelled[47, 60]) == (128, 128, 128)  # its edges
+    assert (labelled[48:59, 50] == 0).all()  # the text starts a pixel in: the band's first column stays black
+    big = np.asarray(draw_faces(grey(), [{"box": (50, 60, 150, 160), "label": "8888"}]))
+    assert (big[48:59, 50:78].min(axis=2) > 200).sum() > 10  # 10-px text: its strokes fill the band
     at_top = np.asarray(draw_faces(grey(), [{"box": (50, 4, 150, 100), "label": "x"}]))
     assert at_top[0:11, 50:57].max(axis=2).min() < 128  # pushed down to the photo's top, not cut off
 

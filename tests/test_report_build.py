@@ -181,3 +181,33 @@ def test_figures_add_up_over_several_sources_and_the_defaults_hold(tmp_path):
     ids = re.findall(r'<section id="([\w-]+)">', page)
     assert ids[-4:] == ["best-shots-0", "best-shots-1", "evaluation-2", "evaluation-3"]
     assert "<p>10 pairs of <code></code>; verification accuracy ; comparison scores from .</p>" in page
+
+
+def test_sparse_documents_a_calibration_without_thresholds_and_the_notes_by_value(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "best_shots.json").write_text(json.dumps({"shots": [{"track_id": 1, "rank": 1, "frame_index": 0}]}))
+    evaluation = tmp_path / "eval"
+    evaluation.mkdir()
+    (evaluation / "evaluation.json").write_text(json.dumps({}))
+    out = tmp_path / "report.html"
+    build_report([str(shots), str(evaluation)], str(out))
+    page = out.read_text(encoding="utf-8")
+    assert (
+        '<p><code></code>: <span data-figure="frames_decoded">0</span> frames decoded, 0 undecodable, '
+        '<span data-figure="tracks">1</span> tracks, <span data-figure="shots">1</span> shots.</p>'
+    ) in page
+    assert "<figcaption>#1 frame 0 · quality <div></div></figcaption>" in page  # no quality, no reasons
+    assert "<p>0 pairs of <code></code>; verification accuracy ; comparison scores from .</p>" in page
+    calibration = {"type": "logistic", "centre": 0.5, "scale": 0.1}
+    (tmp_path / "calibration.json").write_text(json.dumps(calibration))
+    csv = score_csv(tmp_path)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "scores-00000-of-00001.csv").write_text(csv.read_text())
+    (folder / "notes.txt").write_text("x")
+    build_report([str(folder)], str(out), calibration=str(tmp_path / "calibration.json"))
+    page = out.read_text(encoding="utf-8")
+    assert "The calibration holds no rejection thresholds (crfiqa-tf calibrate writes them)" in page
+    assert "1 files of the results folders are not results" in page and f"<code>{folder / 'notes.txt'}</code>" in page
+    assert "source not readable (unreadable: No such file or directory): no thumbnail" in page
