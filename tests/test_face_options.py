@@ -93,3 +93,21 @@ def test_no_command_or_beam_module_declares_a_face_flag_of_its_own():
     allowed = {"crfiqa_tf/commands/prepare.py: --align", "crfiqa_tf/commands/evaluate.py: --calibration",
                "crfiqa_tf/commands/report.py: --calibration", "crfiqa_tf/commands/report.py: --faces"}  # fmt: skip
     assert sorted(set(offenders) - allowed) == []
+
+
+def test_calibration_and_precision_belong_to_the_scorer_and_are_never_silently_dropped(tmp_path):
+    from scorer_doubles import MeanPixelScorer
+
+    from crfiqa_tf.inference.score_files import score_files
+
+    image = tmp_path / "a.png"
+    __import__("PIL.Image").Image.new("RGB", (112, 112)).save(image)
+    with pytest.raises(ValueError, match=r"calibration and precision belong to the scorer: give them to"):
+        MeanPixelScorer().score([str(image)], options=FaceOptions(calibration="c.json"))
+    with pytest.raises(ValueError, match=r"^calibration c\.json: the scorer was loaded without it"):
+        score_files([str(image)], MeanPixelScorer(), FaceOptions(calibration="c.json"), progress=False)
+    with pytest.raises(ValueError, match=r"^precision bfloat16: the scorer was loaded for float32"):
+        score_files([str(image)], MeanPixelScorer(), FaceOptions(precision="bfloat16"), progress=False)
+    calibrated = MeanPixelScorer(calibration={"type": "logistic", "centre": 0.5, "scale": 0.1})
+    (row,) = score_files([str(image)], calibrated, FaceOptions(calibration="c.json"), progress=False)
+    assert row["quality_score"] != ""  # loaded with a calibration: its score, from the scorer's own

@@ -4,7 +4,8 @@ command and the Beam job that take them (`crfiqa-tf score`, `best-shots`, `expor
 `FaceOptions` holds what to detect (``align``), which faces (``faces``), the ``detector``, the smallest face
 (``min_face``), the quality ``components`` and their reasons ``profile``, the ``calibration`` and the SavedModel
 ``precision``. It refuses what cannot work together when it is made, with the flag named, so a command fails
-before any photo is read; `Scorer.score` takes it, and `settings` is what a resumed run must repeat.
+before any photo is read; `Scorer.score` takes its face options (the scorer was loaded with the calibration and
+precision), and `settings` is what a resumed run must repeat.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class FaceOptions:
         None: the shipped one.
     calibration: a calibration JSON path (`crfiqa-tf calibrate`) for the 0–100 quality_score.
     precision: ``"float32"`` or ``"bfloat16"`` (SavedModel only: the oneDNN bfloat16 rewrite).
+
+    The calibration and the precision belong to the scorer: a command gives them to `crfiqa_tf.load_scorer`, and
+    `Scorer.score` refuses options that set them rather than leave them unapplied.
     """
 
     align: bool = False

@@ -148,6 +148,11 @@ class Scorer(abc.ABC):
         reasons profile (a JSON path, or its rules already read by `crfiqa_tf.components.load_profile`; default:
         `crfiqa_tf.components.DEFAULT_PROFILE`). The scorer's calibration and precision are its own (`load_scorer`)."""
         options = options or FaceOptions()
+        if options.calibration is not None or options.precision != "float32":
+            raise ValueError(
+                "FaceOptions' calibration and precision belong to the scorer: give them to "
+                "crfiqa_tf.load_scorer(path, calibration=..., precision=...); score takes the face options"
+            )
         rules = None
         if options.components:
             from crfiqa_tf.components import load_profile

@@ -33,11 +33,19 @@ def score_batches(
     progress: bool = True,
     total: int | None = None,
 ) -> Iterator[list[dict]]:
-    """The rows of `paths` scored under `options` (`FaceOptions`; default: aligned inputs), one batch of inputs at
-    a time (every row of an input in the same batch), in input order: what `crfiqa-tf score` writes as it goes,
-    holding one batch in memory. `total` is the number of inputs of the whole run, for the progress bar of a
+    """The rows of `paths` scored under `options` (`FaceOptions`; default: aligned inputs; its calibration and
+    precision must be those `scorer` was loaded with, else ValueError), one batch of inputs at a time (every row
+    of an input in the same batch), in input order: what `crfiqa-tf score` writes as it goes, holding one batch in
+    memory. `total` is the number of inputs of the whole run, for the progress bar of a
     resumed one."""
     options = options or FaceOptions()
+    loaded_with = getattr(scorer, "precision", "float32")
+    if options.calibration is not None and getattr(scorer, "calibration", None) is None:
+        raise ValueError(f"calibration {options.calibration}: the scorer was loaded without it (load_scorer)")
+    if options.precision != loaded_with:
+        raise ValueError(f"precision {options.precision}: the scorer was loaded for {loaded_with} (load_scorer)")
+    # the scorer applies the calibration and precision it was loaded with; each call takes the face options
+    options = dataclasses.replace(options, calibration=None, precision="float32")
     if options.components and not isinstance(options.profile, list):  # read once for the run, not once a batch
         from crfiqa_tf.components import load_profile
 
