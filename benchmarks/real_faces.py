@@ -195,7 +195,7 @@ def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots:
             for method, curve in by_method.items()
             if not method.startswith(COMPONENT_PREFIX) or method == COMPONENT_PREFIX + str(best)
         }
-        plot_edc(shown, path, fmr, f"{matcher.name}, held-out LFW ({name})", limit=0.2)
+        plot_edc(shown, path, fmr, f"{matcher.name}, held-out LFW ({name})", limit=0.2, size=(8.0, 7.0))
         plots.append(os.path.relpath(path, ROOT))
     counts = {
         "photos_with_a_face": len(data["raw"]),

@@ -24,9 +24,12 @@ def plot_edc(curves: dict, path: str, fmr: float, fr_model: str, limit: float = 
     axis.set_xlim(0, 1)
     axis.set_ylim(bottom=0)
     axis.set_title(f"EDC at FMR {fmr:g} (threshold fixed before discarding)\nrecognition model: {fr_model}")
+    axis.axvline(limit, color="0.5", linestyle=":", linewidth=1)  # where the pAUC in the legend stops
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
-    figure.tight_layout()
+    # the legend below the plot, never over the curves: its share of the height grows with the number of entries
+    legend_share = min(0.55, (0.25 + 0.15 * len(curves)) / size[1])
+    figure.legend(loc="lower center", fontsize=7, frameon=False)
+    figure.tight_layout(rect=(0, legend_share, 1, 1))
     png = io.BytesIO()
     figure.savefig(png, format="png")
     plt.close(figure)
