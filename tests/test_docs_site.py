@@ -153,3 +153,20 @@ def test_the_site_builds_in_strict_mode_and_opens_in_chromium(tmp_path):
     api = rendered_dom(str(site / "reference" / "api" / "index.html"), tmp_path / "profile")
     assert "FaceOptions" in api and "load_scorer" in api
     assert os.path.exists(site / "search" / "search_index.json")
+
+
+def test_python_shown_in_the_docs_compiles_and_calls_score_with_face_options():
+    """Every Python block of the README and the guides is valid Python, and none calls `score` with the keywords
+    0.7.0 replaced by `FaceOptions` (align=, faces=, detector=, components=, profile=, min_face=)."""
+    import ast
+
+    old_keywords = {"align", "faces", "detector", "components", "profile", "min_face"}
+    for page in shown_pages():
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            tree = ast.parse(block, filename=str(page))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in {"score", "score_files"}:
+                    used = {keyword.arg for keyword in node.keywords} & old_keywords
+                    assert not used, (
+                        f"{page.relative_to(ROOT)}: score(...) with {sorted(used)}; use options=FaceOptions(...)"
+                    )
