@@ -111,3 +111,13 @@ def test_calibration_and_precision_belong_to_the_scorer_and_are_never_silently_d
     calibrated = MeanPixelScorer(calibration={"type": "logistic", "centre": 0.5, "scale": 0.1})
     (row,) = score_files([str(image)], calibrated, FaceOptions(calibration="c.json"), progress=False)
     assert row["quality_score"] != ""  # loaded with a calibration: its score, from the scorer's own
+
+
+def test_rules_already_read_are_recorded_by_a_mark_not_copied_and_the_flags_have_their_group():
+    rules = [{"code": "TOO_DARK"}]
+    options = FaceOptions(align=True, components=True, profile=rules)
+    assert options.settings()["profile"] == "(rules given)" and options.profile is rules
+    assert "faces and scores:" in parser_with().format_help()
+    assert "known: align, faces, detector, min_face, components, profile, calibration, precision" in str(
+        pytest.raises(ValueError, parser_with, "dpi").value
+    )
