@@ -36,6 +36,7 @@ from crfiqa_tf.evaluation.protocols import all_vs_all, cap_per_identity
 from crfiqa_tf.evaluation.quality_table import markdown, quality_rows
 from crfiqa_tf.matchers.matcher import load_matcher
 from crfiqa_tf.matchers.matcher_input import MatcherInput
+from crfiqa_tf.on_top.head_inputs import head_inputs
 from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,12 +46,12 @@ PER_PERSON = 10  # photos of a person at most in an evaluation set: LFW's best-k
 # on-top settings tried on validation people (`select`): head shape, CR definition, cross-quality augmentation
 # (the degraded copies get CR targets, the clean photos alone fit the class centres), epochs
 CANDIDATES = [
-    {"hidden": hidden, "cr_mode": mode, "augment": augment, "epochs": epochs}
-    for hidden, mode, augment, epochs in (
-        (0, "paper", False, 40),  # the official head shape and target, no augmentation
-        (0, "code", True, 40),
-        (64, "paper", True, 40),
-        (64, "paper", True, 80),
+    {"hidden": hidden, "cr_mode": mode, "augment": augment, "epochs": epochs, "members": members, "mirror": mirror}
+    for hidden, mode, augment, epochs, members, mirror in (
+        (0, "paper", False, 40, 1, False),  # the official head shape and target, no augmentation
+        (64, "paper", True, 80, 1, False),  # 0.7.0's choice
+        (256, "paper", False, 40, 5, True),
+        (256, "paper", True, 40, 5, True),
     )
 ]
 
@@ -86,12 +87,23 @@ def link_people(root: str, names: set[str], target: str) -> str:
 
 
 def embedded(faces, matcher) -> dict:
-    raw = matcher.raw_embeddings(faces.faces)
-    return {"faces": faces, "raw": raw, "labels": np.array([faces.identities[label] for label in faces.labels])}
+    """The faces with the matcher's raw embeddings of each face and of its mirror image (``pairs``, [N, 2, D])."""
+    pairs = head_inputs(matcher, faces.faces, mirror=True)
+    labels = np.array([faces.identities[label] for label in faces.labels])
+    return {"faces": faces, "raw": pairs[:, 0], "pairs": pairs, "labels": labels}
+
+
+def head_input(data: dict, model):
+    return data["pairs"] if model.mirror else data["raw"]
 
 
 def subset(data: dict, keep: np.ndarray) -> dict:
-    return {"faces": data["faces"].subset(keep), "raw": data["raw"][keep], "labels": data["labels"][keep]}
+    return {
+        "faces": data["faces"].subset(keep),
+        "raw": data["raw"][keep],
+        "pairs": data["pairs"][keep],
+        "labels": data["labels"][keep],
+    }
 
 
 def evaluation_set(data: dict, people, seed: int) -> dict:
@@ -148,13 +160,16 @@ def component_qualities(values: dict) -> dict:
 
 
 def candidate_qualities(data: dict, models: dict, seed: int, extra: dict) -> dict:
-    qualities = {name: model.predict(data["raw"], batch_size=1024, verbose=0) for name, model in models.items()}
+    qualities = {
+        name: model.predict(head_input(data, model), batch_size=1024, verbose=0) for name, model in models.items()
+    }
     qualities.update(extra)
     qualities.update(
         {
             "random": baselines.random_quality(len(data["raw"]), seed),
             "sharpness (Laplacian variance)": baselines.sharpness(data["faces"].faces),
             "embedding norm (the matcher's)": baselines.embedding_norm(data["raw"]),
+            "mirror agreement (the matcher's)": baselines.mirror_agreement(data["pairs"]),
         }
     )
     return qualities
@@ -207,11 +222,16 @@ def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots:
 
 def train(clean: dict, degraded: dict | None, candidate: dict, seed: int):
     parts = [clean] + ([degraded] if degraded is not None else [])
-    raw = np.concatenate([part["raw"] for part in parts])
+    raw = np.concatenate([part["pairs" if candidate["mirror"] else "raw"] for part in parts])
     labels = np.concatenate([part["labels"] for part in parts])
     fits_centres = np.arange(len(raw)) < len(clean["raw"])
     settings = OnTopSettings(
-        hidden=candidate["hidden"], cr_mode=candidate["cr_mode"], epochs=candidate["epochs"], seed=seed
+        hidden=candidate["hidden"],
+        cr_mode=candidate["cr_mode"],
+        epochs=candidate["epochs"],
+        seed=seed,
+        members=candidate["members"],
+        mirror=candidate["mirror"],
     )
     start = time.perf_counter()
     model, history = train_on_top(raw, labels, settings, fits_centres=fits_centres)
@@ -219,7 +239,8 @@ def train(clean: dict, degraded: dict | None, candidate: dict, seed: int):
 
 
 def gap_at(data: dict, model, fmr: float, limit: float = 0.2) -> float:
-    rows, _ = quality_rows(comparisons_of(data), {"m": model.predict(data["raw"], batch_size=1024, verbose=0)}, (fmr,))
+    quality = model.predict(head_input(data, model), batch_size=1024, verbose=0)
+    rows, _ = quality_rows(comparisons_of(data), {"m": quality}, (fmr,))
     return rows[0][f"gap_closed@{limit:g}"]
 
 
@@ -243,7 +264,7 @@ def select(clean: dict, degraded: dict, people: list[str], seed: int) -> tuple[d
         rows.append({**candidate, **gaps, **run})
         print(f"selection: {candidate} → validation gap closed {gaps}")
     best = max(rows, key=lambda r: np.mean([v for k, v in r.items() if k.startswith("validation_gap")]))
-    return {key: best[key] for key in ("hidden", "cr_mode", "augment", "epochs")}, rows
+    return {key: best[key] for key in CANDIDATES[0]}, rows
 
 
 def from_scratch(photos: str, people: list[str], work: str, steps: int, timings: dict):
@@ -282,8 +303,12 @@ def from_scratch(photos: str, people: list[str], work: str, steps: int, timings:
 
 def describe(candidate: dict) -> str:
     head = "linear head" if candidate["hidden"] == 0 else f"MLP head, {candidate['hidden']}"
+    members = f" ×{candidate['members']}" if candidate["members"] > 1 else ""
+    mirror = ", mirror-averaged" if candidate["mirror"] else ""
     augment = ", cross-quality augmentation" if candidate["augment"] else ""
-    return f"CR-FIQA on top ({head}, CR {candidate['cr_mode']}{augment}, {candidate['epochs']} epochs)"
+    return (
+        f"CR-FIQA on top ({head}{members}{mirror}, CR {candidate['cr_mode']}{augment}, {candidate['epochs']} epochs)"
+    )
 
 
 IN_TABLE = False  # its figures are a table of their own
@@ -355,12 +380,15 @@ def summary(result: dict) -> str:
     lines += ["", "Selection on validation people (gap closed at pAUC@0.2):", ""]
     gaps = [k for k in result["selection"][0] if k.startswith("validation_gap_")]
     lines += [
-        "| head | CR | augmentation | epochs | " + " | ".join(g[15:].replace("_fmr", ", FMR ") for g in gaps) + " |"
+        "| head | members | mirror-averaged | CR | augmentation | epochs | "
+        + " | ".join(g[15:].replace("_fmr", ", FMR ") for g in gaps)
+        + " |"
     ]
-    lines += ["|" + "---|" * (4 + len(gaps))]
+    lines += ["|" + "---|" * (6 + len(gaps))]
     for row in result["selection"]:
         head = "linear" if row["hidden"] == 0 else f"MLP {row['hidden']}"
-        cells = [head, row["cr_mode"], "yes" if row["augment"] else "no", str(row["epochs"])]
+        cells = [head, str(row.get("members", 1)), "yes" if row.get("mirror") else "no", row["cr_mode"]]
+        cells += ["yes" if row["augment"] else "no", str(row["epochs"])]
         lines.append("| " + " | ".join(cells + [f"{100 * row[g]:.1f} %" for g in gaps]) + " |")
     return "\n".join(lines)
 

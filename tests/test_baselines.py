@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from crfiqa_tf.data.sample_photos import photo
-from crfiqa_tf.evaluation.baselines import embedding_norm, sharpness
+from crfiqa_tf.evaluation.baselines import embedding_norm, mirror_agreement, sharpness
 
 
 def test_sharpness_orders_progressively_blurred_photos_and_norm_is_the_l2_norm():
@@ -21,3 +21,15 @@ def test_the_random_baseline_is_seeded():
 
     assert np.array_equal(random_quality(50, seed=3), random_quality(50, seed=3))
     assert not np.array_equal(random_quality(50, seed=3), random_quality(50, seed=4)) and len(random_quality(7)) == 7
+
+
+def test_mirror_agreement_is_the_cosine_of_each_face_and_its_mirror():
+    pairs = np.array(
+        [
+            [[3.0, 0.0, 0.0], [10.0, 0.0, 0.0]],  # the same direction at another length: full agreement
+            [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]],  # 45 degrees apart
+            [[0.0, 2.0, 0.0], [0.0, 0.0, -5.0]],  # orthogonal
+            [[1.0, 1.0, 1.0], [-1.0, -1.0, -1.0]],  # opposite
+        ]
+    )
+    np.testing.assert_allclose(mirror_agreement(pairs), [1.0, np.sqrt(0.5), 0.0, -1.0], atol=1e-12)

@@ -162,3 +162,40 @@ def test_a_failed_copy_leaves_nothing_behind_and_names_its_cause(tmp_path, monke
     monkeypatch.undo()
     local, _ = localize(source, str(tmp_path / "cache"))  # and the next try fills the cache
     assert open(local, "rb").read() == TFLITE_HEAD + b"model bytes"
+
+
+def test_the_cache_key_is_the_path_with_each_files_size_and_mtime_and_a_slash_changes_nothing(tmp_path):
+    base = tmp_path / "sm" / "3"
+    _write(str(base / "saved_model.pb"), b"graph")
+    _write(str(base / "variables" / "variables.data-00000-of-00001"), b"v" * 100)
+    source = describe_model(str(base) + "/")  # as a shell completes a folder
+    assert source == describe_model(str(base)) and source.path == str(base) and source.name == "3"
+    expected = hashlib.sha256(str(base).encode())
+    for name in sorted(source.files):
+        stat = os.stat(name)
+        size, mtime = source.files[name]
+        assert size == stat.st_size and abs(mtime - stat.st_mtime) < 1e-3
+        expected.update(f"\n{name}\t{size}\t{mtime}".encode())
+    local, _ = localize(source, str(tmp_path / "cache"))
+    assert os.path.basename(os.path.dirname(local)) == expected.hexdigest()[:24]
+    os.utime(base / "saved_model.pb", (1_000_000, 1_000_000))  # the same bytes touched: a new entry all the same
+    touched, _ = localize(describe_model(str(base)), str(tmp_path / "cache"))
+    assert touched != local and sorted(os.listdir(tmp_path / "cache")) != []
+
+
+def test_a_model_larger_than_one_read_is_copied_whole(tmp_path):
+    model = str(tmp_path / "big.onnx")
+    data = b"\x08\x07" + bytes(range(256)) * (5 * 4096 + 3)  # 5 MiB and more: two reads of 4 MiB
+    _write(model, data)
+    local, info = localize(describe_model(model), str(tmp_path / "cache"))
+    assert os.path.getsize(local) == len(data) and open(local, "rb").read() == data
+    assert info["sha256"] == hashlib.sha256(b"big.onnx\0" + data).hexdigest() and info["kind"] == "onnx"
+
+
+def test_a_saved_model_whose_graph_is_empty_or_a_protobuf_other_than_a_model_is_refused(tmp_path):
+    _write(str(tmp_path / "sm" / "1" / "saved_model.pb"), b"")
+    with pytest.raises(ValueError, match=r"sm/1/saved_model\.pb: the file is empty"):
+        describe_model(str(tmp_path / "sm"))
+    _write(str(tmp_path / "graph.onnx"), b"\x0a\x05graph")  # a protobuf opening with field 1 as bytes, not ir_version
+    with pytest.raises(ValueError, match=r"graph\.onnx: not an ONNX model"):
+        describe_model(str(tmp_path / "graph.onnx"))

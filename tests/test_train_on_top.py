@@ -45,7 +45,7 @@ def test_the_model_saves_and_reloads_with_its_class_centres(trained, tmp_path):
     loaded = keras.saving.load_model(tmp_path / "on_top.keras")
     assert isinstance(loaded, OnTopQuality) and loaded.get_config() == model.get_config()
     np.testing.assert_allclose(loaded.predict(embeddings, verbose=0), model.predict(embeddings, verbose=0), atol=1e-6)
-    np.testing.assert_array_equal(loaded.margin_head.kernel.numpy(), model.margin_head.kernel.numpy())
+    np.testing.assert_array_equal(loaded.margin_heads[0].kernel.numpy(), model.margin_heads[0].kernel.numpy())
 
 
 def test_singletons_are_classes_but_carry_no_cr_target():
@@ -61,7 +61,7 @@ def test_singletons_are_classes_but_carry_no_cr_target():
 def test_a_linear_head_and_bad_settings():
     embeddings, labels, _ = embeddings_with_known_noise(people=10, per_person=2, dim=8)
     model, _ = train_on_top(embeddings, labels, OnTopSettings(hidden=0, epochs=1))
-    assert model.hidden_layer is None and len(model.quality.get_weights()[0]) == 8
+    assert model.hidden_layers == [] and len(model.quality_units[0].get_weights()[0]) == 8
     with pytest.raises(ValueError, match=r"embeddings \[N, D\] and labels \[N\] must match"):
         train_on_top(embeddings, labels[:-1])
     with pytest.raises(ValueError, match="on-top settings out of range"):
@@ -81,7 +81,7 @@ def test_augmented_copies_get_cr_targets_without_moving_the_class_centres():
     pulled, _ = train_on_top(both, np.concatenate([labels, labels]), settings)
 
     def centre_fit(model):  # mean cosine of the clean samples to their own centre
-        centres = model.margin_head.kernel.numpy()
+        centres = model.margin_heads[0].kernel.numpy()
         centres = centres / np.linalg.norm(centres, axis=0, keepdims=True)
         unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
         return float(np.mean(np.sum(unit * centres[:, labels].T, axis=1)))
@@ -98,3 +98,58 @@ def test_a_cr_target_needs_a_centre_that_is_more_than_the_sample_itself():
     fits = np.array([True, True, True, False, True])
     np.testing.assert_array_equal(cr_target_weights(labels, fits), [1, 1, 0, 1, 0])
     np.testing.assert_array_equal(cr_target_weights(labels, np.ones(5, bool)), [1, 1, 1, 1, 0])
+
+
+def test_members_are_separate_runs_whose_mean_is_the_quality(tmp_path):
+    embeddings, labels, noise = embeddings_with_known_noise(people=40, per_person=3, dim=16)
+    settings = OnTopSettings(hidden=8, epochs=3, batch_size=32, members=3)
+    model, history = train_on_top(embeddings, labels, settings)
+    each = model.member_qualities(embeddings).numpy()
+    assert each.shape == (len(embeddings), 3)
+    np.testing.assert_allclose(model.predict(embeddings, verbose=0), each.mean(axis=1), rtol=1e-5, atol=1e-6)
+    kernels = [head.kernel.numpy() for head in model.margin_heads]
+    assert len(kernels) == 3 and not np.allclose(kernels[0], kernels[1])  # each its own centres
+    assert not np.allclose(each[:, 0], each[:, 1])  # and its own head
+    # the losses reported are the members' means, comparable with a one-member run
+    single, single_history = train_on_top(embeddings, labels, OnTopSettings(hidden=8, epochs=3, batch_size=32))
+    assert 0.3 < history["ce"][0] / single_history["ce"][0] < 3
+    model.save(tmp_path / "members.keras")
+    loaded = keras.saving.load_model(tmp_path / "members.keras")
+    assert loaded.get_config()["members"] == 3
+    np.testing.assert_allclose(loaded.predict(embeddings, verbose=0), model.predict(embeddings, verbose=0), atol=1e-6)
+    with pytest.raises(ValueError, match="on-top settings out of range"):
+        OnTopSettings(members=0)
+    with pytest.raises(ValueError, match="at least one member"):
+        OnTopQuality(8, 4, members=0)
+
+
+def test_the_mirror_averaged_features_are_the_sum_of_the_unit_embeddings():
+    from crfiqa_tf.on_top.on_top_model import mirror_averaged
+
+    rng = np.random.default_rng(0)
+    pairs = rng.normal(size=(5, 2, 6)).astype(np.float32) * rng.uniform(0.5, 20, size=(5, 2, 1)).astype(np.float32)
+    unit = pairs / np.linalg.norm(pairs, axis=2, keepdims=True)
+    np.testing.assert_allclose(np.asarray(mirror_averaged(pairs)), unit[:, 0] + unit[:, 1], rtol=1e-5, atol=1e-6)
+    same = np.stack([pairs[:, 0], 3 * pairs[:, 0]], axis=1)  # a face the matcher sees the same both ways
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(mirror_averaged(same)), axis=1), 2.0, rtol=1e-5)
+
+
+def test_a_mirror_head_takes_each_face_and_its_mirror_and_refuses_single_embeddings(tmp_path):
+    embeddings, labels, noise = embeddings_with_known_noise(people=60, per_person=3, dim=16)
+    rng = np.random.default_rng(1)
+    # the mirror image of a noisy face turns further than a clean face's: the head can learn from the pair
+    mirrored = embeddings + rng.normal(size=embeddings.shape).astype(np.float32) * (20 * noise[:, None])
+    pairs = np.stack([embeddings, mirrored], axis=1)
+    settings = OnTopSettings(hidden=16, epochs=20, batch_size=32, mirror=True)
+    model, _ = train_on_top(pairs, labels, settings)
+    quality = model.predict(pairs, verbose=0)
+    assert quality.shape == (len(pairs),) and model.input_shape_of(4) == (4, 2, 16)
+    assert spearmanr(quality, -noise).statistic > 0.4  # 0.48 measured
+    model.save(tmp_path / "mirror.keras")
+    loaded = keras.saving.load_model(tmp_path / "mirror.keras")
+    assert loaded.mirror and loaded.get_config() == model.get_config()
+    np.testing.assert_allclose(loaded.predict(pairs, verbose=0), quality, atol=1e-6)
+    with pytest.raises(ValueError, match=r"embeddings must be \[N, 2, D\] \(each face, then its mirror image\)"):
+        train_on_top(embeddings, labels, settings)
+    with pytest.raises(ValueError, match=r"embeddings must be \[N, D\], got \(180, 2, 16\)"):
+        train_on_top(pairs, labels, OnTopSettings(epochs=1))

@@ -14,7 +14,9 @@ from crfiqa_tf.data.prepare import prepare_from_folder
 from crfiqa_tf.data.synthetic import identity_faces, make_sample
 from crfiqa_tf.matchers.matcher import load_matcher
 from crfiqa_tf.matchers.matcher_input import MatcherInput
+from crfiqa_tf.on_top.head_inputs import head_inputs
 from crfiqa_tf.on_top.matcher_quality_model import MatcherQualityModel
+from crfiqa_tf.on_top.on_top_model import OnTopQuality
 from crfiqa_tf.on_top.on_top_run import load_run
 
 
@@ -69,7 +71,8 @@ def exported(shards, tmp_path_factory):
         "--epochs",
         "3",
     ]
-    assert main([*argv, "--hidden", "8", "--export", "--tflite", "--onnx"]) == 0
+    # a mirror-averaged head of two members: every exported form must run the matcher on each face's mirror too
+    assert main([*argv, "--hidden", "8", "--members", "2", "--mirror", "--export", "--tflite", "--onnx"]) == 0
     return run, matcher
 
 
@@ -83,7 +86,8 @@ def test_the_run_records_its_matcher_and_training(exported, shards):
     )
     training = json.loads((run / "training.json").read_text())
     assert training["faces"] == 32 and training["identities"] == 4 and training["settings"]["hidden"] == 8
-    assert head.hidden == 8 and head.num_classes == 4
+    assert head.hidden == 8 and head.num_classes == 4 and head.members == 2 and head.mirror
+    assert training["settings"]["members"] == 2 and training["settings"]["mirror"] is True
 
 
 def test_the_exported_saved_model_and_tflite_give_the_python_paths_quality(exported, shards):
@@ -95,7 +99,10 @@ def test_the_exported_saved_model_and_tflite_give_the_python_paths_quality(expor
     faces = read_labelled_faces(shards).faces[:6]
     head, *_ = load_run(str(run))
     matcher = load_matcher(matcher_path)
-    expected_quality = head.predict(matcher.raw_embeddings(faces), verbose=0)
+    expected_quality = head.predict(head_inputs(matcher, faces, mirror=True), verbose=0)
+    # mirror-averaged: a mirrored face has the face's quality
+    mirrored = head.predict(head_inputs(matcher, faces[:, :, ::-1], True), verbose=0)
+    np.testing.assert_allclose(mirrored, expected_quality, rtol=1e-5, atol=1e-5)
     saved = SavedModelScorer(str(run / "export" / "saved_model" / "crfiqa" / "1")).predict(faces)
     np.testing.assert_allclose(saved["quality"], expected_quality, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(saved["embedding"], matcher.embeddings(faces), atol=1e-5)
@@ -116,6 +123,31 @@ def test_the_graphs_preprocessing_is_matcher_input_for_every_declaration(tmp_pat
     model = MatcherQualityModel(conv_matcher(tmp_path / "m96", size=96), resized, head)
     # TF's antialiased resize against Pillow's: within a level
     assert np.abs(model.matcher_input(faces).numpy() - resized.tensor(faces)).max() <= 1.0
+
+
+def test_the_graph_gives_the_head_what_head_inputs_gives_it_with_and_without_the_mirror(tmp_path):
+    """The TF twin of `head_inputs` (inside `MatcherQualityModel`) on real photos: the same raw embeddings, the
+    mirror image flipped along the width (a flip along the height or a swapped pair would differ)."""
+    from crfiqa_tf.align.aligner import FaceAligner
+    from crfiqa_tf.data.sample_photos import photo
+
+    aligner = FaceAligner()
+    faces = np.stack([aligner.align(photo(name))[0].crop for name in ("astronaut", "grace_hopper", "cameraman")])
+    matcher_path = conv_matcher(tmp_path / "m")
+    matcher = load_matcher(matcher_path)
+    for mirror in (False, True):
+        head = OnTopQuality(12, 4, hidden=4, members=2, mirror=mirror)
+        head.build()
+        head.standardise.adapt(np.random.default_rng(0).normal(size=(16, 12)).astype(np.float32))
+        model = MatcherQualityModel(matcher_path, MatcherInput(), head)
+        inputs = head_inputs(matcher, faces, mirror)
+        assert inputs.shape == ((3, 2, 12) if mirror else (3, 12))
+        got = model(tf.constant(faces))
+        np.testing.assert_allclose(got["quality"].numpy(), head.predict(inputs, verbose=0), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(got["embedding"].numpy(), matcher.embeddings(faces), atol=1e-5)
+    upside_down = head_inputs(matcher, faces[:, ::-1], True)[:, 0]
+    np.testing.assert_allclose(inputs[:, 1], matcher.raw_embeddings(np.ascontiguousarray(faces[:, :, ::-1])), atol=1e-5)
+    assert not np.allclose(inputs[:, 1], upside_down, atol=1e-3)
 
 
 def test_an_onnx_matcher_cannot_run_inside_the_exported_graph(tmp_path):
@@ -226,7 +258,7 @@ def test_every_path_scores_the_on_top_export_as_the_python_path_does(exported, s
     run, matcher_path = exported
     faces = read_labelled_faces(shards).faces[:8]
     head, *_ = load_run(str(run))
-    expected = head.predict(load_matcher(matcher_path).raw_embeddings(faces), verbose=0).reshape(-1)
+    expected = head.predict(head_inputs(load_matcher(matcher_path), faces, mirror=True), verbose=0).reshape(-1)
     folder = tmp_path / "faces"
     folder.mkdir()
     for index, face in enumerate(faces):

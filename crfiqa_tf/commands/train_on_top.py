@@ -35,6 +35,15 @@ def add_parser(commands) -> None:
     training = parser.add_argument_group("training")
     defaults = OnTopSettings()
     training.add_argument("--hidden", type=int, default=defaults.hidden, help="hidden units of the head (0: linear)")
+    training.add_argument(
+        "--members", type=int, default=defaults.members, help="quality heads averaged, each with its own class centres"
+    )
+    training.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.mirror,
+        help="the head sees each face's embedding averaged with its mirror image's (the matcher runs twice a face)",
+    )
     training.add_argument("--epochs", type=int, default=defaults.epochs)
     training.add_argument("--batch-size", type=int, default=defaults.batch_size)
     training.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
@@ -58,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     from crfiqa_tf.data.labelled_faces import read_labelled_faces
     from crfiqa_tf.matchers.flags import matcher_from_args, matcher_names, matcher_spec
+    from crfiqa_tf.on_top.head_inputs import head_inputs
     from crfiqa_tf.on_top.on_top_run import save_run
     from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
 
@@ -66,13 +76,20 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"crfiqa-tf train-on-top: {' and '.join(converted)} convert the export; add --export")
     try:
         settings = OnTopSettings(
-            args.hidden, args.epochs, args.batch_size, args.learning_rate, args.cr_mode, seed=args.seed
+            args.hidden,
+            args.epochs,
+            args.batch_size,
+            args.learning_rate,
+            args.cr_mode,
+            seed=args.seed,
+            members=args.members,
+            mirror=args.mirror,
         )
         matcher = matcher_from_args(args)
         raw, labels, fits_centres = [], [], []
         for index, data in enumerate([args.data, *args.augment]):
             faces = read_labelled_faces(data)
-            raw.append(matcher.raw_embeddings(faces.faces))
+            raw.append(head_inputs(matcher, faces.faces, settings.mirror))
             labels += [faces.identities[label] for label in faces.labels]
             fits_centres += [index == 0] * len(faces.labels)
         start = time.perf_counter()

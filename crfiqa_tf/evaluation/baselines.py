@@ -22,3 +22,12 @@ def embedding_norm(embeddings) -> np.ndarray:
 
 def random_quality(count: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).random(count)
+
+
+def mirror_agreement(pairs) -> np.ndarray:
+    """Cosine similarity of the matcher's embeddings of each face and of its mirror image (``[n, 2, D]``, as
+    `crfiqa_tf.on_top.head_inputs.head_inputs` gives them with ``mirror=True``): the flip test's agreement, a
+    training-free quality proxy (higher = the matcher sees the same face both ways)."""
+    pairs = np.asarray(pairs, np.float64)
+    unit = pairs / np.linalg.norm(pairs, axis=2, keepdims=True)
+    return np.sum(unit[:, 0] * unit[:, 1], axis=1)

@@ -77,4 +77,8 @@ class MatcherQualityModel(tf.Module):
 
     def __call__(self, images, training=False):
         raw = tf.cast(self.raw_embeddings(images), tf.float32)
-        return {"embedding": tf.math.l2_normalize(raw, axis=1), "quality": self.head(raw, training=False)}
+        inputs = raw
+        if getattr(self.head, "mirror", False):  # as `crfiqa_tf.on_top.head_inputs.head_inputs` gives them
+            mirrored = tf.cast(self.raw_embeddings(tf.reverse(images, axis=[2])), tf.float32)
+            inputs = tf.stack([raw, mirrored], axis=1)
+        return {"embedding": tf.math.l2_normalize(raw, axis=1), "quality": self.head(inputs, training=False)}

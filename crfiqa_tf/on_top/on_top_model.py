@@ -9,26 +9,39 @@ from crfiqa_tf.losses import cr_fiqa_loss
 from crfiqa_tf.models.margin_head import ArcFaceMarginHead
 
 
+def mirror_averaged(embeddings):
+    """The head's features from ``[batch, 2, D]`` raw embeddings of each face and its mirror image: the sum of the
+    two L2-normalised embeddings (the flip test of face recognition). Its length is 2 where the matcher sees the
+    same face both ways and shrinks as the two turn apart: a face the matcher is unsure of. NumPy or TF in."""
+    embeddings = keras.ops.convert_to_tensor(embeddings, "float32")
+    return keras.ops.sum(keras.ops.normalize(embeddings, axis=-1, order=2), axis=1)
+
+
 @keras.saving.register_keras_serializable(package="crfiqa_tf")
 class OnTopQuality(keras.Model):
     """Predicts the certainty ratio of a face from its matcher embedding.
 
-    The embedding is standardised (mean and spread of the training embeddings, kept in the model), then a quality
-    head — one linear unit (``hidden=0``, the official head's shape) or one hidden ReLU layer of `hidden` units —
-    gives the quality. Training also learns the class centres (`ArcFaceMarginHead`) that give each training sample
-    its CCS and NNCCS; at inference only the head runs.
+    The features — the raw embedding, or with `mirror` the mirror-averaged embedding (`mirror_averaged`) — are
+    standardised (mean and spread of the training features, kept in the model), then each of `members` quality
+    heads — one linear unit (``hidden=0``, the official head's shape) or one hidden ReLU layer of `hidden` units —
+    gives a quality, and the model gives their mean. Each member learns its own class centres
+    (`ArcFaceMarginHead`) from its own initial weights, so the members' CR targets and fits differ as separate
+    runs would; at inference only the heads run.
 
     Args:
         embedding_dim: the matcher's embedding size.
         num_classes: identities of the training set.
-        hidden: units of the head's hidden layer (0: linear).
+        hidden: units of each head's hidden layer (0: linear).
         alpha: weight of the CR regression (the paper's 10).
         beta: Smooth-L1's beta (0.5).
         cr_mode: ``"paper"`` (bounded, default here: a labelled set of a few thousand people leaves NNCCS near 0
             for some samples) or ``"code"`` (`crfiqa_tf.losses`).
+        members: quality heads averaged (each with its own class centres).
+        mirror: the input holds each face's embedding and its mirror image's, ``[batch, 2, D]``.
 
     Call arguments:
-        embeddings: float ``[batch, embedding_dim]``, as the matcher gives them (un-normalised).
+        embeddings: float ``[batch, embedding_dim]`` (``[batch, 2, embedding_dim]`` with `mirror`: the face, then
+            its mirror image), as the matcher gives them (un-normalised).
 
     Returns:
         float ``[batch]``: the quality (higher is better).
@@ -47,49 +60,74 @@ class OnTopQuality(keras.Model):
         alpha: float = 10.0,
         beta: float = 0.5,
         cr_mode: str = "paper",
+        members: int = 1,
+        mirror: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.embedding_dim, self.num_classes, self.hidden = int(embedding_dim), int(num_classes), int(hidden)
         self.alpha, self.beta, self.cr_mode = float(alpha), float(beta), cr_mode
+        self.members, self.mirror = int(members), bool(mirror)
+        if self.members < 1:
+            raise ValueError(f"OnTopQuality needs at least one member, got members={members}")
         self.standardise = keras.layers.Normalization(name="standardise")
-        self.hidden_layer = keras.layers.Dense(self.hidden, "relu", name="hidden") if self.hidden else None
-        self.quality = keras.layers.Dense(1, name="quality")
-        self.margin_head = ArcFaceMarginHead(self.num_classes, name="margin_head")
+        self.hidden_layers = [
+            keras.layers.Dense(self.hidden, "relu", name=f"hidden_{m}") for m in range(self.members) if self.hidden
+        ]
+        self.quality_units = [keras.layers.Dense(1, name=f"quality_{m}") for m in range(self.members)]
+        self.margin_heads = [ArcFaceMarginHead(self.num_classes, name=f"margin_head_{m}") for m in range(self.members)]
 
-    def build(self, input_shape):
-        # the margin head is not used in call(): built here so its centres are saved and reloaded
-        self.standardise.build(input_shape)
-        features = (input_shape[0], self.hidden) if self.hidden else input_shape
-        if self.hidden_layer is not None:
-            self.hidden_layer.build(input_shape)
-        self.quality.build(features)
-        self.margin_head.build(input_shape)
+    def input_shape_of(self, batch=None) -> tuple:
+        """The input's shape: ``[batch, D]``, or ``[batch, 2, D]`` with `mirror`."""
+        return (batch, 2, self.embedding_dim) if self.mirror else (batch, self.embedding_dim)
+
+    def build(self, input_shape=None):
+        # the margin heads are not used in call(): built here so their centres are saved and reloaded
+        features = (None, self.embedding_dim)
+        self.standardise.build(features)
+        for layer in self.hidden_layers:
+            layer.build(features)
+        for unit in self.quality_units:
+            unit.build((None, self.hidden) if self.hidden else features)
+        for head in self.margin_heads:
+            head.build(features)
         self.built = True
 
+    def features(self, embeddings):
+        """The margin heads' input (mirror-averaged where `mirror`), before standardising."""
+        return mirror_averaged(embeddings) if self.mirror else keras.ops.convert_to_tensor(embeddings, "float32")
+
+    def member_qualities(self, embeddings):
+        """``[batch, members]``: each member's quality."""
+        features = self.standardise(self.features(embeddings))
+        hidden = [layer(features) for layer in self.hidden_layers] or [features] * self.members
+        return keras.ops.concatenate([unit(h) for unit, h in zip(self.quality_units, hidden)], axis=-1)
+
     def call(self, embeddings, training=False):
-        features = self.standardise(embeddings)
-        if self.hidden_layer is not None:
-            features = self.hidden_layer(features)
-        return keras.ops.squeeze(self.quality(features), axis=-1)
+        return keras.ops.mean(self.member_qualities(embeddings), axis=-1)
 
     def train_step(self, data):
         embeddings, labels, weights, centre_weights = data
         with tf.GradientTape() as tape:
-            quality = self(embeddings, training=True)
-            heads = self.margin_head(embeddings, labels)
-            parts = cr_fiqa_loss(
-                labels, heads["logits"], heads["ccs"], heads["nnccs"], quality, 0.0, self.beta, self.cr_mode
-            )
-            # the CR regression only where the sample's class has other samples: a singleton's centre is itself
-            cr_loss = tf.reduce_sum(parts["cr_loss"] * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
-            # the class centres are fitted by the samples that stand for their identity (augmented copies do not
-            # pull them); every sample gets a CR target against them
-            ce = tf.reduce_sum(parts["ce"] * centre_weights) / tf.maximum(tf.reduce_sum(centre_weights), 1.0)
-            loss = ce + self.alpha * cr_loss
+            features = self.features(embeddings)
+            qualities = self.member_qualities(embeddings)
+            ce_sum, cr_sum = 0.0, 0.0
+            for member, margin_head in enumerate(self.margin_heads):
+                heads = margin_head(features, labels)
+                parts = cr_fiqa_loss(
+                    labels, heads["logits"], heads["ccs"], heads["nnccs"], qualities[:, member], 0.0, self.beta,
+                    self.cr_mode,
+                )  # fmt: skip
+                # the CR regression only where the sample's class has other samples: a singleton's centre is itself
+                cr_sum += tf.reduce_sum(parts["cr_loss"] * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
+                # the class centres are fitted by the samples that stand for their identity (augmented copies do
+                # not pull them); every sample gets a CR target against them
+                ce_sum += tf.reduce_sum(parts["ce"] * centre_weights) / tf.maximum(tf.reduce_sum(centre_weights), 1.0)
+            # members are independent: the sum of their losses trains each as its own run would
+            loss = ce_sum + self.alpha * cr_sum
         variables = self.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return {"loss": loss, "ce": ce, "cr_loss": cr_loss}
+        return {"loss": loss, "ce": ce_sum / self.members, "cr_loss": cr_sum / self.members}
 
     def get_config(self):
         return {
@@ -99,6 +137,8 @@ class OnTopQuality(keras.Model):
             "alpha": self.alpha,
             "beta": self.beta,
             "cr_mode": self.cr_mode,
+            "members": self.members,
+            "mirror": self.mirror,
             "name": self.name,
         }
 

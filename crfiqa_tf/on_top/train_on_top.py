@@ -27,11 +27,13 @@ class OnTopSettings:
     alpha: float = 10.0
     beta: float = 0.5
     seed: int = 0
+    members: int = 1
+    mirror: bool = False
 
     def __post_init__(self):
         from crfiqa_tf.config import CR_MODES
 
-        if self.hidden < 0 or self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
+        if self.hidden < 0 or self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0 or self.members < 1:
             raise ValueError(f"on-top settings out of range: {self}")
         if self.cr_mode not in CR_MODES:
             raise ValueError(f"on-top cr_mode must be one of {', '.join(CR_MODES)}, got {self.cr_mode!r}")
@@ -57,8 +59,11 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
 
     embeddings = np.asarray(embeddings, np.float32)
     _, labels, counts = np.unique(np.asarray(labels), return_inverse=True, return_counts=True)
-    if embeddings.ndim != 2 or len(embeddings) != len(labels):
-        raise ValueError(f"embeddings [N, D] and labels [N] must match, got {embeddings.shape} and {labels.shape}")
+    shape = "[N, 2, D] (each face, then its mirror image)" if settings.mirror else "[N, D]"
+    if embeddings.ndim != (3 if settings.mirror else 2) or (settings.mirror and embeddings.shape[1] != 2):
+        raise ValueError(f"embeddings must be {shape}, got {embeddings.shape}")
+    if len(embeddings) != len(labels):
+        raise ValueError(f"embeddings {shape} and labels [N] must match, got {embeddings.shape} and {labels.shape}")
     centre_weights = np.ones(len(labels), np.float32) if fits_centres is None else np.asarray(fits_centres, np.float32)
     if centre_weights.shape != (len(labels),):
         raise ValueError(f"fits_centres must have one flag per embedding ({len(labels)}), got {centre_weights.shape}")
@@ -67,10 +72,17 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
         raise ValueError("every identity has one sample: the certainty ratio needs identities with several")
     keras.utils.set_random_seed(settings.seed)
     model = OnTopQuality(
-        embeddings.shape[1], len(counts), settings.hidden, settings.alpha, settings.beta, settings.cr_mode
+        embeddings.shape[-1],
+        len(counts),
+        settings.hidden,
+        settings.alpha,
+        settings.beta,
+        settings.cr_mode,
+        settings.members,
+        settings.mirror,
     )
-    model.build((None, embeddings.shape[1]))
-    model.standardise.adapt(embeddings)
+    model.build()
+    model.standardise.adapt(model.features(embeddings))
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate))
     dataset = (
         tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights, centre_weights))
