@@ -110,7 +110,7 @@ EDC splits ties of equal quality | crfiqa_tf/evaluation/edc.py | tests/test_edc.
 TAR@FAR threshold off by one | crfiqa_tf/evaluation/verification.py | tests/test_verification.py
   - threshold = impostor[allowed] if allowed < len(impostor) else -np.inf
   + threshold = impostor[allowed - 1] if allowed < len(impostor) else -np.inf
-Beam drops the decode dead letters | beam_jobs/score_gallery.py | tests/test_score_gallery.py -k mixed_folder
+Beam drops the decode dead letters | beam_jobs/gallery_transform.py | tests/test_score_gallery.py -k mixed_folder
   - images, failures = decoded.ok, [decoded[FAILED]]
   + images, failures = decoded.ok, []
 resume skips one batch | training/train_lib.py | tests/test_train_lib.py -k sigkill
@@ -164,7 +164,7 @@ export writes the batching parameters locally | serving/export_saved_model.py | 
 CIELAB kappa with a digit wrong | crfiqa_tf/components/pixels.py | tests/test_pixels.py -k epsilon
   -     k, eps = 24389 / 27.0, 216 / 24389.0
   +     k, eps = 24289 / 27.0, 216 / 24389.0
-Beam --input-folder reads hidden files | beam_jobs/score_gallery.py | tests/test_score_gallery.py -k input_folder
+Beam --input-folder reads hidden files | beam_jobs/gallery_transform.py | tests/test_score_gallery.py -k input_folder
   - return sorted(path for path in files if not is_hidden(relative_path(folder, path)))
   + return sorted(files)
 """

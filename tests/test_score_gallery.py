@@ -18,7 +18,9 @@ from crfiqa_tf.cli import main
 from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.inference.saved_model import SavedModelScorer
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
-from crfiqa_tf_apps.beam_jobs.score_gallery import build_pipeline, parse_args, run
+from crfiqa_tf_apps.beam_jobs.gallery_options import GalleryOptions
+from crfiqa_tf_apps.beam_jobs.gallery_transform import ScoreGallery
+from crfiqa_tf_apps.beam_jobs.score_gallery import parse_args, run
 
 
 def _good_images(folder, images):
@@ -61,7 +63,7 @@ def test_test_pipeline_scores_every_good_image_like_the_scorer(exported, tmp_pat
             )
 
     with TestPipeline(runner="FnApiRunner") as pipeline:
-        outputs = build_pipeline(pipeline, args)
+        outputs = pipeline | ScoreGallery(GalleryOptions.from_args(args))
         assert_that(outputs["rows"], check, label="rows")
         assert_that(outputs["failures"], lambda failures: len(failures) == 0 or pytest.fail(failures), label="failures")
 
