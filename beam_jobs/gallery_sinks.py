@@ -59,7 +59,11 @@ def write_outputs(outputs: dict, options: GalleryOptions):
             | "Write" >> beam.io.WriteToText(options.output, file_name_suffix=".csv", header=",".join(columns))
         )
     else:
-        rows | "ToJson" >> beam.Map(json.dumps) | "Write" >> beam.io.WriteToText(options.output, file_name_suffix=".jsonl")
+        (
+            rows
+            | "ToJson" >> beam.Map(json.dumps)
+            | "Write" >> beam.io.WriteToText(options.output, file_name_suffix=".jsonl")
+        )
     return (
         failures
         | "FailuresToJson" >> beam.Map(json.dumps)

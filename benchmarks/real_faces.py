@@ -306,9 +306,7 @@ def describe(candidate: dict) -> str:
     members = f" ×{candidate['members']}" if candidate["members"] > 1 else ""
     mirror = ", mirror-averaged" if candidate["mirror"] else ""
     augment = ", cross-quality augmentation" if candidate["augment"] else ""
-    return (
-        f"CR-FIQA on top ({head}{members}{mirror}, CR {candidate['cr_mode']}{augment}, {candidate['epochs']} epochs)"
-    )
+    return f"CR-FIQA on top ({head}{members}{mirror}, CR {candidate['cr_mode']}{augment}, {candidate['epochs']} epochs)"
 
 
 IN_TABLE = False  # its figures are a table of their own

@@ -66,11 +66,12 @@ def _detection_only(paths: list[str], rounds: int) -> dict:
     ``score_photos`` (`faces_of_photos`, one batch) against Pillow decoding + the LiteRT aligner."""
     import tensorflow as tf
 
+    from crfiqa_tf.align import aligner_tf
     from crfiqa_tf.align.aligner import FaceAligner
-    from crfiqa_tf.align.aligner_tf import FacePipeline, faces_of_photos
+    from crfiqa_tf.align.aligner_tf import faces_of_photos
     from crfiqa_tf.image_io import read_image
 
-    pipeline = FacePipeline()
+    pipeline = aligner_tf.FaceAligner()
     graph = tf.function(
         lambda data: faces_of_photos(pipeline, data, "image_bytes"), input_signature=[tf.TensorSpec([None], tf.string)]
     )

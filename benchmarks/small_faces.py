@@ -45,15 +45,15 @@ CACHE = os.path.join(os.path.expanduser("~"), ".cache", "crfiqa-tf", "dlib-faces
 
 
 class GraphDetector:
-    """`crfiqa_tf.align.aligner_tf.FacePipeline` behind the detectors' ``detect`` interface."""
+    """`crfiqa_tf.align.aligner_tf.aligner_tf.FaceAligner` behind the detectors' ``detect`` interface."""
 
     def __init__(self, min_face):
         import tensorflow as tf
 
-        from crfiqa_tf.align.aligner_tf import FacePipeline
+        from crfiqa_tf.align import aligner_tf
 
         self._tf = tf
-        pipeline = FacePipeline(max_faces=32, min_face=min_face)
+        pipeline = aligner_tf.FaceAligner(max_faces=32, min_face=min_face)
         self._faces = tf.function(pipeline.faces, input_signature=[tf.TensorSpec([None, None, 3], tf.uint8)])
 
     def detect(self, image):

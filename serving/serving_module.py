@@ -71,7 +71,7 @@ class ServingModule(tf.Module):
         max_faces: int = sig.DEFAULT_MAX_FACES,
         min_face: float | None = DEFAULT_MIN_FACE,
     ):
-        from crfiqa_tf.align.aligner_tf import FacePipeline
+        from crfiqa_tf.align import aligner_tf
 
         super().__init__(name="crfiqa_serving")
         self.size = int(inference_model.input_shape[1])
@@ -89,7 +89,7 @@ class ServingModule(tf.Module):
             self._network = network
         probe = self._network(tf.zeros([1, self.size, self.size, 3], tf.uint8))
         self.embedding_dim = int(probe[sig.OUTPUT_EMBEDDING].shape[-1])
-        self.pipeline = FacePipeline(max_faces=max_faces, size=self.size, min_face=min_face)
+        self.pipeline = aligner_tf.FaceAligner(max_faces=max_faces, size=self.size, min_face=min_face)
         self.inference_from_images = tf.function(self._from_images, input_signature=[images])
         self.inference_from_image_bytes = tf.function(self._from_image_bytes, input_signature=[encoded])
         self.inference_from_photos = tf.function(self._from_photos, input_signature=[encoded])

@@ -1,5 +1,5 @@
 """A test double of an object store behind `crfiqa_tf.paths` (``mem://`` paths), in plain Python: the part of
-`tf.io.gfile` the library's remote paths use (exists, glob, makedirs, remove, rmtree, stat, GFile), with an object
+`tf.io.gfile` the library's remote paths use (exists, glob, makedirs, remove, rmtree, stat, walk, GFile), with an object
 store's rules — whole objects, no append, folders that exist once made or once something lies under them.
 
 It lets the remote-output logic be tested where TensorFlow cannot be imported (mutation runs fork their test
@@ -59,6 +59,16 @@ class MemoryGfile:
         prefix = path.rstrip("/") + "/"
         self.files = {k: v for k, v in self.files.items() if not k.startswith(prefix)}
         self.folders = {f for f in self.folders if f != path.rstrip("/") and not f.startswith(prefix)}
+
+    def walk(self, top: str):
+        """``(folder, subfolders, files)`` from `top` down, names sorted, as `tf.io.gfile.walk` yields them."""
+        prefix = top.rstrip("/") + "/"
+        below = [name[len(prefix) :] for name in [*self.files, *self.folders] if name.startswith(prefix)]
+        subfolders = sorted({name.split("/", 1)[0] for name in below if "/" in name or prefix + name in self.folders})
+        files = sorted(name for name in below if "/" not in name and prefix + name in self.files)
+        yield top.rstrip("/"), subfolders, files
+        for folder in subfolders:
+            yield from self.walk(prefix + folder)
 
     def GFile(self, path: str, mode: str = "rb"):  # noqa: N802 (tf.io.gfile's name)
         if "r" in mode:

@@ -98,10 +98,10 @@ def test_bad_bytes_and_oversized_photos_are_invalid_argument_and_the_model_keeps
 
 
 def test_more_faces_than_max_faces_keeps_the_largest_and_counts_them_all():
-    from crfiqa_tf.align.aligner_tf import FacePipeline
+    from crfiqa_tf.align import aligner_tf
 
-    everything = tf.function(FacePipeline(max_faces=16).faces)(tf.constant(photo("group_of_six")))
-    two = tf.function(FacePipeline(max_faces=2).faces)(tf.constant(photo("group_of_six")))
+    everything = tf.function(aligner_tf.FaceAligner(max_faces=16).faces)(tf.constant(photo("group_of_six")))
+    two = tf.function(aligner_tf.FaceAligner(max_faces=2).faces)(tf.constant(photo("group_of_six")))
     assert (int(two["num_faces"]), int(two["faces_found"])) == (2, 6) and two["boxes"].shape == (2, 4)
     np.testing.assert_allclose(two["boxes"], everything["boxes"][:2], atol=1e-4)
     areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in everything["boxes"].numpy()[:6]]
@@ -170,9 +170,9 @@ def test_client_photos_gives_a_row_per_face_through_the_serving_test_doubles(exp
 
 @pytest.fixture(scope="module")
 def graph_faces():
-    from crfiqa_tf.align.aligner_tf import FacePipeline
+    from crfiqa_tf.align import aligner_tf
 
-    pipeline = FacePipeline(max_faces=8)
+    pipeline = aligner_tf.FaceAligner(max_faces=8)
     return tf.function(pipeline.faces, input_signature=[tf.TensorSpec([None, None, 3], tf.uint8)])
 
 
@@ -202,11 +202,11 @@ def test_tiled_faces_in_graph_equal_the_litert_path_on_composites(graph_faces):
 
 
 def test_in_graph_without_tiles_misses_the_small_faces_the_tiles_find(graph_faces):
-    from crfiqa_tf.align.aligner_tf import FacePipeline
+    from crfiqa_tf.align import aligner_tf
     from crfiqa_tf.data.composites import paste
 
     composite = paste((1280, 960), [("group_of_six", 30, (0.45, 0.55))])  # five faces inside, 28–42 px eyes
-    whole = tf.function(FacePipeline(max_faces=8, min_face=None).faces)(tf.constant(composite.image))
+    whole = tf.function(aligner_tf.FaceAligner(max_faces=8, min_face=None).faces)(tf.constant(composite.image))
     tiled = graph_faces(tf.constant(composite.image))
     assert int(whole["num_faces"]) < int(tiled["num_faces"]) == len(composite.faces) == 5
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from crfiqa_tf.align import blazeface
-from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph, weighted_nms
+from crfiqa_tf.align import blazeface, blazeface_tf
+from crfiqa_tf.align.blazeface_tf import weighted_nms
 from crfiqa_tf.data.sample_photos import photo
 
 
@@ -33,7 +33,7 @@ def test_no_candidates_give_no_faces():
 
 @pytest.fixture(scope="module")
 def graph():
-    return BlazeFaceGraph()
+    return blazeface_tf.BlazeFaceDetector()
 
 
 def test_the_whole_frame_candidates_equal_litert_on_real_photos(graph):
@@ -51,6 +51,6 @@ def test_the_whole_frame_candidates_equal_litert_on_real_photos(graph):
 
 
 def test_the_threshold_is_the_one_given(graph):
-    strict = BlazeFaceGraph(min_confidence=0.999)
+    strict = blazeface_tf.BlazeFaceDetector(min_confidence=0.999)
     image = tf.constant(photo("group_of_six"))
     assert len(strict.frame_candidates(image)[2]) < len(graph.frame_candidates(image)[2])

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from crfiqa_tf.align import mesh_model_tf
 from crfiqa_tf.align.blazeface import BlazeFaceDetector
 from crfiqa_tf.align.mesh_model import FaceMeshModel, roi_affine
-from crfiqa_tf.align.mesh_model_tf import FaceMeshGraph, roi_matrices
 from crfiqa_tf.align.similarity_tf import sampling_source
 from crfiqa_tf.data.sample_photos import photo
 
@@ -15,7 +15,7 @@ from crfiqa_tf.data.sample_photos import photo
 def test_the_square_equals_roi_affine_for_level_and_turned_eyes():
     boxes = np.array([[100.0, 100.0, 200.0, 220.0], [10.0, 30.0, 50.0, 60.0]])
     eyes = np.array([[[120.0, 150.0], [180.0, 150.0]], [[20.0, 40.0], [30.0, 52.0]]])
-    matrices, steps = roi_matrices(tf.constant(boxes), tf.constant(eyes))
+    matrices, steps = mesh_model_tf.roi_affine(tf.constant(boxes), tf.constant(eyes))
     for box, pair, matrix, step in zip(boxes, eyes, matrices.numpy(), steps.numpy()):
         expected, expected_step = roi_affine(box, pair)
         np.testing.assert_allclose(matrix, expected, atol=1e-9)
@@ -23,7 +23,11 @@ def test_the_square_equals_roi_affine_for_level_and_turned_eyes():
 
 
 def test_a_batch_of_meshes_equals_litert_face_by_face_on_real_photos():
-    detector, litert, graph = BlazeFaceDetector(threads=1, min_face=None), FaceMeshModel(threads=1), FaceMeshGraph()
+    detector, litert, graph = (
+        BlazeFaceDetector(threads=1, min_face=None),
+        FaceMeshModel(threads=1),
+        mesh_model_tf.FaceMeshModel(),
+    )
     for name in ("group_of_six", "grace_hopper"):
         image = photo(name)
         faces = detector.detect(image)
@@ -39,5 +43,5 @@ def test_a_batch_of_meshes_equals_litert_face_by_face_on_real_photos():
 
 def test_a_square_without_a_face_is_flagged_absent():
     box, eyes = np.array([[200.0, 100.0, 300.0, 200.0]]), np.array([[[220.0, 140.0], [280.0, 140.0]]])
-    _, present = FaceMeshGraph().meshes(sampling_source(tf.constant(photo("coffee"))), box, eyes)
+    _, present = mesh_model_tf.FaceMeshModel().meshes(sampling_source(tf.constant(photo("coffee"))), box, eyes)
     assert present.numpy().tolist() == [False]

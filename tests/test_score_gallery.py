@@ -17,9 +17,9 @@ from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.cli import main
 from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.inference.saved_model import SavedModelScorer
-from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 from crfiqa_tf_apps.beam_jobs.gallery_options import GalleryOptions
 from crfiqa_tf_apps.beam_jobs.gallery_transform import ScoreGallery
+from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize, model_label
 from crfiqa_tf_apps.beam_jobs.score_gallery import parse_args, run
 
 

@@ -8,10 +8,9 @@ import tensorflow as tf
 from helpers import assert_same_candidates
 from PIL import Image
 
-from crfiqa_tf.align import second_look
+from crfiqa_tf.align import blazeface_tf, second_look
 from crfiqa_tf.align.blazeface import BlazeFaceDetector
-from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph
-from crfiqa_tf.align.second_look_tf import hints, look_again, window, window_input
+from crfiqa_tf.align.second_look_tf import hints, look_again, window, window_pixels
 from crfiqa_tf.data.composites import GROUP, paste
 
 
@@ -52,7 +51,7 @@ def test_window_inputs_equal_pillows(corner):
     image = photo("astronaut")
     pixels = second_look.window_pixels(image, *corner)
     expected = np.asarray(Image.fromarray(pixels).resize((192, 192), Image.BILINEAR), np.float32) / 127.5 - 1.0
-    ours = window_input(tf.constant(image), tf.constant(corner)).numpy()
+    ours = window_pixels(tf.constant(image), tf.constant(corner)).numpy()
     difference = np.abs(ours - expected) * 127.5
     if corner[2] == 192:
         assert difference.max() < 1e-3  # no resize: the same pixels
@@ -71,7 +70,7 @@ def test_second_looks_equal_the_litert_ones_on_a_group_face_only_they_find():
     assert len(chosen) >= 1
     expected = [litert._window_candidates(composite.image, *second_look.window(boxes[~above][i])) for i in chosen]
 
-    graph = BlazeFaceGraph()
+    graph = blazeface_tf.BlazeFaceDetector()
     ours = look_again(
         graph,
         tf.constant(composite.image),
@@ -83,7 +82,7 @@ def test_second_looks_equal_the_litert_ones_on_a_group_face_only_they_find():
 
 
 def test_no_hint_no_look():
-    graph = BlazeFaceGraph()
+    graph = blazeface_tf.BlazeFaceDetector()
     image = tf.zeros([480, 640, 3], tf.uint8)
     boxes, points, scores = look_again(graph, image, tf.zeros([0, 4]), tf.zeros([0]), tf.zeros([0, 4]))
     assert boxes.shape == (0, 4) and points.shape == (0, 6, 2) and scores.shape == (0,)

@@ -5,9 +5,8 @@ import numpy as np
 import tensorflow as tf
 from helpers import assert_same_candidates
 
-from crfiqa_tf.align import tiling
+from crfiqa_tf.align import blazeface_tf, tiling
 from crfiqa_tf.align.blazeface import BlazeFaceDetector
-from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph
 from crfiqa_tf.align.tiling_tf import kept_in_tile, tile_candidates, tile_starts
 from crfiqa_tf.data.composites import paste
 
@@ -35,7 +34,7 @@ def test_tile_candidates_equal_the_litert_tiles_on_a_small_face_in_a_large_frame
     litert = BlazeFaceDetector(threads=1)
     expected = litert._tile_candidates(composite.image, litert.min_confidence)
     boxes, points, scores = (np.concatenate([part[i] for part in expected]) for i in range(3))
-    graph = BlazeFaceGraph()
+    graph = blazeface_tf.BlazeFaceDetector()
     ours = tf.function(lambda image: tile_candidates(graph, image, tiling.DEFAULT_MIN_FACE))(
         tf.constant(composite.image)
     )

@@ -142,14 +142,14 @@ def test_hints_skip_one_overlapping_an_earlier_kept_hint_not_only_the_last():
     assert ours.numpy().tolist() == expected.tolist()
 
 
-def test_window_inputs_at_every_edge_of_the_photo_equal_pillows():
+def test_window_pixels_at_every_edge_of_the_photo_equal_pillows():
     from crfiqa_tf.data.sample_photos import photo
 
     rng = np.random.default_rng(RNG_SEED)
     image = photo("grace_hopper")[:411, :333]  # odd sides
     height, width = image.shape[:2]
     in_graph = tf.function(
-        second_look_tf.window_input,
+        second_look_tf.window_pixels,
         input_signature=[tf.TensorSpec([None, None, 3], tf.uint8), tf.TensorSpec([3], tf.int32)],
     )
     for _ in range(16):
@@ -169,7 +169,7 @@ def test_mesh_squares_for_any_box_and_eyes_equal_roi_affine():
     boxes = np.concatenate([corners, corners + rng.uniform(2, 900, (200, 1))], 1)
     angles = rng.uniform(-np.pi, np.pi, 200)
     eyes = np.stack([corners, corners + 30 * np.stack([np.cos(angles), np.sin(angles)], 1)], 1)
-    matrices, steps = mesh_model_tf.roi_matrices(tf.constant(boxes), tf.constant(eyes))
+    matrices, steps = mesh_model_tf.roi_affine(tf.constant(boxes), tf.constant(eyes))
     for i in range(200):
         affine, step = mesh_model.roi_affine(boxes[i], eyes[i])
         np.testing.assert_allclose(matrices.numpy()[i], affine, rtol=1e-9, atol=1e-6)
@@ -203,7 +203,7 @@ class FixedLandmarks:
     def get_tensor(self, index):
         return self.uvz.reshape(1, 1, 1, -1) if index == 0 else np.full((1, 1, 1, 1), self.logit, np.float32)
 
-    # the TF graph's interface, as FaceMeshGraph uses it
+    # the TF graph's interface, as mesh_model_tf.FaceMeshModel uses it
     def __call__(self, crops):
         n = tf.shape(crops)[0]
         return tf.tile(tf.constant(self.uvz.reshape(1, 1, 1, -1)), [n, 1, 1, 1]), tf.fill([n, 1, 1, 1], self.logit)
@@ -218,7 +218,7 @@ def test_mesh_read_out_near_the_presence_threshold_equals_litert(logit):
     eyes = np.array([[[80.0, 80.0], [140.0, 90.0]], [[315.0, 225.0], [345.0, 215.0]]])
     numpy_side = object.__new__(mesh_model.FaceMeshModel)
     numpy_side._model, numpy_side._lock = FixedLandmarks(uvz, logit), __import__("threading").Lock()
-    graph_side = object.__new__(mesh_model_tf.FaceMeshGraph)
+    graph_side = object.__new__(mesh_model_tf.FaceMeshModel)
     graph_side.model = FixedLandmarks(uvz, logit)
     from crfiqa_tf.align.similarity_tf import sampling_source
 

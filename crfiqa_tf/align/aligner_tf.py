@@ -26,9 +26,9 @@ import tensorflow as tf
 
 from crfiqa_tf.align import blazeface as bf
 from crfiqa_tf.align import tiling
-from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph, weighted_nms
+from crfiqa_tf.align.blazeface_tf import BlazeFaceDetector, weighted_nms
 from crfiqa_tf.align.face_mesh_tf import five_points
-from crfiqa_tf.align.mesh_model_tf import FaceMeshGraph
+from crfiqa_tf.align.mesh_model_tf import FaceMeshModel
 from crfiqa_tf.align.second_look import score_floor
 from crfiqa_tf.align.second_look_tf import look_again
 from crfiqa_tf.align.similarity_tf import sampling_source, warp_face
@@ -37,8 +37,9 @@ from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS
 from crfiqa_tf.image_io_tf import decode_photo
 
 
-class FacePipeline:
-    """Photos → faces, in TF ops (build once, call inside a `tf.function`).
+class FaceAligner:
+    """Photos → faces, in TF ops (build once, call inside a `tf.function`): the TF twin of
+    `crfiqa_tf.align.aligner.FaceAligner` (named ``FacePipeline`` before 0.8.0; that name stays as an alias).
 
     Args:
         max_faces: faces returned per photo (the largest); `faces_found` counts them all.
@@ -60,8 +61,8 @@ class FacePipeline:
         self.max_faces, self.size, self.max_pixels = max_faces, size, max_pixels
         self.min_face = tiling.check_min_face(min_face)
         looks_again = self.min_face is not None  # second looks belong to the tiles (crfiqa_tf.align.second_look)
-        self.detector = BlazeFaceGraph(min_confidence, score_floor(min_confidence, looks_again))
-        self.mesh_model = FaceMeshGraph()
+        self.detector = BlazeFaceDetector(min_confidence, score_floor(min_confidence, looks_again))
+        self.mesh_model = FaceMeshModel()
 
     def decode(self, data, name: str):
         return decode_photo(data, name, self.max_pixels)
@@ -132,8 +133,8 @@ class FacePipeline:
         }
 
 
-def faces_of_photos(pipeline: FacePipeline, image_bytes, name: str):
-    """`FacePipeline.faces` of each encoded photo of a batch, with the detector run once on the whole batch (its
+def faces_of_photos(pipeline: FaceAligner, image_bytes, name: str):
+    """`FaceAligner.faces` of each encoded photo of a batch, with the detector run once on the whole batch (its
     per-photo cost falls about 3× from batch 1 to 8 on a CPU): photos are decoded and letterboxed, detected
     together, then decoded again one by one for the mesh and the warp (keeping every decoded photo of a large
     batch in memory at once would cost more than decoding twice)."""
@@ -160,7 +161,7 @@ def faces_of_photos(pipeline: FacePipeline, image_bytes, name: str):
 
 
 def face_outputs_spec(max_faces: int, size: int) -> dict:
-    """The `tf.map_fn` output signature of `FacePipeline.faces`."""
+    """The `tf.map_fn` output signature of `FaceAligner.faces`."""
     return {
         "boxes": tf.TensorSpec([max_faces, 4], tf.float32),
         "landmarks": tf.TensorSpec([max_faces, 5, 2], tf.float32),
@@ -169,3 +170,6 @@ def face_outputs_spec(max_faces: int, size: int) -> dict:
         "num_faces": tf.TensorSpec([], tf.int32),
         "faces_found": tf.TensorSpec([], tf.int32),
     }
+
+
+FacePipeline = FaceAligner  # the name before 0.8.0, when the twins did not share names

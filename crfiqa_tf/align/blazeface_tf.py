@@ -61,7 +61,7 @@ def weighted_nms(boxes, points, scores, threshold: float = bf.NMS_IOU):
     )
 
 
-class BlazeFaceGraph:
+class BlazeFaceDetector:
     """`crfiqa_tf.align.blazeface.BlazeFaceDetector`'s candidates in TF ops (build once, call inside a
     `tf.function`).
 

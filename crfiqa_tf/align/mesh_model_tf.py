@@ -12,7 +12,7 @@ from crfiqa_tf.align.similarity_tf import affine_crop
 from crfiqa_tf.align.tflite_replay import TFLiteGraph
 
 
-def roi_matrices(boxes, eyes):
+def roi_affine(boxes, eyes):
     """`crfiqa_tf.align.mesh_model.roi_affine` per face: the 6 affine numbers ``[n, 6]`` of the rotated
     `ROI_SCALE` square (crop pixel → source point), and the step ``[n]`` (source pixels per crop pixel)."""
     boxes, eyes = tf.cast(boxes, tf.float64), tf.cast(eyes, tf.float64)
@@ -27,7 +27,7 @@ def roi_matrices(boxes, eyes):
     return matrices, step
 
 
-class FaceMeshGraph:
+class FaceMeshModel:
     """`crfiqa_tf.align.mesh_model.FaceMeshModel.mesh` for a batch of faces, in TF ops (build once, call inside a
     `tf.function`)."""
 
@@ -38,7 +38,7 @@ class FaceMeshGraph:
         """The meshes ``[n, 468, 3]`` (float64, source pixels) of the faces at `boxes` ``[n, 4]`` with `eyes`
         ``[n, 2, 2]`` in the photo behind `pixels` (`crfiqa_tf.align.similarity_tf.sampling_source`), and
         ``[n]`` whether the mesh model sees a face there."""
-        matrices, step = roi_matrices(boxes, eyes)
+        matrices, step = roi_affine(boxes, eyes)
         crops = tf.map_fn(
             lambda m: affine_crop(pixels, m, INPUT_SIZE),
             matrices,

@@ -9,7 +9,7 @@ import math
 import tensorflow as tf
 
 from crfiqa_tf.align import second_look, tiling
-from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph, iou
+from crfiqa_tf.align.blazeface_tf import BlazeFaceDetector, iou
 from crfiqa_tf.align.tiling_tf import kept_in_tile
 from crfiqa_tf.image_io_tf import resize_like_pillow
 
@@ -55,7 +55,7 @@ def window(box):
     return tf.cast(tf.concat([corner, [side]], 0), tf.int32)
 
 
-def window_input(image, corner):
+def window_pixels(image, corner):
     """The detector's input ``[192, 192, 3]`` in [−1, 1] for one window (left, top, side): the photo's pixels it
     covers, black past the photo's edges, resized as Pillow does."""
     left, top, side = corner[0], corner[1], corner[2]
@@ -70,13 +70,13 @@ def window_input(image, corner):
     return tf.reshape(resize_like_pillow(pixels, SIDE, SIDE), [SIDE, SIDE, 3]) / 127.5 - 1.0
 
 
-def look_again(detector: BlazeFaceGraph, image, boxes, scores, seen):
+def look_again(detector: BlazeFaceDetector, image, boxes, scores, seen):
     """Candidates above the detector's threshold of the windows of the hints among `boxes`/`scores` (the
     candidates below the threshold), in source pixels."""
     chosen = tf.gather(boxes, hints(boxes, scores, seen))
     corners = tf.map_fn(window, chosen, fn_output_signature=tf.TensorSpec([3], tf.int32))
     inputs = tf.map_fn(
-        lambda corner: window_input(image, corner), corners, fn_output_signature=tf.TensorSpec([SIDE, SIDE, 3])
+        lambda corner: window_pixels(image, corner), corners, fn_output_signature=tf.TensorSpec([SIDE, SIDE, 3])
     )
     anchors = detector.anchors.shape[0]
     raw_boxes, raw_scores = tf.cond(

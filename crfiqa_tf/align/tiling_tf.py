@@ -7,7 +7,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from crfiqa_tf.align import tiling
-from crfiqa_tf.align.blazeface_tf import BlazeFaceGraph
+from crfiqa_tf.align.blazeface_tf import BlazeFaceDetector
 from crfiqa_tf.image_io_tf import resize_like_pillow
 
 SIDE = tiling.INPUT_SIZE
@@ -57,7 +57,7 @@ def kept_in_tile(boxes, origins, level_h, level_w):
     return ~cut
 
 
-def level_candidates(detector: BlazeFaceGraph, image, scale):
+def level_candidates(detector: BlazeFaceDetector, image, scale):
     """Candidates of one level's tiles that the tiles are there for, in source pixels."""
     shape = tf.shape(image)
     height, width = shape[0], shape[1]
@@ -83,7 +83,7 @@ def level_candidates(detector: BlazeFaceGraph, image, scale):
     return detector.best(tf.boolean_mask(boxes, keep), tf.boolean_mask(points, keep), tf.boolean_mask(scores, keep))
 
 
-def tile_candidates(detector: BlazeFaceGraph, image, min_face: float | None):
+def tile_candidates(detector: BlazeFaceDetector, image, min_face: float | None):
     """Candidates of every level of the plan for this photo (none when `min_face` is None), in source pixels. The
     levels run in one `tf.while_loop`, so the graph holds the detector once whatever the number of levels."""
     empty = (tf.zeros([0, 4]), tf.zeros([0, 6, 2]), tf.zeros([0]))

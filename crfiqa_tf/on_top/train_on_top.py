@@ -12,13 +12,15 @@ import numpy as np
 class OnTopSettings:
     """Args:
     hidden: the quality head's hidden units (0: one linear unit).
+    members: quality heads averaged, each with its own class centres (`OnTopQuality`).
+    mirror: the head's input is the mirror-averaged embedding: embeddings ``[N, 2, D]`` (`head_inputs`).
     epochs, batch_size, learning_rate: Adam over the embeddings.
     cr_mode, alpha, beta: the CR loss (`crfiqa_tf.losses`).
     seed: initial weights and shuffling."""
 
-    # the official head (one linear unit) and the paper's CR: on LFW's held-out people it closed the most of the gap
-    # on clean photos; with cross-quality augmentation (`--augment`) one hidden layer of 64 units and 80 epochs, the
-    # choice of the validation people, beat every baseline on clean and degraded photos (benchmarks/real_faces.py)
+    # the official head (one linear unit) and the paper's CR by default; on LFW's validation people, with a
+    # cross-quality copy as --augment, five mirror-averaged heads of 256 units were chosen
+    # (benchmarks/real_faces.py, docs/guides/own-matcher.md)
     hidden: int = 0
     epochs: int = 40
     batch_size: int = 256
@@ -48,7 +50,9 @@ def cr_target_weights(labels: np.ndarray, fits_centres: np.ndarray) -> np.ndarra
 
 
 def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), fits_centres=None):
-    """An `OnTopQuality` model trained on raw matcher `embeddings` ``[N, D]`` with identity `labels` ``[N]``
+    """An `OnTopQuality` model trained on raw matcher `embeddings` ``[N, D]`` (``[N, 2, D]`` with
+    ``settings.mirror``: each face, then its mirror image, as `crfiqa_tf.on_top.head_inputs.head_inputs` gives them)
+    with identity `labels` ``[N]``
     (any hashable values; made contiguous here). `fits_centres` (bool ``[N]``, default all) marks the samples whose
     classification loss fits the class centres: augmented copies (a cross-quality copy) get a CR target against
     the centres without pulling them. Returns the model and its per-epoch history."""
