@@ -196,13 +196,13 @@ def with_best_component(rows: list[dict]) -> list[dict]:
     return rows + best
 
 
-def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots: list, extra: dict):
+def evaluate_set(name: str, data: dict, matcher, models: dict, seed: int, plots: list | None, extra: dict):
     comparisons = comparisons_of(data)
     rows, curves = quality_rows(comparisons, candidate_qualities(data, models, seed, extra), FMRS)
     rows = with_best_component(rows)
     print(f"\n{name}\n" + markdown([row for row in rows if not row["method"].startswith(COMPONENT_PREFIX)]))
     os.makedirs(FIGURES, exist_ok=True)
-    for fmr, by_method in curves.items():
+    for fmr, by_method in curves.items() if plots is not None else ():  # the plots show the first split only
         path = os.path.join(FIGURES, f"real_faces_{name}_fmr{fmr:g}.png")
         best = next((r["component"] for r in rows if r["method"] == BEST_COMPONENT and r["fmr"] == fmr), None)
         shown = {  # one component in the plot: the best (the others are in the JSON)
@@ -309,6 +309,47 @@ def describe(candidate: dict) -> str:
     return f"CR-FIQA on top ({head}{members}{mirror}, CR {candidate['cr_mode']}{augment}, {candidate['epochs']} epochs)"
 
 
+def splits_table(first: dict) -> list[str]:
+    """Lines comparing the chosen on-top model with the baselines on every split measured (`--seed`: other people
+    held out and trained on; results/real_faces_split*.json): gap closed at pAUC@0.2 per set and FMR."""
+    import glob
+
+    from benchmarks.common import RESULTS
+
+    results = [first]
+    for path in sorted(glob.glob(os.path.join(RESULTS, "real_faces_split*.json"))):
+        with open(path, encoding="utf-8") as handle:
+            results.append(json.load(handle))
+    if len(results) < 2:
+        return []
+    keys = [(name, fmr) for name in first["sets"] for fmr in FMRS]
+    lines = [
+        "",
+        f"**Every split measured** (gap closed at pAUC@0.2; each split holds out other people, and the on-top "
+        f"setting is chosen again on its own validation people; {results[0]['machine']}):",
+        "",
+        "| split | measure | " + " | ".join(f"{name}, FMR {fmr:g}" for name, fmr in keys) + " |",
+        "|" + "---|" * (2 + len(keys)),
+    ]
+    for index, result in enumerate(results):
+        chosen = next(r["method"] for r in result["rows"] if r["method"].startswith("CR-FIQA on top"))
+        baselines = [
+            "mirror agreement (the matcher's)",
+            "sharpness (Laplacian variance)",
+            "embedding norm (the matcher's)",
+            "CR-FIQA on top (linear head, CR paper, 40 epochs)",
+        ]
+        for method in dict.fromkeys([chosen, *baselines]):
+            cells = []
+            for name, fmr in keys:
+                found = (r for r in result["rows"] if (r["set"], r["fmr"], r["method"]) == (name, fmr, method))
+                row = next(found, None)
+                cells.append("" if row is None else f"{100 * row['gap_closed@0.2']:.1f} %")
+            label = "the chosen on-top model" if method == chosen else method
+            lines.append(f"| {index} | {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 IN_TABLE = False  # its figures are a table of their own
 MARKER = "REAL_FACES"  # docs/BENCHMARKS.md's block that `summary` writes (benchmarks/run_all.py)
 
@@ -375,6 +416,7 @@ def summary(result: dict) -> str:
         "Every OFIQ-like component (its 0–100 value as the quality, measured on the raw photo) has its own rows in "
         "`benchmarks/results/real_faces.json`; the table shows the best of them on each set.",
     ]
+    lines += splits_table(result)
     lines += ["", "Selection on validation people (gap closed at pAUC@0.2):", ""]
     gaps = [k for k in result["selection"][0] if k.startswith("validation_gap_")]
     lines += [
@@ -437,7 +479,7 @@ def main() -> None:
     scratch = (
         from_scratch(photos, training_people, args.work, args.scratch_steps, timings) if args.scratch_steps else None
     )
-    plots: list[str] = []
+    plots: list[str] | None = [] if args.seed == 0 else None
     rows, sets = [], {}
     component_photos = {"clean": photos, "cross-quality": os.path.join(args.work, "cross_quality_held_out_photos")}
     for name, data in (("clean", evaluation), ("cross-quality", degraded_evaluation)):
@@ -451,7 +493,7 @@ def main() -> None:
         set_rows, sets[name] = evaluate_set(name, data, matcher, models, args.seed, plots, extra)
         rows += set_rows
     report(
-        "real_faces",
+        "real_faces" if args.seed == 0 else f"real_faces_split{args.seed}",
         rows,
         {
             "matcher": matcher.name,
@@ -462,7 +504,7 @@ def main() -> None:
             "selection": selection,
             "timings": timings,
             "on_top_training": runs,
-            "plots": plots,
+            "plots": plots or [],
         },
     )
 
