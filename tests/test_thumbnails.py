@@ -94,3 +94,21 @@ def test_a_relative_path_is_looked_for_up_to_four_folders_above_the_results(tmp_
         deep.parent.parent, deep.parent.parent.parent)]  # fmt: skip
     assert source_candidates(ResultRow("/abs/x.png", 0.5, origin=str(deep / "s.csv"))) == ["/abs/x.png"]
     assert source_candidates(ResultRow("gs://b/x.png", 0.5, origin=str(deep / "s.csv"))) == ["gs://b/x.png"]
+
+
+def test_the_search_stops_at_the_top_of_the_tree():
+    # a results file at the root: one folder to look in, however many levels are allowed
+    assert source_candidates(ResultRow("a.jpg", origin="/scores.csv"), levels=4) == ["a.jpg", "/a.jpg"]
+    assert source_candidates(ResultRow("a.jpg", origin="scores.csv"), levels=4) == ["a.jpg", "a.jpg"]
+
+
+def test_the_aligned_thumbnail_is_the_112_pixel_aligned_crop(tmp_path):
+    from crfiqa_tf.align.similarity import warp_face
+    from crfiqa_tf.report.drawing import jpeg_bytes
+    from crfiqa_tf.report.thumbnails import data_uri
+
+    Image.fromarray(photo("grace_hopper")).save(tmp_path / "grace.png")
+    row = ResultRow(str(tmp_path / "grace.png"), box=(180, 200, 330, 380), landmarks=GRACE_POINTS)
+    pictures, _ = face_thumbnails(row)
+    crop = warp_face(photo("grace_hopper"), GRACE_POINTS, 112)
+    assert pictures["aligned"] == data_uri(jpeg_bytes(Image.fromarray(crop), 112))

@@ -5,6 +5,7 @@ frozen; with --export, the matcher and the head as one quality model with the pa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 from crfiqa_tf.config import CR_MODES
@@ -75,16 +76,9 @@ def run(args: argparse.Namespace) -> int:
     if converted and not args.export:
         raise SystemExit(f"crfiqa-tf train-on-top: {' and '.join(converted)} convert the export; add --export")
     try:
-        settings = OnTopSettings(
-            args.hidden,
-            args.epochs,
-            args.batch_size,
-            args.learning_rate,
-            args.cr_mode,
-            seed=args.seed,
-            members=args.members,
-            mirror=args.mirror,
-        )
+        # every training flag is the setting of the same name; the rest keep their defaults
+        names = [field.name for field in dataclasses.fields(OnTopSettings) if hasattr(args, field.name)]
+        settings = OnTopSettings(**{name: getattr(args, name) for name in names})
         matcher = matcher_from_args(args)
         raw, labels, fits_centres = [], [], []
         for index, data in enumerate([args.data, *args.augment]):
