@@ -153,3 +153,15 @@ def test_a_mirror_head_takes_each_face_and_its_mirror_and_refuses_single_embeddi
         train_on_top(embeddings, labels, settings)
     with pytest.raises(ValueError, match=r"embeddings must be \[N, D\], got \(180, 2, 16\)"):
         train_on_top(pairs, labels, OnTopSettings(epochs=1))
+
+
+def test_a_run_saved_by_0_7_0_loads_and_gives_its_qualities():
+    """tests/data/on_top_0.7.0.keras: a one-member head (8-d embeddings, 4 classes, 3 hidden units) saved by 0.7.0's
+    `OnTopQuality`, with the qualities it gave (`*_expected.npz`). Member 0 keeps 0.7.0's layer layout."""
+    import pathlib
+
+    data = pathlib.Path(__file__).resolve().parent / "data"
+    loaded = keras.saving.load_model(data / "on_top_0.7.0.keras")
+    expected = np.load(data / "on_top_0.7.0_expected.npz")
+    assert loaded.members == 1 and not loaded.mirror and loaded.hidden == 3
+    np.testing.assert_allclose(loaded.predict(expected["embeddings"], verbose=0), expected["quality"], atol=1e-6)

@@ -71,11 +71,32 @@ class OnTopQuality(keras.Model):
         if self.members < 1:
             raise ValueError(f"OnTopQuality needs at least one member, got members={members}")
         self.standardise = keras.layers.Normalization(name="standardise")
-        self.hidden_layers = [
-            keras.layers.Dense(self.hidden, "relu", name=f"hidden_{m}") for m in range(self.members) if self.hidden
-        ]
-        self.quality_units = [keras.layers.Dense(1, name=f"quality_{m}") for m in range(self.members)]
-        self.margin_heads = [ArcFaceMarginHead(self.num_classes, name=f"margin_head_{m}") for m in range(self.members)]
+        # member 0's layers keep the attribute and layer names of 0.7.0's one-member model, so its saved runs load
+        for member in range(self.members):
+            end = f"_{member}" if member else ""
+            hidden = keras.layers.Dense(self.hidden, "relu", name=f"hidden{end}") if self.hidden else None
+            setattr(self, f"hidden_layer{end}", hidden)
+            setattr(self, f"quality{end}", keras.layers.Dense(1, name=f"quality{end}"))
+            setattr(self, f"margin_head{end}", ArcFaceMarginHead(self.num_classes, name=f"margin_head{end}"))
+
+    def _per_member(self, name: str) -> list:
+        found = [getattr(self, f"{name}_{m}" if m else name) for m in range(self.members)]
+        return [layer for layer in found if layer is not None]
+
+    @property
+    def hidden_layers(self) -> list:
+        """Each member's hidden layer (empty for linear heads)."""
+        return self._per_member("hidden_layer")
+
+    @property
+    def quality_units(self) -> list:
+        """Each member's output unit."""
+        return self._per_member("quality")
+
+    @property
+    def margin_heads(self) -> list:
+        """Each member's class centres (`ArcFaceMarginHead`)."""
+        return self._per_member("margin_head")
 
     def input_shape_of(self, batch=None) -> tuple:
         """The input's shape: ``[batch, D]``, or ``[batch, 2, D]`` with `mirror`."""
