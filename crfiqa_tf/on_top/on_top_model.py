@@ -98,10 +98,6 @@ class OnTopQuality(keras.Model):
         """Each member's class centres (`ArcFaceMarginHead`)."""
         return self._per_member("margin_head")
 
-    def input_shape_of(self, batch=None) -> tuple:
-        """The input's shape: ``[batch, D]``, or ``[batch, 2, D]`` with `mirror`."""
-        return (batch, 2, self.embedding_dim) if self.mirror else (batch, self.embedding_dim)
-
     def build(self, input_shape=None):
         # the margin heads are not used in call(): built here so their centres are saved and reloaded
         features = (None, self.embedding_dim)
