@@ -52,7 +52,7 @@ def exported(tmp_path_factory):
     import json
 
     import keras
-    from helpers import tiny_model
+    from support.helpers import tiny_model
 
     from crfiqa_tf.data.pipeline import make_dataset
     from crfiqa_tf.data.samples import synthetic_images

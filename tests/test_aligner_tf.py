@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
-from serving_doubles import start_grpc_test_double, start_rest_test_double
+from support.serving_doubles import start_grpc_test_double, start_rest_test_double
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.aligner import FaceAligner

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from helpers import run_serialization_test
+from support.helpers import run_serialization_test
 
 from crfiqa_tf.models import CRQualityHead, IResNet
 from crfiqa_tf.models.backbone import DEPTHS

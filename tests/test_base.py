@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from scorer_doubles import MeanPixelScorer
+from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.inference.base import load_sidecar

@@ -1,7 +1,7 @@
 """crfiqa_tf.best_shots.command and `crfiqa-tf best-shots`: short videos and frame folders built from the packaged
-real photos (tests/stream_frames.py) — a face drifting with known blur per frame, two faces crossing paths, frames
-without a face, a corrupt frame — through the command's `run`, with a scorer double whose quality is the crop's
-sharpness (tests/scorer_doubles.py), and the real command on the exported int8 model in a process that never
+real photos (tests/support/stream_frames.py) — a face drifting with known blur per frame, two faces crossing paths,
+frames without a face, a corrupt frame — through the command's `run`, with a scorer double whose quality is the crop's
+sharpness (tests/support/scorer_doubles.py), and the real command on the exported int8 model in a process that never
 imports TensorFlow, killed and resumed."""
 
 import csv
@@ -11,10 +11,10 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import assert_resumes, cli_argv, stop_when
 from PIL import Image
-from scorer_doubles import SharpnessScorer
-from stream_frames import (
+from support.helpers import assert_resumes, cli_argv, stop_when
+from support.scorer_doubles import SharpnessScorer
+from support.stream_frames import (
     SIDE,
     appearances_frames,
     canvas,

@@ -5,8 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from mixed_folder import write_mixed_folder
 from PIL import Image
+from support.mixed_folder import write_mixed_folder
 
 from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.cli import main

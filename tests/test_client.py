@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
-from serving_doubles import start_grpc_test_double, start_rest_test_double
+from support.serving_doubles import start_grpc_test_double, start_rest_test_double
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.cli import main
@@ -56,7 +56,7 @@ def test_client_timeout_and_refused_connection(exported, transport):
 
 
 def test_client_command_against_the_grpc_test_double(exported, tmp_path, capsys):
-    from serving_doubles import start_grpc_test_double
+    from support.serving_doubles import start_grpc_test_double
 
     paths = []
     for i, image in enumerate(exported["images"][:2]):

@@ -5,8 +5,8 @@ test_reasons."""
 
 import numpy as np
 import pytest
-from face_meshes import synthetic_mesh
 from PIL import Image, ImageFilter
+from support.face_meshes import synthetic_mesh
 
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.detection import Detection

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import run_saving_test, run_serialization_test, tiny_model
+from support.helpers import run_saving_test, run_serialization_test, tiny_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

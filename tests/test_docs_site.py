@@ -139,7 +139,7 @@ def test_a_broken_link_fails_the_strict_build(tmp_path):
 
 @pytest.mark.browser
 def test_the_site_builds_in_strict_mode_and_opens_in_chromium(tmp_path):
-    from browser import rendered_dom
+    from support.browser import rendered_dom
 
     site = tmp_path / "site"
     done = subprocess.run(

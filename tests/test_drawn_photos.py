@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
-from scorer_doubles import MeanPixelScorer
+from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.sample_photos import photo_path

@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.mark.slow
 def test_evaluate_cli_end_to_end_on_a_tiny_bin(tmp_path):
-    from helpers import tiny_model
+    from support.helpers import tiny_model
 
     from crfiqa_tf.data.synthetic import make_synthetic_dataset
 
@@ -62,7 +62,7 @@ def test_evaluate_cli_end_to_end_on_a_tiny_bin(tmp_path):
 def test_pairs_images_and_results_on_a_remote_filesystem(tmp_path):
     import io
 
-    from helpers import tiny_model
+    from support.helpers import tiny_model
 
     from crfiqa_tf import paths
     from crfiqa_tf.evaluation.evaluate import evaluate

@@ -6,7 +6,7 @@ import json
 import keras
 import numpy as np
 import tensorflow as tf
-from helpers import tiny_model
+from support.helpers import tiny_model
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.cli import main

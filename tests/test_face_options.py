@@ -96,7 +96,7 @@ def test_no_command_or_beam_module_declares_a_face_flag_of_its_own():
 
 
 def test_calibration_and_precision_belong_to_the_scorer_and_are_never_silently_dropped(tmp_path):
-    from scorer_doubles import MeanPixelScorer
+    from support.scorer_doubles import MeanPixelScorer
 
     from crfiqa_tf.inference.score_files import score_files
 

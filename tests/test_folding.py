@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import run_saving_test, tiny_model
+from support.helpers import run_saving_test, tiny_model
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.models import IResNet

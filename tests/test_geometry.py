@@ -3,7 +3,7 @@ answer is known by construction."""
 
 import numpy as np
 import pytest
-from face_meshes import synthetic_mesh
+from support.face_meshes import synthetic_mesh
 
 from crfiqa_tf.align import face_mesh as fm
 from crfiqa_tf.components import geometry

@@ -6,9 +6,9 @@ import io
 
 import numpy as np
 import pytest
-from mixed_folder import write_mixed_folder
 from PIL import Image
-from scorer_doubles import MeanPixelScorer
+from support.mixed_folder import write_mixed_folder
+from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.image_io import ImageReadError, folder_files, is_hidden, list_inputs, read_image
 from crfiqa_tf.inference.score_files import score_files, summary_line

@@ -4,7 +4,7 @@ local folder, hidden ones left out."""
 import os
 
 import tensorflow as tf
-from mixed_folder import MIXED_FOLDER, MIXED_FOLDER_HIDDEN, write_mixed_folder
+from support.mixed_folder import MIXED_FOLDER, MIXED_FOLDER_HIDDEN, write_mixed_folder
 
 from crfiqa_tf.image_io import folder_files
 

@@ -5,7 +5,7 @@ scorer scores with it."""
 import keras
 import numpy as np
 import pytest
-from helpers import tiny_model
+from support.helpers import tiny_model
 
 from crfiqa_tf.inference.keras_model import KerasScorer, model_image_size, model_outputs
 from crfiqa_tf.preprocess import preprocess_images_np

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import run_serialization_test
+from support.helpers import run_serialization_test
 
 from crfiqa_tf.models import ArcFaceMarginHead
 

@@ -78,9 +78,9 @@ def test_unknown_precision_for_a_tflite_model_is_refused(exported, tmp_path):
 
 
 def test_a_batch_of_different_images_gives_each_its_own_result():
-    """The handler on a scorer double (tests/scorer_doubles.py): every element's quality, score and warning are its
-    own, in batch order, whatever the sizes mixed in the batch."""
-    from scorer_doubles import MeanPixelScorer
+    """The handler on a scorer double (tests/support/scorer_doubles.py): every element's quality, score and warning are
+    its own, in batch order, whatever the sizes mixed in the batch."""
+    from support.scorer_doubles import MeanPixelScorer
 
     calibration = {"type": "logistic", "centre": 0.5, "scale": 0.1}
     scorer = MeanPixelScorer(image_size=8)

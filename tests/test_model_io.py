@@ -80,7 +80,7 @@ def test_litert_scorer_is_safe_to_share_between_threads(exported):
 
 def test_a_model_trained_in_mixed_bfloat16_loads_and_exports_in_float32(tmp_path):
     import keras
-    from helpers import tiny_model
+    from support.helpers import tiny_model
 
     from crfiqa_tf.model_io import load_inference_model
 

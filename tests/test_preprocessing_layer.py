@@ -4,7 +4,7 @@ in RGB and BGR, float32 whatever the global precision policy, and it survives se
 import keras
 import numpy as np
 import pytest
-from helpers import run_serialization_test
+from support.helpers import run_serialization_test
 
 from crfiqa_tf.models.preprocessing_layer import FacePreprocessing
 from crfiqa_tf.preprocess import preprocess_images_np

@@ -3,7 +3,7 @@ hand), named as the official module, and it survives serialization and saving.""
 
 import keras
 import numpy as np
-from helpers import run_saving_test, run_serialization_test
+from support.helpers import run_saving_test, run_serialization_test
 
 from crfiqa_tf.models import CRQualityHead
 

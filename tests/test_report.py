@@ -1,6 +1,6 @@
 """`crfiqa-tf report`: known answers for the streaming figures, then real results — real photos scored through the
-real alignment and components (with the closed-form scorer double of tests/scorer_doubles.py), Beam shards with a
-failures file, a best-shots run, an evaluate folder — opened in headless Chromium: the rendered page's figures equal
+real alignment and components (with the closed-form scorer double of tests/support/scorer_doubles.py), Beam shards with
+a failures file, a best-shots run, an evaluate folder — opened in headless Chromium: the rendered page's figures equal
 the input's, its thumbnails are there, and a screenshot is not blank."""
 
 import glob
@@ -11,9 +11,9 @@ import shutil
 
 import numpy as np
 import pytest
-from browser import rendered_dom, screenshot
 from PIL import Image
-from scorer_doubles import MeanPixelScorer, SharpnessScorer
+from support.browser import rendered_dom, screenshot
+from support.scorer_doubles import MeanPixelScorer, SharpnessScorer
 
 from crfiqa_tf.cli import main
 from crfiqa_tf.components.rows import FLAT_COLUMNS

@@ -1,5 +1,5 @@
-"""`crfiqa-tf score` itself, with a stand-in scorer (tests/scorer_doubles.py, no model runtime, so this file runs
-under mutation too): CSV on stdout with its header once and the totals on stderr, the run's own output files never
+"""`crfiqa-tf score` itself, with a stand-in scorer (tests/support/scorer_doubles.py, no model runtime, so this file
+runs under mutation too): CSV on stdout with its header once and the totals on stderr, the run's own output files never
 scored, --resume needs --out, --components widens the columns, a bad profile fails before any photo is read, and
 SIGTERM during a run stops it after the batch in hand with the shell's status, resumable to the same rows."""
 
@@ -13,9 +13,9 @@ import signal
 
 import numpy as np
 import pytest
-from memory_gfile import use_memory_store
 from PIL import Image
-from scorer_doubles import MeanPixelScorer
+from support.memory_gfile import use_memory_store
+from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf import model_io, paths
 from crfiqa_tf.cli import main

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
-from scorer_doubles import MeanPixelScorer
+from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.data.sample_photos import photo_path
 from crfiqa_tf.faces.face_options import FaceOptions

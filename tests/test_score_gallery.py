@@ -10,8 +10,8 @@ import pytest
 import tensorflow as tf
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
-from mixed_folder import write_mixed_folder
 from PIL import Image
+from support.mixed_folder import write_mixed_folder
 
 from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.cli import main

@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.io.filesystems import FileSystems
-from gcs_emulator import gcs_emulator, upload
 from PIL import Image
+from support.gcs_emulator import gcs_emulator, upload
 
 from crfiqa_tf.calibration import apply_calibration
 from crfiqa_tf.inference.litert import LiteRTScorer

@@ -12,8 +12,8 @@ import signal
 import subprocess
 
 import pytest
-from helpers import assert_resumes, cli_argv, stop_when
 from PIL import Image
+from support.helpers import assert_resumes, cli_argv, stop_when
 
 from crfiqa_tf.inference import score_output
 from crfiqa_tf.inference.score_output import ResumeError, ScoreOutput, format_rows, parse_rows

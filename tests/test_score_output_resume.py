@@ -3,14 +3,14 @@ each (``--faces all``) in batches of random sizes, interrupted at random points 
 any batch, by a graceful stop or a kill (a torn line, rows written after the last recorded batch, a remote part
 lost while it filled), at and across part boundaries — and resumed, once or several times: locally, on
 TensorFlow's ``ram://`` filesystem (the stand-in for gs://) and on an in-memory object-store double
-(tests/memory_gfile.py, for runs without TensorFlow). The finished output must equal an uninterrupted run's text,
-header included, and the closing line's totals must count every file once. A resume with any one setting changed is
-refused naming that setting, on every kind of output."""
+(tests/support/memory_gfile.py, for runs without TensorFlow). The finished output must equal an uninterrupted run's
+text, header included, and the closing line's totals must count every file once. A resume with any one setting changed
+is refused naming that setting, on every kind of output."""
 
 import random
 
 import pytest
-from memory_gfile import use_memory_store
+from support.memory_gfile import use_memory_store
 
 from crfiqa_tf import paths
 from crfiqa_tf.commands.score import settings as score_settings
@@ -71,7 +71,7 @@ def interrupt(output, kind, rng, rows):
 
 @pytest.fixture(params=["local", "memory", pytest.param("ram", marks=pytest.mark.tensorflow)])
 def where(request, tmp_path, monkeypatch):
-    """Where the output goes: a local folder, the in-memory object store double (tests/memory_gfile.py), or
+    """Where the output goes: a local folder, the in-memory object store double (tests/support/memory_gfile.py), or
     TensorFlow's ram:// filesystem (the suite's stand-in for gs://)."""
     monkeypatch.setattr(score_output, "PART_ROWS", 5)  # parts of a few rows, so that runs cross many boundaries
     if request.param == "local":

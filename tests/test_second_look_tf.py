@@ -5,8 +5,8 @@ the packaged photos where a face is found only by them."""
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import assert_same_candidates
 from PIL import Image
+from support.helpers import assert_same_candidates
 
 from crfiqa_tf.align import blazeface_tf, second_look
 from crfiqa_tf.align.blazeface import BlazeFaceDetector

@@ -2,8 +2,8 @@
 best crops, the checks holding faces back from the quality network, and a person walking towards the camera
 tracked from the first small frames (a scorer double whose quality is the crop's sharpness)."""
 
-from scorer_doubles import SharpnessScorer
-from stream_frames import (
+from support.scorer_doubles import SharpnessScorer
+from support.stream_frames import (
     approaching_frames,
     drifting_frames,
 )

@@ -3,7 +3,7 @@ tiles' candidates in TF ops equal the LiteRT detector's on a composite with a sm
 
 import numpy as np
 import tensorflow as tf
-from helpers import assert_same_candidates
+from support.helpers import assert_same_candidates
 
 from crfiqa_tf.align import blazeface_tf, tiling
 from crfiqa_tf.align.blazeface import BlazeFaceDetector

@@ -244,12 +244,12 @@ def test_evaluate_a_bin_pair_set_with_the_users_matcher(exported, shards, tmp_pa
 def test_every_path_scores_the_on_top_export_as_the_python_path_does(exported, shards, tmp_path):
     """The on-top export is a quality model like the package's own: `score` takes its SavedModel, TFLite and ONNX
     files, `calibrate` fits it and `score --calibration` rescoring follows, the Beam job (DirectRunner) scores a
-    gallery with it, and TF Serving's gRPC and REST (the in-process test doubles of tests/serving_doubles.py) serve
-    it — each giving the quality that the head gives on the matcher's embeddings."""
+    gallery with it, and TF Serving's gRPC and REST (the in-process test doubles of tests/support/serving_doubles.py)
+    serve it — each giving the quality that the head gives on the matcher's embeddings."""
     import csv
 
     from PIL import Image
-    from serving_doubles import start_grpc_test_double, start_rest_test_double
+    from support.serving_doubles import start_grpc_test_double, start_rest_test_double
 
     from crfiqa_tf.data.labelled_faces import read_labelled_faces
     from crfiqa_tf_apps.beam_jobs.score_gallery import run as run_gallery
@@ -333,7 +333,7 @@ def test_tflite_or_onnx_without_export_is_refused(shards, tmp_path):
 def test_best_shots_pick_faces_with_the_on_top_tflite_model(exported, tmp_path):
     import csv
 
-    from stream_frames import crossing_frames, write_video
+    from support.stream_frames import crossing_frames, write_video
 
     run, _ = exported
     frames, _ = crossing_frames(8)

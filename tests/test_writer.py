@@ -9,8 +9,8 @@ import signal
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import assert_resumes, cli_argv, stop_when
 from PIL import Image
+from support.helpers import assert_resumes, cli_argv, stop_when
 
 from crfiqa_tf.data import schema
 from crfiqa_tf.data.writer import InterruptedConversion, Sample, shards_done, staging_dir, write_indexed_shards

@@ -1,6 +1,6 @@
 """The review report's screenshot in the docs (docs/report_demo.png), taken in headless Chromium as the tests take
-theirs (tests/browser.py). Run the demo with a relative output folder first, so that the page shows paths that say
-what they are (``demo_out/...``) and nothing of the machine that made it:
+theirs (tests/support/browser.py). Run the demo with a relative output folder first, so that the page shows paths that
+say what they are (``demo_out/...``) and nothing of the machine that made it:
 
     crfiqa-tf demo --quick --out demo_out
     python tools/report_screenshot.py demo_out/report.html docs/report_demo.png
@@ -22,7 +22,7 @@ def main(argv: list[str]) -> int:
         if machine_path in text:
             raise SystemExit(f"{page} shows {machine_path}: run the demo with a relative --out")
     sys.path.insert(0, os.path.join(ROOT, "tests"))
-    from browser import screenshot
+    from support.browser import screenshot
 
     with tempfile.TemporaryDirectory() as profile:
         screenshot(os.path.abspath(page), os.path.abspath(out), profile, size=(1280, 1600))
