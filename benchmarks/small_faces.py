@@ -45,7 +45,7 @@ CACHE = os.path.join(os.path.expanduser("~"), ".cache", "crfiqa-tf", "dlib-faces
 
 
 class GraphDetector:
-    """`crfiqa_tf.align.aligner_tf.aligner_tf.FaceAligner` behind the detectors' ``detect`` interface."""
+    """`crfiqa_tf.align.aligner_tf.FaceAligner` behind the detectors' ``detect`` interface."""
 
     def __init__(self, min_face):
         import tensorflow as tf

@@ -223,7 +223,7 @@ def test_a_resume_inside_the_scored_folder_leaves_out_the_output_and_its_progres
     assert sorted(os.path.basename(r["path"]) for r in rows) == sorted(p.name for p in folder.glob("*.png"))
 
 
-def test_the_help_is_the_one_the_cli_reference_shows():
+def test_the_help_is_the_one_the_cli_reference_shows(monkeypatch):
     """docs/reference/cli.md is generated from the parsers (tools/docs_pages.py; its staleness is checked in
     tests/test_docs_site.py): the score command's flags, defaults and help must read as that page says."""
     from crfiqa_tf.cli import build_parser
@@ -231,11 +231,8 @@ def test_the_help_is_the_one_the_cli_reference_shows():
     page = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "reference" / "cli.md").read_text("utf-8")
     documented = re.search(r"\n## score\n\n```text\n(.*?)\n```", page, re.S).group(1)
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    os.environ["COLUMNS"] = "100"
-    try:
-        assert commands.choices["score"].format_help().rstrip() == documented
-    finally:
-        os.environ.pop("COLUMNS")
+    monkeypatch.setenv("COLUMNS", "100")  # as tools/docs_pages.py renders the page
+    assert commands.choices["score"].format_help().rstrip() == documented
     args = build_parser().parse_args(["score", "a.jpg", "b/", "--model", "m"])
     assert args.paths == ["a.jpg", "b/"] and args.batch_size == 32 and not args.resume and args.out is None
 

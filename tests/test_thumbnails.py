@@ -99,7 +99,7 @@ def test_a_relative_path_is_looked_for_up_to_four_folders_above_the_results(tmp_
 def test_the_search_stops_at_the_top_of_the_tree():
     # a results file at the root: one folder to look in, however many levels are allowed
     assert source_candidates(ResultRow("a.jpg", origin="/scores.csv"), levels=4) == ["a.jpg", "/a.jpg"]
-    assert source_candidates(ResultRow("a.jpg", origin="scores.csv"), levels=4) == ["a.jpg", "a.jpg"]
+    assert source_candidates(ResultRow("a.jpg", origin="scores.csv"), levels=4) == ["a.jpg"]  # each place once
 
 
 def test_the_aligned_thumbnail_is_the_112_pixel_aligned_crop(tmp_path):

@@ -31,7 +31,7 @@ def source_candidates(row: ResultRow, levels: int = 4) -> list[str]:
             if parent == folder or not parent:
                 break
             folder = parent
-    return candidates
+    return list(dict.fromkeys(candidates))  # a folder reached twice (the root, or no folder at all) once
 
 
 def face_thumbnails(row: ResultRow, size: int = THUMBNAIL_PX) -> tuple[dict, str | None]:
