@@ -18,6 +18,7 @@ import yaml
 from crfiqa_tf import paths
 
 CR_MODES = ("code", "paper")  # the certainty-ratio definitions (crfiqa_tf/losses.py explains both)
+CENTRES = ("learned", "leave-one-out")  # where an on-top head's class centres come from (on_top/on_top_model.py)
 
 
 class ConfigError(ValueError):

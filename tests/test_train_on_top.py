@@ -94,10 +94,12 @@ def test_augmented_copies_get_cr_targets_without_moving_the_class_centres():
 def test_a_cr_target_needs_a_centre_that_is_more_than_the_sample_itself():
     from crfiqa_tf.on_top.train_on_top import cr_target_weights
 
-    labels = np.array([0, 0, 1, 1, 2])  # class 0: two photos; class 1: one photo and its degraded copy; 2: alone
-    fits = np.array([True, True, True, False, True])
-    np.testing.assert_array_equal(cr_target_weights(labels, fits), [1, 1, 0, 1, 0])
-    np.testing.assert_array_equal(cr_target_weights(labels, np.ones(5, bool)), [1, 1, 1, 1, 0])
+    # class 0: two photos and a degraded copy; class 1: one photo and its degraded copy; class 2: one photo
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    fits = np.array([True, True, False, True, False, True])
+    np.testing.assert_array_equal(cr_target_weights(labels, fits), [1, 1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(cr_target_weights(labels, np.ones(6, bool)), [1, 1, 1, 1, 1, 0])
+    np.testing.assert_array_equal(cr_target_weights(np.array([0, 0, 0]), np.array([False, True, True])), [1, 1, 1])
 
 
 def test_members_are_separate_runs_whose_mean_is_the_quality(tmp_path):
@@ -165,3 +167,42 @@ def test_a_run_saved_by_0_7_0_loads_and_gives_its_qualities():
     expected = np.load(data / "on_top_0.7.0_expected.npz")
     assert loaded.members == 1 and not loaded.mirror and loaded.hidden == 3
     np.testing.assert_allclose(loaded.predict(expected["embeddings"], verbose=0), expected["quality"], atol=1e-6)
+
+
+def test_leave_one_out_centres_regress_the_matchers_own_certainty_ratio(tmp_path):
+    from crfiqa_tf.losses import certainty_ratio
+    from crfiqa_tf.on_top.matcher_centres import leave_one_out_similarities
+
+    # a sample's own noise turns it from its person's other samples, whose mean is its leave-one-out centre
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(60), 4)
+    noise = rng.uniform(0.1, 1.5, len(labels))
+    unit_noise = rng.normal(size=(len(labels), 16))
+    embeddings = (rng.normal(size=(60, 16))[labels] + unit_noise * noise[:, None]).astype(np.float32)
+    settings = OnTopSettings(hidden=16, epochs=30, batch_size=32, centres="leave-one-out")
+    model, history = train_on_top(embeddings, labels, settings)
+    assert model.get_config()["centres"] == "leave-one-out"
+    assert history["ce"] == [0.0] * 30 and history["cr_loss"][-1] < history["cr_loss"][0] / 2
+    quality = model.predict(embeddings, verbose=0)
+    target = np.asarray(certainty_ratio(*leave_one_out_similarities(embeddings, labels), "paper"))
+    # the heads answer in CR units: shift and scale are the training targets' mean and spread
+    assert model.target_shift == pytest.approx(target.mean(), rel=1e-5)
+    assert model.target_scale == pytest.approx(target.std(), rel=1e-4)
+    assert abs(quality.mean() - target.mean()) < 0.3 * target.std()
+    assert spearmanr(quality, target).statistic > 0.6 and spearmanr(quality, -noise).statistic > 0.35  # 0.71, 0.44
+    # the margin heads are not trained: their centres are the initial ones
+    keras.utils.set_random_seed(settings.seed)
+    fresh = OnTopQuality(16, 60, 16, centres="leave-one-out")
+    fresh.build()
+    np.testing.assert_array_equal(model.margin_heads[0].kernel.numpy(), fresh.margin_heads[0].kernel.numpy())
+    model.save(tmp_path / "loo.keras")
+    loaded = keras.saving.load_model(tmp_path / "loo.keras")
+    assert loaded.centres == "leave-one-out" and loaded.get_config() == model.get_config()
+    np.testing.assert_allclose(loaded.predict(embeddings, verbose=0), quality, atol=1e-6)
+    one_person = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8]], np.float32)
+    with pytest.raises(ValueError, match="cr_mode 'code' divides by NNCCS.*use cr_mode 'paper'"):
+        train_on_top(one_person, [0, 0, 0], OnTopSettings(cr_mode="code", centres="leave-one-out"))
+    with pytest.raises(ValueError, match="on-top centres must be one of learned, leave-one-out, got 'mean'"):
+        OnTopSettings(centres="mean")
+    with pytest.raises(ValueError, match="OnTopQuality centres must be one of learned, leave-one-out"):
+        OnTopQuality(8, 4, centres="mean")

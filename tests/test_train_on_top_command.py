@@ -71,8 +71,10 @@ def exported(shards, tmp_path_factory):
         "--epochs",
         "3",
     ]
-    # a mirror-averaged head of two members: every exported form must run the matcher on each face's mirror too
-    assert main([*argv, "--hidden", "8", "--members", "2", "--mirror", "--export", "--tflite", "--onnx"]) == 0
+    # a mirror-averaged head of two members on leave-one-out centres: every exported form must run the matcher on
+    # each face's mirror too
+    extra = ["--hidden", "8", "--members", "2", "--mirror", "--centres", "leave-one-out"]
+    assert main([*argv, *extra, "--export", "--tflite", "--onnx"]) == 0
     return run, matcher
 
 
@@ -88,6 +90,7 @@ def test_the_run_records_its_matcher_and_training(exported, shards):
     assert training["faces"] == 32 and training["identities"] == 4 and training["settings"]["hidden"] == 8
     assert head.hidden == 8 and head.num_classes == 4 and head.members == 2 and head.mirror
     assert training["settings"]["members"] == 2 and training["settings"]["mirror"] is True
+    assert training["settings"]["centres"] == head.centres == "leave-one-out"
 
 
 def test_the_exported_saved_model_and_tflite_give_the_python_paths_quality(exported, shards):

@@ -8,7 +8,7 @@ import argparse
 import dataclasses
 import time
 
-from crfiqa_tf.config import CR_MODES
+from crfiqa_tf.config import CENTRES, CR_MODES
 from crfiqa_tf.matchers.flags import add_matcher_flags
 
 EXAMPLE = "crfiqa-tf train-on-top --data faces/ --matcher my_model/ --out quality/ --export"
@@ -44,6 +44,13 @@ def add_parser(commands) -> None:
         action=argparse.BooleanOptionalAction,
         default=defaults.mirror,
         help="the head sees each face's embedding averaged with its mirror image's (the matcher runs twice a face)",
+    )
+    training.add_argument(
+        "--centres",
+        choices=CENTRES,
+        default=defaults.centres,
+        help="where the CR's class centres come from: learned (ArcFace margin heads, the paper's way) or "
+        "leave-one-out (your matcher's mean embedding of each person's other photos)",
     )
     training.add_argument("--epochs", type=int, default=defaults.epochs)
     training.add_argument("--batch-size", type=int, default=defaults.batch_size)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from crfiqa_tf.losses import cr_fiqa_loss
+from crfiqa_tf.config import CENTRES
+from crfiqa_tf.losses import certainty_ratio, cr_fiqa_loss, smooth_l1
 from crfiqa_tf.models.margin_head import ArcFaceMarginHead
 
 
@@ -28,6 +29,10 @@ class OnTopQuality(keras.Model):
     (`ArcFaceMarginHead`) from its own initial weights, so the members' CR targets and fits differ as separate
     runs would; at inference only the heads run.
 
+    With ``centres="leave-one-out"`` the class centres are not learned: each sample arrives with its CCS and NNCCS
+    against the matcher's own identity means without itself (`crfiqa_tf.on_top.matcher_centres`), and the heads
+    regress that CR alone (the margin heads stay untrained and unused).
+
     Args:
         embedding_dim: the matcher's embedding size.
         num_classes: identities of the training set.
@@ -38,6 +43,10 @@ class OnTopQuality(keras.Model):
             for some samples) or ``"code"`` (`crfiqa_tf.losses`).
         members: quality heads averaged (each with its own class centres).
         mirror: the input holds each face's embedding and its mirror image's, ``[batch, 2, D]``.
+        centres: ``"learned"`` (an ArcFace margin head per member, the paper's way) or ``"leave-one-out"``.
+        target_shift, target_scale: each head gives ``target_shift + target_scale · unit output``: with
+            leave-one-out centres the mean and spread of the training CR targets (the heads learn in standard units
+            and answer in CR units), else 0 and 1.
 
     Call arguments:
         embeddings: float ``[batch, embedding_dim]`` (``[batch, 2, embedding_dim]`` with `mirror`: the face, then
@@ -62,14 +71,21 @@ class OnTopQuality(keras.Model):
         cr_mode: str = "paper",
         members: int = 1,
         mirror: bool = False,
+        centres: str = "learned",
+        target_shift: float = 0.0,
+        target_scale: float = 1.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.embedding_dim, self.num_classes, self.hidden = int(embedding_dim), int(num_classes), int(hidden)
         self.alpha, self.beta, self.cr_mode = float(alpha), float(beta), cr_mode
         self.members, self.mirror = int(members), bool(mirror)
+        self.centres = centres
+        self.target_shift, self.target_scale = float(target_shift), float(target_scale)
         if self.members < 1:
             raise ValueError(f"OnTopQuality needs at least one member, got members={members}")
+        if centres not in CENTRES:
+            raise ValueError(f"OnTopQuality centres must be one of {', '.join(CENTRES)}, got {centres!r}")
         self.standardise = keras.layers.Normalization(name="standardise")
         # member 0's layers keep the attribute and layer names of 0.7.0's one-member model, so its saved runs load
         for member in range(self.members):
@@ -118,18 +134,25 @@ class OnTopQuality(keras.Model):
         """``[batch, members]``: each member's quality."""
         features = self.standardise(self.features(embeddings))
         hidden = [layer(features) for layer in self.hidden_layers] or [features] * self.members
-        return keras.ops.concatenate([unit(h) for unit, h in zip(self.quality_units, hidden)], axis=-1)
+        heads = keras.ops.concatenate([unit(h) for unit, h in zip(self.quality_units, hidden)], axis=-1)
+        return self.target_shift + self.target_scale * heads
 
     def call(self, embeddings, training=False):
         return keras.ops.mean(self.member_qualities(embeddings), axis=-1)
 
     def train_step(self, data):
-        embeddings, labels, weights, centre_weights = data
+        embeddings, labels, weights, centre_weights, ccs, nnccs = data
         with tf.GradientTape() as tape:
             features = self.features(embeddings)
             qualities = self.member_qualities(embeddings)
             ce_sum, cr_sum = 0.0, 0.0
-            for member, margin_head in enumerate(self.margin_heads):
+            if self.centres == "leave-one-out":  # regressed in standard units: the targets are known up front
+                target = (certainty_ratio(ccs, nnccs, self.cr_mode) - self.target_shift) / self.target_scale
+                for member in range(self.members):
+                    standard = (qualities[:, member] - self.target_shift) / self.target_scale
+                    cr_loss = smooth_l1(target, standard, self.beta)
+                    cr_sum += tf.reduce_sum(cr_loss * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
+            for member, margin_head in enumerate(self.margin_heads if self.centres == "learned" else []):
                 heads = margin_head(features, labels)
                 parts = cr_fiqa_loss(
                     labels, heads["logits"], heads["ccs"], heads["nnccs"], qualities[:, member], 0.0, self.beta,
@@ -143,6 +166,9 @@ class OnTopQuality(keras.Model):
             # members are independent: the sum of their losses trains each as its own run would
             loss = ce_sum + self.alpha * cr_sum
         variables = self.trainable_variables
+        if self.centres == "leave-one-out":  # the margin heads take no part
+            unused = {id(v) for head in self.margin_heads for v in head.trainable_variables}
+            variables = [v for v in variables if id(v) not in unused]
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return {"loss": loss, "ce": ce_sum / self.members, "cr_loss": cr_sum / self.members}
 
@@ -156,6 +182,9 @@ class OnTopQuality(keras.Model):
             "cr_mode": self.cr_mode,
             "members": self.members,
             "mirror": self.mirror,
+            "centres": self.centres,
+            "target_shift": self.target_shift,
+            "target_scale": self.target_scale,
             "name": self.name,
         }
 

@@ -16,6 +16,9 @@ class OnTopSettings:
     mirror: the head's input is the mirror-averaged embedding: embeddings ``[N, 2, D]`` (`head_inputs`).
     epochs, batch_size, learning_rate: Adam over the embeddings.
     cr_mode, alpha, beta: the CR loss (`crfiqa_tf.losses`).
+    centres: ``"learned"`` (ArcFace margin heads on the head's features, the paper's way) or ``"leave-one-out"``
+        (the identity means of the matcher's embeddings of the faces themselves, each without the sample:
+        `crfiqa_tf.on_top.matcher_centres`).
     seed: initial weights and shuffling."""
 
     # the official head (one linear unit) and the paper's CR by default; on LFW's validation people, with a
@@ -31,22 +34,27 @@ class OnTopSettings:
     seed: int = 0
     members: int = 1
     mirror: bool = False
+    centres: str = "learned"
 
     def __post_init__(self):
-        from crfiqa_tf.config import CR_MODES
+        from crfiqa_tf.config import CENTRES, CR_MODES
 
         if self.hidden < 0 or self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0 or self.members < 1:
             raise ValueError(f"on-top settings out of range: {self}")
         if self.cr_mode not in CR_MODES:
             raise ValueError(f"on-top cr_mode must be one of {', '.join(CR_MODES)}, got {self.cr_mode!r}")
+        if self.centres not in CENTRES:
+            raise ValueError(f"on-top centres must be one of {', '.join(CENTRES)}, got {self.centres!r}")
 
 
 def cr_target_weights(labels: np.ndarray, fits_centres: np.ndarray) -> np.ndarray:
-    """1 where a sample gets a CR target: where its class centre is more than the sample itself — the class has
-    other centre-fitting samples, or the sample is an augmented copy (which does not fit the centre) — else 0."""
+    """1 where a sample gets a CR target, else 0: a centre-fitting sample where its class has other centre-fitting
+    samples, an augmented copy (which does not fit the centre) where its class has at least two — with one, the
+    centre is the copy's own source photo, and the CR would say how far the degradation moved the face, not how
+    well it matches the person's other photos."""
     fits = np.asarray(fits_centres, np.float32)
     fitting = np.bincount(labels, weights=fits, minlength=int(labels.max()) + 1 if len(labels) else 0)
-    return ((fitting[labels] - fits) > 0).astype(np.float32)
+    return ((fitting[labels] - fits) > (1 - fits)).astype(np.float32)
 
 
 def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), fits_centres=None):
@@ -59,6 +67,8 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
     import keras
     import tensorflow as tf
 
+    from crfiqa_tf.losses import certainty_ratio
+    from crfiqa_tf.on_top.matcher_centres import leave_one_out_similarities
     from crfiqa_tf.on_top.on_top_model import OnTopQuality
 
     embeddings = np.asarray(embeddings, np.float32)
@@ -75,6 +85,20 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
     if not weights.any():
         raise ValueError("every identity has one sample: the certainty ratio needs identities with several")
     keras.utils.set_random_seed(settings.seed)
+    comparison = embeddings[:, 0] if settings.mirror else embeddings  # what the matcher compares: the face itself
+    if settings.centres == "leave-one-out":
+        ccs, nnccs = leave_one_out_similarities(comparison, labels, centre_weights > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            targets = np.asarray(certainty_ratio(ccs, nnccs, settings.cr_mode))[weights > 0]
+        if not np.isfinite(targets).all():
+            raise ValueError(
+                f"cr_mode {settings.cr_mode!r} divides by NNCCS, and some samples have no negative centre or one at "
+                "cosine 0: use cr_mode 'paper' with leave-one-out centres"
+            )
+        shift, scale = float(targets.mean()), float(max(targets.std(), 1e-6))
+    else:
+        ccs = nnccs = np.zeros(len(labels), np.float32)
+        shift, scale = 0.0, 1.0
     model = OnTopQuality(
         embeddings.shape[-1],
         len(counts),
@@ -84,12 +108,15 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
         settings.cr_mode,
         settings.members,
         settings.mirror,
+        settings.centres,
+        shift,
+        scale,
     )
     model.build()
     model.standardise.adapt(model.features(embeddings))
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate))
     dataset = (
-        tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights, centre_weights))
+        tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights, centre_weights, ccs, nnccs))
         .shuffle(len(labels), seed=settings.seed, reshuffle_each_iteration=True)
         .batch(settings.batch_size)
     )
