@@ -31,7 +31,7 @@ class OnTopQuality(keras.Model):
 
     With ``centres="leave-one-out"`` the class centres are not learned: each sample arrives with its CCS and NNCCS
     against the matcher's own identity means without itself (`crfiqa_tf.on_top.matcher_centres`), and the heads
-    regress that CR alone (the margin heads stay untrained and unused).
+    regress that CR alone (the model has no margin heads).
 
     Args:
         embedding_dim: the matcher's embedding size.
@@ -93,7 +93,8 @@ class OnTopQuality(keras.Model):
             hidden = keras.layers.Dense(self.hidden, "relu", name=f"hidden{end}") if self.hidden else None
             setattr(self, f"hidden_layer{end}", hidden)
             setattr(self, f"quality{end}", keras.layers.Dense(1, name=f"quality{end}"))
-            setattr(self, f"margin_head{end}", ArcFaceMarginHead(self.num_classes, name=f"margin_head{end}"))
+            learned = ArcFaceMarginHead(self.num_classes, name=f"margin_head{end}") if centres == "learned" else None
+            setattr(self, f"margin_head{end}", learned)
 
     def _per_member(self, name: str) -> list:
         found = [getattr(self, f"{name}_{m}" if m else name) for m in range(self.members)]
@@ -111,7 +112,7 @@ class OnTopQuality(keras.Model):
 
     @property
     def margin_heads(self) -> list:
-        """Each member's class centres (`ArcFaceMarginHead`)."""
+        """Each member's class centres (`ArcFaceMarginHead`; none with leave-one-out centres)."""
         return self._per_member("margin_head")
 
     def build(self, input_shape=None):
@@ -152,7 +153,7 @@ class OnTopQuality(keras.Model):
                     standard = (qualities[:, member] - self.target_shift) / self.target_scale
                     cr_loss = smooth_l1(target, standard, self.beta)
                     cr_sum += tf.reduce_sum(cr_loss * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
-            for member, margin_head in enumerate(self.margin_heads if self.centres == "learned" else []):
+            for member, margin_head in enumerate(self.margin_heads):  # none with leave-one-out centres
                 heads = margin_head(features, labels)
                 parts = cr_fiqa_loss(
                     labels, heads["logits"], heads["ccs"], heads["nnccs"], qualities[:, member], 0.0, self.beta,
@@ -166,9 +167,6 @@ class OnTopQuality(keras.Model):
             # members are independent: the sum of their losses trains each as its own run would
             loss = ce_sum + self.alpha * cr_sum
         variables = self.trainable_variables
-        if self.centres == "leave-one-out":  # the margin heads take no part
-            unused = {id(v) for head in self.margin_heads for v in head.trainable_variables}
-            variables = [v for v in variables if id(v) not in unused]
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return {"loss": loss, "ce": ce_sum / self.members, "cr_loss": cr_sum / self.members}
 
