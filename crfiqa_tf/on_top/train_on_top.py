@@ -21,9 +21,8 @@ class OnTopSettings:
         `crfiqa_tf.on_top.matcher_centres`).
     seed: initial weights and shuffling."""
 
-    # the official head (one linear unit) and the paper's CR by default; on LFW's validation people, with a
-    # cross-quality copy as --augment, five mirror-averaged heads of 256 units were chosen
-    # (benchmarks/real_faces.py, docs/guides/own-matcher.md)
+    # the official head (one linear unit), the paper's CR and learned centres by default; the settings chosen on
+    # LFW's validation people are in docs/guides/own-matcher.md (benchmarks/real_faces.py)
     hidden: int = 0
     epochs: int = 40
     batch_size: int = 256
@@ -85,8 +84,8 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
     if not weights.any():
         raise ValueError("every identity has one sample: the certainty ratio needs identities with several")
     keras.utils.set_random_seed(settings.seed)
-    comparison = embeddings[:, 0] if settings.mirror else embeddings  # what the matcher compares: the face itself
     if settings.centres == "leave-one-out":
+        comparison = embeddings[:, 0] if settings.mirror else embeddings  # what the matcher compares: the face
         ccs, nnccs = leave_one_out_similarities(comparison, labels, centre_weights > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             targets = np.asarray(certainty_ratio(ccs, nnccs, settings.cr_mode))[weights > 0]
