@@ -37,7 +37,10 @@ def add_parser(commands) -> None:
     defaults = OnTopSettings()
     training.add_argument("--hidden", type=int, default=defaults.hidden, help="hidden units of the head (0: linear)")
     training.add_argument(
-        "--members", type=int, default=defaults.members, help="quality heads averaged, each with its own class centres"
+        "--members",
+        type=int,
+        default=defaults.members,
+        help="quality heads averaged, each from its own initial weights (and its own learned class centres)",
     )
     training.add_argument(
         "--mirror",

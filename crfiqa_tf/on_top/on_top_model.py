@@ -41,7 +41,7 @@ class OnTopQuality(keras.Model):
         beta: Smooth-L1's beta (0.5).
         cr_mode: ``"paper"`` (bounded, default here: a labelled set of a few thousand people leaves NNCCS near 0
             for some samples) or ``"code"`` (`crfiqa_tf.losses`).
-        members: quality heads averaged (each with its own class centres).
+        members: quality heads averaged (each with its own class centres where they are learned).
         mirror: the input holds each face's embedding and its mirror image's, ``[batch, 2, D]``.
         centres: ``"learned"`` (an ArcFace margin head per member, the paper's way) or ``"leave-one-out"``.
         target_shift, target_scale: each head gives ``target_shift + target_scale · unit output``: with

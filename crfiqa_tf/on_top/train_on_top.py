@@ -12,7 +12,8 @@ import numpy as np
 class OnTopSettings:
     """Args:
     hidden: the quality head's hidden units (0: one linear unit).
-    members: quality heads averaged, each with its own class centres (`OnTopQuality`).
+    members: quality heads averaged, each from its own initial weights (with learned centres, its own class centres:
+        `OnTopQuality`).
     mirror: the head's input is the mirror-averaged embedding: embeddings ``[N, 2, D]`` (`head_inputs`).
     epochs, batch_size, learning_rate: Adam over the embeddings.
     cr_mode, alpha, beta: the CR loss (`crfiqa_tf.losses`).
