@@ -318,7 +318,7 @@ def describe(candidate: dict) -> str:
     mirror = ", mirror-averaged" if candidate["mirror"] else ""
     augment = ", cross-quality augmentation" if candidate["augment"] else ""
     centres = ", leave-one-out centres" if candidate.get("centres") == "leave-one-out" else ""  # 0.8.0: learned
-    rate = candidate.get("learning_rate", 1e-2)
+    rate = candidate.get("learning_rate", OnTopSettings.learning_rate)
     steps = f"{candidate['epochs']} epochs" + (f" at {rate:g}" if rate != OnTopSettings.learning_rate else "")
     return f"CR-FIQA on top ({head}{members}{mirror}, CR {candidate['cr_mode']}{centres}{augment}, {steps})"
 
@@ -347,6 +347,7 @@ def splits_table(first: dict) -> list[str]:
     ]
     for index, result in enumerate(results):
         chosen = next(r["method"] for r in result["rows"] if r["method"].startswith("CR-FIQA on top"))
+        centres = "leave-one-out" if "leave-one-out centres" in chosen else "learned"
         baselines = [
             "mirror agreement (the matcher's)",
             "sharpness (Laplacian variance)",
@@ -360,7 +361,6 @@ def splits_table(first: dict) -> list[str]:
                 found = (r for r in result["rows"] if (r["set"], r["fmr"], r["method"]) == (name, fmr, method))
                 row = next(found, None)
                 cells.append("" if row is None else f"{100 * row['gap_closed@0.2']:.1f} %")
-            centres = "leave-one-out" if "leave-one-out centres" in chosen else "learned"
             label = f"the chosen on-top model ({centres} centres)" if method == chosen else method
             label += " (chosen on these people: an upper bound)" if method == BEST_COMPONENT else ""
             lines.append(f"| {index} | {label} | " + " | ".join(cells) + " |")

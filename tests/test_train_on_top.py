@@ -196,6 +196,10 @@ def test_leave_one_out_centres_regress_the_matchers_own_certainty_ratio(tmp_path
     loaded = keras.saving.load_model(tmp_path / "loo.keras")
     assert loaded.centres == "leave-one-out" and loaded.get_config() == model.get_config()
     np.testing.assert_allclose(loaded.predict(embeddings, verbose=0), quality, atol=1e-6)
+    # a lone face at right angles to every centre has CR 0/0 in code mode: no target, and no NaN in the loss
+    lone = np.array([[1, 0, 0], [0.8, 0.6, 0], [0.6, 0.8, 0], [0.5, 0.86, 0], [0, 0, 1]], np.float32)
+    _, lone_history = train_on_top(lone, [0, 0, 1, 1, 2], OnTopSettings(cr_mode="code", centres="leave-one-out"))
+    assert np.isfinite(lone_history["loss"]).all()
     one_person = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8]], np.float32)
     with pytest.raises(ValueError, match="cr_mode 'code' divides by NNCCS.*use cr_mode 'paper'"):
         train_on_top(one_person, [0, 0, 0], OnTopSettings(cr_mode="code", centres="leave-one-out"))

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 
 from crfiqa_tf.config import CENTRES
-from crfiqa_tf.losses import certainty_ratio, cr_fiqa_loss, smooth_l1
+from crfiqa_tf.losses import cr_fiqa_loss, smooth_l1
 from crfiqa_tf.models.margin_head import ArcFaceMarginHead
 
 
@@ -29,9 +29,9 @@ class OnTopQuality(keras.Model):
     (`ArcFaceMarginHead`) from its own initial weights, so the members' CR targets and fits differ as separate
     runs would; at inference only the heads run.
 
-    With ``centres="leave-one-out"`` the class centres are not learned: each sample arrives with its CCS and NNCCS
-    against the matcher's own identity means without itself (`crfiqa_tf.on_top.matcher_centres`), and the heads
-    regress that CR alone (the model has no margin heads).
+    With ``centres="leave-one-out"`` the class centres are not learned: each sample arrives with its CR against the
+    matcher's own identity means without itself (`crfiqa_tf.on_top.matcher_centres`), and the heads regress that
+    CR alone (the model has no margin heads).
 
     Args:
         embedding_dim: the matcher's embedding size.
@@ -142,13 +142,13 @@ class OnTopQuality(keras.Model):
         return keras.ops.mean(self.member_qualities(embeddings), axis=-1)
 
     def train_step(self, data):
-        embeddings, labels, weights, centre_weights, ccs, nnccs = data
+        embeddings, labels, weights, centre_weights, given_cr = data
         with tf.GradientTape() as tape:
             features = self.features(embeddings)
             qualities = self.member_qualities(embeddings)
             ce_sum, cr_sum = 0.0, 0.0
             if self.centres == "leave-one-out":  # regressed in standard units: the targets are known up front
-                target = (certainty_ratio(ccs, nnccs, self.cr_mode) - self.target_shift) / self.target_scale
+                target = (given_cr - self.target_shift) / self.target_scale
                 for member in range(self.members):
                     standard = (qualities[:, member] - self.target_shift) / self.target_scale
                     cr_loss = smooth_l1(target, standard, self.beta)

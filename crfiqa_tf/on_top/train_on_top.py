@@ -89,15 +89,17 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
         comparison = embeddings[:, 0] if settings.mirror else embeddings  # what the matcher compares: the face
         ccs, nnccs = leave_one_out_similarities(comparison, labels, centre_weights > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            targets = np.asarray(certainty_ratio(ccs, nnccs, settings.cr_mode))[weights > 0]
+            given_cr = np.asarray(certainty_ratio(ccs, nnccs, settings.cr_mode), np.float32)
+        given_cr = np.where(weights > 0, given_cr, 0.0).astype(np.float32)  # no target: weight 0, and finite
+        targets = given_cr[weights > 0]
         if not np.isfinite(targets).all():
             raise ValueError(
                 f"cr_mode {settings.cr_mode!r} divides by NNCCS, and some samples have no negative centre or one at "
                 "cosine 0: use cr_mode 'paper' with leave-one-out centres"
             )
         shift, scale = float(targets.mean()), float(max(targets.std(), 1e-6))
-    else:
-        ccs = nnccs = np.zeros(len(labels), np.float32)
+    else:  # the margin heads give the CR as they learn
+        given_cr = np.zeros(len(labels), np.float32)
         shift, scale = 0.0, 1.0
     model = OnTopQuality(
         embeddings.shape[-1],
@@ -116,7 +118,7 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
     model.standardise.adapt(model.features(embeddings))
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate))
     dataset = (
-        tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights, centre_weights, ccs, nnccs))
+        tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights, centre_weights, given_cr))
         .shuffle(len(labels), seed=settings.seed, reshuffle_each_iteration=True)
         .batch(settings.batch_size)
     )
