@@ -136,6 +136,24 @@ def test_the_mirror_averaged_features_are_the_sum_of_the_unit_embeddings():
     np.testing.assert_allclose(np.linalg.norm(np.asarray(mirror_averaged(same)), axis=1), 2.0, rtol=1e-5)
 
 
+def test_the_mirror_agreement_is_the_cosine_of_each_face_and_its_mirror_and_the_heads_last_feature():
+    from crfiqa_tf.on_top.on_top_model import mirror_agreement
+
+    rng = np.random.default_rng(0)
+    pairs = rng.normal(size=(5, 2, 6)).astype(np.float32) * rng.uniform(0.5, 20, size=(5, 2, 1)).astype(np.float32)
+    unit = pairs / np.linalg.norm(pairs, axis=2, keepdims=True)
+    cosine = np.sum(unit[:, 0] * unit[:, 1], axis=1)
+    np.testing.assert_allclose(np.asarray(mirror_agreement(pairs)), cosine[:, None], rtol=1e-5, atol=1e-6)
+    model = OnTopQuality(6, 4, mirror=True, agreement=True)
+    features = np.asarray(model.head_features(pairs))
+    assert features.shape == (5, 7)
+    np.testing.assert_allclose(features[:, :6], unit[:, 0] + unit[:, 1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(features[:, 6], cosine, rtol=1e-5, atol=1e-6)
+    assert np.asarray(OnTopQuality(6, 4, mirror=True).head_features(pairs)).shape == (5, 6)
+    with pytest.raises(ValueError, match="mirror agreement needs mirror=True"):
+        OnTopQuality(6, 4, agreement=True)
+
+
 def test_a_mirror_head_takes_each_face_and_its_mirror_and_refuses_single_embeddings(tmp_path):
     embeddings, labels, noise = embeddings_with_known_noise(people=60, per_person=3, dim=16)
     rng = np.random.default_rng(1)
@@ -147,9 +165,10 @@ def test_a_mirror_head_takes_each_face_and_its_mirror_and_refuses_single_embeddi
     quality = model.predict(pairs, verbose=0)
     assert quality.shape == (len(pairs),)
     assert spearmanr(quality, -noise).statistic > 0.4  # 0.48 measured
+    assert model.agreement and model.standardise.mean.shape[-1] == 17  # the embedding, then the agreement
     model.save(tmp_path / "mirror.keras")
     loaded = keras.saving.load_model(tmp_path / "mirror.keras")
-    assert loaded.mirror and loaded.get_config() == model.get_config()
+    assert loaded.mirror and loaded.agreement and loaded.get_config() == model.get_config()
     np.testing.assert_allclose(loaded.predict(pairs, verbose=0), quality, atol=1e-6)
     with pytest.raises(ValueError, match=r"embeddings must be \[N, 2, D\] \(each face, then its mirror image\)"):
         train_on_top(embeddings, labels, settings)
@@ -166,6 +185,18 @@ def test_a_run_saved_by_0_7_0_loads_and_gives_its_qualities():
     loaded = keras.saving.load_model(data / "on_top_0.7.0.keras")
     expected = np.load(data / "on_top_0.7.0_expected.npz")
     assert loaded.members == 1 and not loaded.mirror and loaded.hidden == 3
+    np.testing.assert_allclose(loaded.predict(expected["embeddings"], verbose=0), expected["quality"], atol=1e-6)
+
+
+def test_a_mirror_run_saved_by_0_9_0_loads_without_the_agreement_and_gives_its_qualities():
+    """tests/data/on_top_0.9.0_mirror.keras: a two-member leave-one-out mirror head (8-d, 3 hidden units) saved by
+    0.9.0, whose heads took the mirror-averaged embedding alone, with the qualities it gave."""
+    import pathlib
+
+    data = pathlib.Path(__file__).resolve().parent / "data"
+    loaded = keras.saving.load_model(data / "on_top_0.9.0_mirror.keras")
+    expected = np.load(data / "on_top_0.9.0_mirror_expected.npz")
+    assert loaded.mirror and not loaded.agreement and loaded.members == 2
     np.testing.assert_allclose(loaded.predict(expected["embeddings"], verbose=0), expected["quality"], atol=1e-6)
 
 

@@ -139,9 +139,9 @@ def test_the_graph_gives_the_head_what_head_inputs_gives_it_with_and_without_the
     matcher_path = conv_matcher(tmp_path / "m")
     matcher = load_matcher(matcher_path)
     for mirror in (False, True):
-        head = OnTopQuality(12, 4, hidden=4, members=2, mirror=mirror)
+        head = OnTopQuality(12, 4, hidden=4, members=2, mirror=mirror, agreement=mirror)
         head.build()
-        head.standardise.adapt(np.random.default_rng(0).normal(size=(16, 12)).astype(np.float32))
+        head.standardise.adapt(np.random.default_rng(0).normal(size=(16, 12 + mirror)).astype(np.float32))
         model = MatcherQualityModel(matcher_path, MatcherInput(), head)
         inputs = head_inputs(matcher, faces, mirror)
         assert inputs.shape == ((3, 2, 12) if mirror else (3, 12))

@@ -18,12 +18,21 @@ def mirror_averaged(embeddings):
     return keras.ops.sum(keras.ops.normalize(embeddings, axis=-1, order=2), axis=1)
 
 
+def mirror_agreement(embeddings):
+    """``[batch, 1]``: the cosine between the matcher's embeddings of each face and of its mirror image, from
+    ``[batch, 2, D]`` raw embeddings. `mirror_averaged` holds it only in its length, which a head's standardised
+    units cannot read back; given as a feature of its own, the heads use it (measured on LFW's validation people:
+    docs/guides/own-matcher.md). NumPy or TF in."""
+    unit = keras.ops.normalize(keras.ops.convert_to_tensor(embeddings, "float32"), axis=-1, order=2)
+    return keras.ops.sum(unit[:, 0] * unit[:, 1], axis=-1, keepdims=True)
+
+
 @keras.saving.register_keras_serializable(package="crfiqa_tf")
 class OnTopQuality(keras.Model):
     """Predicts the certainty ratio of a face from its matcher embedding.
 
-    The features — the raw embedding, or with `mirror` the mirror-averaged embedding (`mirror_averaged`) — are
-    standardised (mean and spread of the training features, kept in the model), then each of `members` quality
+    The features — the raw embedding, or with `mirror` the mirror-averaged embedding (`mirror_averaged`), and with
+    `agreement` also the mirror agreement (`mirror_agreement`) — are standardised (mean and spread of the training features, kept in the model), then each of `members` quality
     heads — one linear unit (``hidden=0``, the official head's shape) or one hidden ReLU layer of `hidden` units —
     gives a quality, and the model gives their mean. Each member learns its own class centres
     (`ArcFaceMarginHead`) from its own initial weights, so the members' CR targets and fits differ as separate
@@ -47,6 +56,8 @@ class OnTopQuality(keras.Model):
         target_shift, target_scale: each head gives ``target_shift + target_scale · unit output``: with
             leave-one-out centres the mean and spread of the training CR targets (the heads learn in standard units
             and answer in CR units), else 0 and 1.
+        agreement: the heads also take the mirror agreement (needs `mirror`; what `train_on_top` builds with
+            `mirror` since 0.10.0 — files saved before it have none and load as they were).
 
     Call arguments:
         embeddings: float ``[batch, embedding_dim]`` (``[batch, 2, embedding_dim]`` with `mirror`: the face, then
@@ -74,13 +85,16 @@ class OnTopQuality(keras.Model):
         centres: str = "learned",
         target_shift: float = 0.0,
         target_scale: float = 1.0,
+        agreement: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.embedding_dim, self.num_classes, self.hidden = int(embedding_dim), int(num_classes), int(hidden)
         self.alpha, self.beta, self.cr_mode = float(alpha), float(beta), cr_mode
         self.members, self.mirror = int(members), bool(mirror)
-        self.centres = centres
+        self.centres, self.agreement = centres, bool(agreement)
+        if self.agreement and not self.mirror:
+            raise ValueError("OnTopQuality's mirror agreement needs mirror=True (the face and its mirror image)")
         self.target_shift, self.target_scale = float(target_shift), float(target_scale)
         if self.members < 1:
             raise ValueError(f"OnTopQuality needs at least one member, got members={members}")
@@ -117,23 +131,30 @@ class OnTopQuality(keras.Model):
 
     def build(self, input_shape=None):
         # the margin heads are not used in call(): built here so their centres are saved and reloaded
-        features = (None, self.embedding_dim)
+        features = (None, self.embedding_dim + int(self.agreement))
         self.standardise.build(features)
         for layer in self.hidden_layers:
             layer.build(features)
         for unit in self.quality_units:
             unit.build((None, self.hidden) if self.hidden else features)
         for head in self.margin_heads:
-            head.build(features)
+            head.build((None, self.embedding_dim))
         self.built = True
 
     def features(self, embeddings):
         """The margin heads' input (mirror-averaged where `mirror`), before standardising."""
         return mirror_averaged(embeddings) if self.mirror else keras.ops.convert_to_tensor(embeddings, "float32")
 
+    def head_features(self, embeddings):
+        """The quality heads' input before standardising: `features`, then the mirror agreement where `agreement`."""
+        features = self.features(embeddings)
+        if not self.agreement:
+            return features
+        return keras.ops.concatenate([features, mirror_agreement(embeddings)], axis=-1)
+
     def member_qualities(self, embeddings):
         """``[batch, members]``: each member's quality."""
-        features = self.standardise(self.features(embeddings))
+        features = self.standardise(self.head_features(embeddings))
         hidden = [layer(features) for layer in self.hidden_layers] or [features] * self.members
         heads = keras.ops.concatenate([unit(h) for unit, h in zip(self.quality_units, hidden)], axis=-1)
         return self.target_shift + self.target_scale * heads
@@ -183,6 +204,7 @@ class OnTopQuality(keras.Model):
             "centres": self.centres,
             "target_shift": self.target_shift,
             "target_scale": self.target_scale,
+            "agreement": self.agreement,
             "name": self.name,
         }
 

@@ -14,7 +14,8 @@ class OnTopSettings:
     hidden: the quality head's hidden units (0: one linear unit).
     members: quality heads averaged, each from its own initial weights (with learned centres, its own class centres:
         `OnTopQuality`).
-    mirror: the head's input is the mirror-averaged embedding: embeddings ``[N, 2, D]`` (`head_inputs`).
+    mirror: the head's input is the mirror-averaged embedding and the mirror agreement: embeddings ``[N, 2, D]``
+        (`head_inputs`).
     epochs, batch_size, learning_rate: Adam over the embeddings.
     cr_mode, alpha, beta: the CR loss (`crfiqa_tf.losses`).
     centres: ``"learned"`` (ArcFace margin heads on the head's features, the paper's way) or ``"leave-one-out"``
@@ -113,9 +114,10 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
         settings.centres,
         shift,
         scale,
+        agreement=settings.mirror,
     )
     model.build()
-    model.standardise.adapt(model.features(embeddings))
+    model.standardise.adapt(model.head_features(embeddings))
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate))
     dataset = (
         tf.data.Dataset.from_tensor_slices((embeddings, labels.astype(np.int32), weights, centre_weights, given_cr))
