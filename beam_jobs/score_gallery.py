@@ -25,9 +25,8 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from crfiqa_tf.faces.face_options import add_face_flags
-from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS
-from crfiqa_tf_apps.beam_jobs.gallery_options import FORMATS, GalleryOptions
+from crfiqa_tf_apps.beam_jobs.gallery_flags import add_gallery_flags
+from crfiqa_tf_apps.beam_jobs.gallery_options import GalleryOptions
 from crfiqa_tf_apps.beam_jobs.gallery_sinks import WriteGallery, clear_previous_outputs
 from crfiqa_tf_apps.beam_jobs.gallery_steps import COUNTERS, NAMESPACE
 from crfiqa_tf_apps.beam_jobs.gallery_transform import ScoreGallery
@@ -42,34 +41,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--input-folder",
-        action="append",
-        help="every file under this folder, recursively, hidden ones excepted (as crfiqa-tf score); repeatable",
-    )
-    source.add_argument(
-        "--input-glob", action="append", help="files to score (any Beam filesystem); repeat for several globs"
-    )
-    source.add_argument("--input-list", help="text/CSV file with one path per line (first column)")
-    source.add_argument("--input-tfrecords", help="glob of TFRecord shards in the crfiqa-tf schema")
-    parser.add_argument("--model", required=True, help="exported SavedModel folder, .tflite or .onnx (any filesystem)")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads per model (LiteRT, ONNX Runtime)")
-    parser.add_argument("--providers", help="ONNX Runtime providers, comma-separated (default: CPUExecutionProvider)")
-    parser.add_argument("--model-cache-dir", help="local folder for the per-worker model copy (default: system temp)")
-    parser.add_argument("--output", required=True, help="output prefix")
-    parser.add_argument("--format", choices=FORMATS, default="parquet")
-    parser.add_argument("--with-embeddings", action="store_true")
-    add_face_flags(parser, helps={"calibration": "calibration JSON (0-100 mapping); overrides the model's own"})
-    parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
-    parser.add_argument("--min-batch-size", type=int, default=8)
-    parser.add_argument("--max-batch-size", type=int, default=64)
-    parser.add_argument(
-        "--share-model-across-processes",
-        action="store_true",
-        help="one model per machine shared by its worker processes (Beam's large_model)",
-    )
-    parser.add_argument("--model-copies", type=int, help="exactly N model copies per machine (Beam's model_copies)")
+    add_gallery_flags(parser)
     return parser
 
 
@@ -81,9 +53,15 @@ def counters(result) -> dict[str, int]:
 
 
 def run(argv: Sequence[str] | None = None, test_pipeline=None) -> dict[str, int]:
-    """Runs the job; returns the counters (and, locally, checks read + extra_faces = scored + failed)."""
+    """Runs the job from its command line (its flags, then Beam's pipeline options); returns the counters."""
     args, beam_args = parse_args(argv)
-    options = GalleryOptions.from_args(args)
+    return run_job(GalleryOptions.from_args(args), beam_args, test_pipeline)
+
+
+def run_job(options: GalleryOptions, beam_args: Sequence[str] = (), test_pipeline=None) -> dict[str, int]:
+    """Runs the job with `options` and Beam's pipeline options `beam_args` (``--runner`` and the runner's own);
+    returns the counters (and, locally, checks read + extra_faces = scored + failed)."""
+    beam_args = list(beam_args)
     options.check()
     clear_previous_outputs(options.output)
     local = test_pipeline is not None or not any(a.startswith("--runner") for a in beam_args)

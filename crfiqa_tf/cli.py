@@ -1,6 +1,8 @@
 """`crfiqa-tf` — the command-line front door: it only dispatches.
 
-Each command is a module of `crfiqa_tf.commands` with ``add_parser(commands)`` and ``run(args) -> int``; the
+Each command is a module of `crfiqa_tf.commands` with ``add_parser(commands)`` and ``run(args) -> int``
+(score-gallery sets ``takes_pipeline_options``: the flags its parser leaves are Beam's, in
+``args.pipeline_options``); the
 modules defer their heavy imports to ``run`` so that `crfiqa-tf --help` is instant and a command pulls in only
 what it needs. A new command is a new module there and a name in `COMMANDS`.
 """
@@ -33,7 +35,6 @@ COMMANDS = (
     "score_gallery",
     "report",
 )
-PASSTHROUGH = "score-gallery"  # its flags go to the Beam job, which takes --verbose out first
 VERBOSE_HELP = "show TensorFlow's C++ INFO and WARNING lines (hidden by default, unless TF_CPP_MIN_LOG_LEVEL is set)"
 
 
@@ -57,25 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
         # every command's --help: its one-line summary, its flags, an example
         command.description = command.description or summaries[name]
         command.epilog = f"example: {examples[name]}"
-        if name != PASSTHROUGH:
-            command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    passthrough = args.command == PASSTHROUGH
-    if passthrough and "--verbose" in extra:
-        extra = [a for a in extra if a != "--verbose"]
-        args.verbose = True
+    if getattr(args, "takes_pipeline_options", False):  # the Beam job: what its flags leave is Beam's
+        args.pipeline_options = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from crfiqa_tf.console import quiet_tensorflow
 
     quiet_tensorflow(args.verbose)
-    if passthrough:
-        return args.handler(args, extra)
-    if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.handler(args)
 
 

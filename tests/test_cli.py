@@ -28,6 +28,20 @@ def test_unknown_flags_are_refused_naming_them(capsys):
     assert done.value.code == 2 and "unrecognized arguments: --no-such-flag" in capsys.readouterr().err
 
 
+def test_score_gallery_takes_its_flags_and_hands_what_they_leave_to_beam(monkeypatch):
+    from crfiqa_tf_apps.beam_jobs import score_gallery
+
+    handed = {}
+    monkeypatch.setattr(score_gallery, "run_job", lambda options, beam_args: handed.update(o=options, beam=beam_args))
+    argv = ["score-gallery", "--input-glob", "g/*.png", "--model", "m.tflite", "--runner", "DataflowRunner"]
+    assert main([*argv, "--output", "o", "--verbose", "--project=p", "--format", "csv", "--align"]) == 0
+    assert handed["beam"] == ["--runner", "DataflowRunner", "--project=p"]  # --verbose is the CLI's own
+    options = handed["o"]
+    given = (options.inputs.globs, options.model, options.output, options.format)
+    assert given == (("g/*.png",), "m.tflite", "o", "csv")
+    assert options.face_options.align
+
+
 def test_tensorflow_cpp_lines_stay_out_unless_asked(tmp_path):
     import re
     import subprocess

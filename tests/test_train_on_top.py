@@ -137,13 +137,19 @@ def test_the_mirror_averaged_features_are_the_sum_of_the_unit_embeddings():
 
 
 def test_the_mirror_agreement_is_the_cosine_of_each_face_and_its_mirror_and_the_heads_last_feature():
+    from crfiqa_tf.evaluation import baselines
     from crfiqa_tf.on_top.on_top_model import mirror_agreement
 
     rng = np.random.default_rng(0)
+    for n, dim in ((1, 2), (7, 3), (40, 256)):  # the TF twin of the baseline on random sizes and lengths
+        pairs = rng.normal(size=(n, 2, dim)) * rng.uniform(0.01, 50, size=(n, 2, 1))
+        pairs[0, 1] = -3 * pairs[0, 0]  # a face the matcher sees the other way round: cosine -1
+        twin = np.asarray(mirror_agreement(pairs.astype(np.float32)))
+        assert twin.shape == (n, 1) and np.isclose(twin[0, 0], -1, atol=1e-5)
+        np.testing.assert_allclose(twin[:, 0], baselines.mirror_agreement(pairs), rtol=1e-5, atol=1e-5)
     pairs = rng.normal(size=(5, 2, 6)).astype(np.float32) * rng.uniform(0.5, 20, size=(5, 2, 1)).astype(np.float32)
     unit = pairs / np.linalg.norm(pairs, axis=2, keepdims=True)
     cosine = np.sum(unit[:, 0] * unit[:, 1], axis=1)
-    np.testing.assert_allclose(np.asarray(mirror_agreement(pairs)), cosine[:, None], rtol=1e-5, atol=1e-6)
     model = OnTopQuality(6, 4, mirror=True, agreement=True)
     features = np.asarray(model.head_features(pairs))
     assert features.shape == (5, 7)

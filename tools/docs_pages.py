@@ -35,7 +35,7 @@ def _help(parser: argparse.ArgumentParser) -> str:
 def cli_reference() -> str:
     """Every command's ``--help``, as `crfiqa-tf` prints it, one section per command."""
     sys.path.insert(0, str(ROOT))
-    from crfiqa_tf.cli import PASSTHROUGH, build_parser
+    from crfiqa_tf.cli import build_parser
 
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -52,10 +52,6 @@ def cli_reference() -> str:
         "```",
     ]
     for name, command in commands.choices.items():
-        if name == PASSTHROUGH:  # its flags are the Beam job's own parser
-            from crfiqa_tf_apps.beam_jobs.score_gallery import build_parser as beam_parser
-
-            command = beam_parser(prog=f"crfiqa-tf {name}")
         lines += ["", f"## {name}", "", "```text", _help(command), "```"]
     return "\n".join(lines) + "\n"
 

@@ -1,5 +1,5 @@
-"""`crfiqa-tf score-gallery`: the Apache Beam gallery job; its flags pass through to
-`crfiqa_tf_apps.beam_jobs.score_gallery`."""
+"""`crfiqa-tf score-gallery`: the Apache Beam gallery job (`crfiqa_tf_apps.beam_jobs.score_gallery`) with its own
+flags; what the parser leaves are Beam's pipeline options (``--runner`` and the runner's), handed to Beam."""
 
 from __future__ import annotations
 
@@ -12,14 +12,21 @@ EXAMPLE = (
 
 
 def add_parser(commands) -> None:
+    from crfiqa_tf_apps.beam_jobs.gallery_flags import add_gallery_flags
+
     parser = commands.add_parser(
-        "score-gallery", add_help=False, help="Apache Beam job over a whole gallery (flags: beam_jobs/score_gallery.py)"
+        "score-gallery",
+        help="Apache Beam job over a whole gallery, locally or on Dataflow",
+        description="Apache Beam job over a whole gallery; Beam's pipeline options (--runner …) follow its flags "
+        "(docs/guides/beam.md)",
     )
-    parser.set_defaults(handler=run)
+    add_gallery_flags(parser)
+    parser.set_defaults(handler=run, takes_pipeline_options=True)
 
 
-def run(args: argparse.Namespace, extra: list[str]) -> int:
-    from crfiqa_tf_apps.beam_jobs.score_gallery import run as run_job
+def run(args: argparse.Namespace) -> int:
+    from crfiqa_tf_apps.beam_jobs.gallery_options import GalleryOptions
+    from crfiqa_tf_apps.beam_jobs.score_gallery import run_job
 
-    run_job(extra)
+    run_job(GalleryOptions.from_args(args), args.pipeline_options)
     return 0

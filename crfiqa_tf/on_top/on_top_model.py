@@ -22,7 +22,8 @@ def mirror_agreement(embeddings):
     """``[batch, 1]``: the cosine between the matcher's embeddings of each face and of its mirror image, from
     ``[batch, 2, D]`` raw embeddings. `mirror_averaged` holds it only in its length, which a head's standardised
     units cannot read back; given as a feature of its own, the heads use it (measured on LFW's validation people:
-    docs/guides/own-matcher.md). NumPy or TF in."""
+    docs/guides/own-matcher.md). NumPy or TF in; the TF twin of `crfiqa_tf.evaluation.baselines.mirror_agreement`
+    (the training-free baseline), tested equal."""
     unit = keras.ops.normalize(keras.ops.convert_to_tensor(embeddings, "float32"), axis=-1, order=2)
     return keras.ops.sum(unit[:, 0] * unit[:, 1], axis=-1, keepdims=True)
 
@@ -32,11 +33,11 @@ class OnTopQuality(keras.Model):
     """Predicts the certainty ratio of a face from its matcher embedding.
 
     The features — the raw embedding, or with `mirror` the mirror-averaged embedding (`mirror_averaged`), and with
-    `agreement` also the mirror agreement (`mirror_agreement`) — are standardised (mean and spread of the training features, kept in the model), then each of `members` quality
-    heads — one linear unit (``hidden=0``, the official head's shape) or one hidden ReLU layer of `hidden` units —
-    gives a quality, and the model gives their mean. Each member learns its own class centres
-    (`ArcFaceMarginHead`) from its own initial weights, so the members' CR targets and fits differ as separate
-    runs would; at inference only the heads run.
+    `agreement` also the mirror agreement (`mirror_agreement`) — are standardised (mean and spread of the training
+    features, kept in the model), then each of `members` quality heads — one linear unit (``hidden=0``, the
+    official head's shape) or one hidden ReLU layer of `hidden` units — gives a quality, and the model gives their
+    mean. Each member learns its own class centres (`ArcFaceMarginHead`) from its own initial weights, so the
+    members' CR targets and fits differ as separate runs would; at inference only the heads run.
 
     With ``centres="leave-one-out"`` the class centres are not learned: each sample arrives with its CR against the
     matcher's own identity means without itself (`crfiqa_tf.on_top.matcher_centres`), and the heads regress that
