@@ -136,7 +136,7 @@ def per_detector(repeats: int) -> dict:
     the parent process."""
     from crfiqa_tf.align.aligner import FaceAligner
     from crfiqa_tf.align.detection import DETECTORS
-    from crfiqa_tf.align.detectors import make_detector
+    from crfiqa_tf.align.detector_registry import make_detector
     from crfiqa_tf.align.mesh_model import FaceMeshModel
     from crfiqa_tf.data.sample_photos import PHOTOS, available, photo
 

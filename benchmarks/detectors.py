@@ -20,7 +20,7 @@ from PIL import Image
 
 from benchmarks.common import markdown_table, report
 from crfiqa_tf.align.detection import DETECTORS
-from crfiqa_tf.align.detectors import make_detector
+from crfiqa_tf.align.detector_registry import make_detector
 from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE
 from crfiqa_tf.data.sample_photos import PHOTOS, available, face_count, photo
 

@@ -119,7 +119,7 @@ resume skips one batch | training/train_lib.py | tests/test_train_lib.py -k sigk
 the restricted unpickler allows a global | crfiqa_tf/data/bin_sets.py | tests/test_bin_sets.py
   -     ("_codecs", "encode"),\n
   +     ("_codecs", "encode"),\n    ("posix", "system"),\n
-alignment points: the two eyes swapped | crfiqa_tf/align/face_mesh.py | tests/test_blazeface.py tests/test_aligner.py
+alignment: the two eyes swapped | crfiqa_tf/align/mesh_topology.py | tests/test_blazeface.py tests/test_aligner.py
   - xy[list(LEFT_EYE_CONTOUR)].mean(0),\n            xy[list(RIGHT_EYE_CONTOUR)].mean(0),
   + xy[list(RIGHT_EYE_CONTOUR)].mean(0),\n            xy[list(LEFT_EYE_CONTOUR)].mean(0),
 unaligned inputs stretched without a warning | crfiqa_tf/inference/base.py | tests/test_score_files.py

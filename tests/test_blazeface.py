@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crfiqa_tf.align.blazeface import weighted_nms
-from crfiqa_tf.align.detectors import make_detector
+from crfiqa_tf.align.detector_registry import make_detector
 from crfiqa_tf.align.similarity import ARCFACE_TEMPLATE
 from crfiqa_tf.data.sample_photos import face_count, photo
 

@@ -10,7 +10,7 @@ from support.face_meshes import synthetic_mesh
 
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.detection import Detection
-from crfiqa_tf.align.face_mesh import five_points
+from crfiqa_tf.align.mesh_topology import five_points
 from crfiqa_tf.components import COMPONENTS, face_components, load_profile, reasons_for
 from crfiqa_tf.data.sample_photos import photo
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from crfiqa_tf.align.aligner import FaceAligner
-from crfiqa_tf.align.face_mesh import five_points
 from crfiqa_tf.align.mesh_model import FaceMeshModel, mirrored_points
+from crfiqa_tf.align.mesh_topology import five_points
 from crfiqa_tf.components import COMPONENTS, face_components
 from crfiqa_tf.data.sample_photos import photo
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from support.face_meshes import synthetic_mesh
 
-from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import mesh_topology as fm
 from crfiqa_tf.components import geometry
 from crfiqa_tf.components import ofiq_mapping as ofiq
 

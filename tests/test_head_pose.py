@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from support.face_meshes import rotation
 
-from crfiqa_tf.align.face_mesh import canonical_face_model
+from crfiqa_tf.align.mesh_topology import canonical_face_model
 from crfiqa_tf.components.head_pose import euler_angles, head_pose, pose_value, rigid_fit
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.detection import Detection
-from crfiqa_tf.align.face_mesh import MESH_POINTS, five_points
 from crfiqa_tf.align.mesh_model import (
     SETTLE_RUNS,
     SETTLE_TOLERANCE,
@@ -16,6 +15,7 @@ from crfiqa_tf.align.mesh_model import (
     region_from_points,
     roi_affine,
 )
+from crfiqa_tf.align.mesh_topology import MESH_POINTS, five_points
 from crfiqa_tf.components import face_components, load_profile, reasons_for
 from crfiqa_tf.data.sample_photos import photo
 

@@ -8,7 +8,7 @@ import types
 import numpy as np
 import pytest
 
-from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import mesh_topology as fm
 from crfiqa_tf.components import pixels
 from crfiqa_tf.components.pixels import MAX_REGION_SIDE, cie_ab, face_region, natural_colour
 

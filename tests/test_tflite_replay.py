@@ -5,8 +5,8 @@ import numpy as np
 from PIL import Image
 
 from crfiqa_tf.align.blazeface import DETECTOR_FILE, INPUT_SIZE
-from crfiqa_tf.align.face_mesh import data_file
 from crfiqa_tf.align.mesh_model import LANDMARK_FILE
+from crfiqa_tf.align.mesh_topology import data_file
 from crfiqa_tf.align.tflite_replay import TFLiteGraph
 from crfiqa_tf.data.sample_photos import available, photo
 

@@ -91,15 +91,18 @@ def test_augmented_copies_get_cr_targets_without_moving_the_class_centres():
         train_on_top(embeddings, labels, settings, fits_centres=fits)
 
 
-def test_a_cr_target_needs_a_centre_that_is_more_than_the_sample_itself():
-    from crfiqa_tf.on_top.train_on_top import cr_target_weights
-
-    # class 0: two photos and a degraded copy; class 1: one photo and its degraded copy; class 2: one photo
-    labels = np.array([0, 0, 0, 1, 1, 2])
-    fits = np.array([True, True, False, True, False, True])
-    np.testing.assert_array_equal(cr_target_weights(labels, fits), [1, 1, 1, 0, 0, 0])
-    np.testing.assert_array_equal(cr_target_weights(labels, np.ones(6, bool)), [1, 1, 1, 1, 1, 0])
-    np.testing.assert_array_equal(cr_target_weights(np.array([0, 0, 0]), np.array([False, True, True])), [1, 1, 1])
+def test_copies_left_unchanged_get_no_target_so_the_targets_are_those_of_the_photos_alone():
+    """An augmented copy identical to one of its person's photos (the untouched share of a cross-quality copy) is
+    left out: the leave-one-out targets' mean and spread are then those of the photos alone (with the copies, their
+    biased targets — their own photo in their centre — would move both)."""
+    embeddings, labels, _ = embeddings_with_known_noise(people=30, per_person=3, dim=16)
+    settings = OnTopSettings(hidden=4, epochs=1, batch_size=64, centres="leave-one-out")
+    alone, _ = train_on_top(embeddings, labels, settings)
+    copies = np.concatenate([embeddings, embeddings[::2] * 2.0])  # a copy keeps its photo's direction
+    fits = np.arange(len(copies)) < len(embeddings)
+    with_copies, _ = train_on_top(copies, np.concatenate([labels, labels[::2]]), settings, fits_centres=fits)
+    assert with_copies.target_shift == pytest.approx(alone.target_shift, abs=1e-6)
+    assert with_copies.target_scale == pytest.approx(alone.target_scale, abs=1e-6)
 
 
 def test_members_are_separate_runs_whose_mean_is_the_quality(tmp_path):

@@ -19,7 +19,7 @@ TWINS = [
     ("align/second_look.py", "align/second_look_tf.py", ["hints", "window", "window_pixels"]),
     ("align/similarity.py", "align/similarity_tf.py", ["umeyama", "warp_face"]),
     ("align/tiling.py", "align/tiling_tf.py", ["tile_starts", "level_scales", "level_size", "kept_in_tile"]),
-    ("align/face_mesh.py", "align/face_mesh_tf.py", ["five_points"]),
+    ("align/mesh_topology.py", "align/mesh_topology_tf.py", ["five_points"]),
 ]
 # TF-only helpers with no NumPy step of the same job (batching, graph plumbing): named for what they do in TF
 TF_ONLY = {

@@ -12,7 +12,7 @@ import tensorflow as tf
 from PIL import Image
 
 from crfiqa_tf.align import mesh_model, mesh_model_tf, second_look, second_look_tf, tiling, tiling_tf
-from crfiqa_tf.align.face_mesh import MESH_POINTS
+from crfiqa_tf.align.mesh_topology import MESH_POINTS
 
 RNG_SEED = 53
 SIDE = tiling.INPUT_SIZE

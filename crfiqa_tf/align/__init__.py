@@ -11,7 +11,7 @@ __all__, __getattr__, __dir__ = lazy_names(
         "Detection": "crfiqa_tf.align.detection",
         "DETECTORS": "crfiqa_tf.align.detection",
         "DEFAULT_DETECTOR": "crfiqa_tf.align.detection",
-        "make_detector": "crfiqa_tf.align.detectors",
+        "make_detector": "crfiqa_tf.align.detector_registry",
         "BlazeFaceDetector": "crfiqa_tf.align.blazeface",
         "MTCNNDetector": "crfiqa_tf.align.mtcnn_detector",
         "FaceMeshModel": "crfiqa_tf.align.mesh_model",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crfiqa_tf.align.detection import DEFAULT_DETECTOR, FACE_POLICIES, Detection
-from crfiqa_tf.align.detectors import make_detector
+from crfiqa_tf.align.detector_registry import make_detector
 from crfiqa_tf.align.similarity import warp_face
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 

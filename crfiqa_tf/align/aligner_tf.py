@@ -10,7 +10,7 @@ Each step has its TF-ops module beside its NumPy/LiteRT one, taking its constant
 | tiles | `crfiqa_tf.align.tiling` | `crfiqa_tf.align.tiling_tf` |
 | second looks | `crfiqa_tf.align.second_look` | `crfiqa_tf.align.second_look_tf` |
 | mesh | `crfiqa_tf.align.mesh_model` | `crfiqa_tf.align.mesh_model_tf` |
-| five points | `crfiqa_tf.align.face_mesh` | `crfiqa_tf.align.face_mesh_tf` |
+| five points | `crfiqa_tf.align.mesh_topology` | `crfiqa_tf.align.mesh_topology_tf` |
 | similarity, warp | `crfiqa_tf.align.similarity` | `crfiqa_tf.align.similarity_tf` |
 
 This module chains them as `crfiqa_tf.align.blazeface.BlazeFaceDetector.detect` and `FaceAligner.align` do: the
@@ -27,8 +27,8 @@ import tensorflow as tf
 from crfiqa_tf.align import blazeface as bf
 from crfiqa_tf.align import tiling
 from crfiqa_tf.align.blazeface_tf import BlazeFaceDetector, weighted_nms
-from crfiqa_tf.align.face_mesh_tf import five_points
 from crfiqa_tf.align.mesh_model_tf import FaceMeshModel
+from crfiqa_tf.align.mesh_topology_tf import five_points
 from crfiqa_tf.align.second_look import score_floor
 from crfiqa_tf.align.second_look_tf import look_again
 from crfiqa_tf.align.similarity_tf import sampling_source, warp_face

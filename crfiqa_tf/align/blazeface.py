@@ -8,7 +8,7 @@ TensorFlow requirement an edge install must not pull in.
 BlazeFace gives a box and six coarse keypoints (eyes, nose tip, mouth centre, ears) but not the mouth corners the
 insightface template needs, so Face Mesh (468 points, `crfiqa_tf.align.mesh_model`) runs on each box and confirms
 the face. Each `Detection` keeps the whole mesh in source pixels; the five points are read off it
-(`crfiqa_tf.align.face_mesh.five_points`: the centre of each eye's 16-point contour, the nose and the two outer
+(`crfiqa_tf.align.mesh_topology.five_points`: the centre of each eye's 16-point contour, the nose and the two outer
 mouth corners).
 
 The detector looks at the whole frame, letterboxed to 192×192 as MediaPipe does, and at the tiles of
@@ -28,7 +28,7 @@ import threading
 import numpy as np
 from PIL import Image
 
-from crfiqa_tf.align import face_mesh, second_look, tiling
+from crfiqa_tf.align import mesh_topology, second_look, tiling
 from crfiqa_tf.align.detection import NMS_IOU, Detection, box_iou
 from crfiqa_tf.align.mesh_model import FaceMeshModel
 
@@ -88,7 +88,7 @@ class BlazeFaceDetector:
 
         self.min_confidence = min_confidence
         self.min_face = tiling.check_min_face(min_face)
-        self._detector = Interpreter(model_path=face_mesh.data_file(DETECTOR_FILE), num_threads=threads)
+        self._detector = Interpreter(model_path=mesh_topology.data_file(DETECTOR_FILE), num_threads=threads)
         self._detector.allocate_tensors()
         self.mesh_model = FaceMeshModel(threads)
         self._anchors = anchors()
@@ -184,7 +184,7 @@ class BlazeFaceDetector:
         for box, keypoints, score in weighted_nms(boxes, points, scores):
             mesh = self.mesh_model.mesh(image, box, keypoints[:2])
             if mesh is not None:
-                found.append(Detection(tuple(float(v) for v in box), score, face_mesh.five_points(mesh), mesh))
+                found.append(Detection(tuple(float(v) for v in box), score, mesh_topology.five_points(mesh), mesh))
         return found
 
     def detect(self, image: np.ndarray, tiles_when_none: bool = False) -> list[Detection]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from crfiqa_tf.align import blazeface as bf
-from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import mesh_topology as fm
 from crfiqa_tf.align.tflite_replay import TFLiteGraph
 from crfiqa_tf.image_io_tf import resize_like_pillow
 

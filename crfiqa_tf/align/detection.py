@@ -1,8 +1,9 @@
-"""What every face detector returns, and the names `--detector` chooses from (made by `crfiqa_tf.align.detectors`).
+"""What every face detector returns, and the names `--detector` chooses from (made by
+`crfiqa_tf.align.detector_registry`).
 
 A `Detection` carries the box and the five points the insightface template is defined on (image-left eye,
 image-right eye, nose tip, image-left mouth corner, image-right mouth corner), all in source pixels, whatever the
-detector computes internally, and the whole Face Mesh (468 points, `crfiqa_tf.align.face_mesh`) that the quality
+detector computes internally, and the whole Face Mesh (468 points, `crfiqa_tf.align.mesh_topology`) that the quality
 components measure: BlazeFace's own, or the one `crfiqa_tf.align.aligner.FaceAligner` runs on another detector's face.
 """
 

@@ -17,7 +17,7 @@ import threading
 import numpy as np
 from PIL import Image
 
-from crfiqa_tf.align import face_mesh
+from crfiqa_tf.align import mesh_topology
 from crfiqa_tf.align.similarity import umeyama
 
 LANDMARK_FILE = "face_landmark.tflite"
@@ -56,7 +56,7 @@ class FaceMeshModel:
     def __init__(self, threads: int = 2):
         from ai_edge_litert.interpreter import Interpreter
 
-        self._model = Interpreter(model_path=face_mesh.data_file(LANDMARK_FILE), num_threads=threads)
+        self._model = Interpreter(model_path=mesh_topology.data_file(LANDMARK_FILE), num_threads=threads)
         self._model.allocate_tensors()
         self._lock = threading.Lock()  # one interpreter, shared by the threads of a Beam worker
 
@@ -115,7 +115,7 @@ class FaceMeshModel:
             mesh = self.mirror_averaged_mesh(picture, region, points[:2])
             if mesh is None:
                 break
-            measured, points = mesh, face_mesh.five_points(mesh)
+            measured, points = mesh, mesh_topology.five_points(mesh)
             previous, region = region, np.asarray(region_from_points(points))
             side = previous[2] - previous[0]
             if np.max(np.abs(region - previous)) < SETTLE_TOLERANCE * side:
@@ -128,7 +128,7 @@ def mirrored_points() -> np.ndarray:
     """``[468]``: for each mesh point, the point that takes its place in a mirror image (the left eye's corner for
     the right eye's; points on the face's midline map to themselves). Read off MediaPipe's canonical face, which is
     exactly symmetric: each point's mirror (x → −x) is another point of it."""
-    model = face_mesh.canonical_face_model()
+    model = mesh_topology.canonical_face_model()
     mirror = model * np.array([-1.0, 1.0, 1.0])
     distances = np.linalg.norm(mirror[:, None] - model[None], axis=2)
     pairs = distances.argmin(axis=1)
@@ -141,10 +141,10 @@ def mirrored_points() -> np.ndarray:
 def _canonical_square() -> tuple[np.ndarray, np.ndarray, float]:
     """MediaPipe's canonical face seen from the front (x right, y down): its five points ``[5, 2]``, and the centre
     and half side of the square its 468 points span."""
-    model = face_mesh.canonical_face_model()
+    model = mesh_topology.canonical_face_model()
     frontal = np.stack([model[:, 0], -model[:, 1], model[:, 2]], 1)
     low, high = frontal[:, :2].min(0), frontal[:, :2].max(0)
-    return face_mesh.five_points(frontal), (low + high) / 2, float((high - low).max() / 2)
+    return mesh_topology.five_points(frontal), (low + high) / 2, float((high - low).max() / 2)
 
 
 def region_from_points(points) -> tuple[float, float, float, float]:

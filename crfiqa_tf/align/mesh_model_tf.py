@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import mesh_topology as fm
 from crfiqa_tf.align.mesh_model import INPUT_SIZE, LANDMARK_FILE, MESH_MIN_SCORE, ROI_SCALE
 from crfiqa_tf.align.similarity_tf import affine_crop
 from crfiqa_tf.align.tflite_replay import TFLiteGraph

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crfiqa_tf.align.face_mesh import MESH_POINTS
+from crfiqa_tf.align.mesh_topology import MESH_POINTS
 from crfiqa_tf.align.similarity import warp_face
 from crfiqa_tf.components import geometry, pixels
 from crfiqa_tf.components.head_pose import head_pose, pose_value

@@ -3,7 +3,7 @@ the face image on each side, and single face present.
 
 OFIQ's definitions (``EyesOpen.cpp``, ``MouthClosed.cpp``, ``InterEyeDistance.cpp``, ``HeadSize.cpp``,
 ``CropOfTheFaceImage.cpp``, ``SingleFacePresent.cpp``, ``utils.cpp`` for T) on its 98 ADNet landmarks, read here on
-the Face Mesh's 468 points (`crfiqa_tf.align.face_mesh`), which stand in as follows:
+the Face Mesh's 468 points (`crfiqa_tf.align.mesh_topology`), which stand in as follows:
 
 - eye centre: the midpoint of the eye's two corners (mesh 33/133 and 263/362), as OFIQ's eye-corner midpoint;
 - T (OFIQ's ``tmetric``): distance from the midpoint of the eye centres to the chin (mesh 152, ADNet 16);
@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import mesh_topology as fm
 from crfiqa_tf.components import ofiq_mapping as ofiq
 
 

@@ -1,5 +1,5 @@
 """Head pose (yaw, pitch, roll in degrees) from the Face Mesh's 3-D points, by a weighted rigid fit to MediaPipe's
-canonical face model (`crfiqa_tf.align.face_mesh`).
+canonical face model (`crfiqa_tf.align.mesh_topology`).
 
 The mesh comes in source pixels with y down and z negative towards the camera; it is turned into the canonical
 model's frame (x right, y up, z towards the viewer) and the similarity ``mesh ≈ s·R·canonical + t`` is found by
@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from crfiqa_tf.align.face_mesh import canonical_face_model, procrustes_weights
+from crfiqa_tf.align.mesh_topology import canonical_face_model, procrustes_weights
 from crfiqa_tf.components.ofiq_mapping import clip_round
 
 

@@ -3,7 +3,7 @@ range, illumination uniformity, natural colour (OFIQ's formulas) and sharpness (
 
 OFIQ computes these on its own aligned face image inside the "landmarked region" (and, for exposure, also outside
 occlusions found by a segmentation network we do not have). Here the landmarked region is the Face Mesh's face
-outline (`crfiqa_tf.align.face_mesh.FACE_OVAL`) in the source image, sampled on a grid of at most
+outline (`crfiqa_tf.align.mesh_topology.FACE_OVAL`) in the source image, sampled on a grid of at most
 `MAX_REGION_SIDE` pixels a side (large faces are read with a stride; histograms do not need every pixel).
 
 - Luminance (``image_utils.cpp``, ``GetLuminanceImageFromBGR``): sRGB decoded to linear light,
@@ -35,7 +35,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import mesh_topology as fm
 from crfiqa_tf.components import ofiq_mapping as ofiq
 from crfiqa_tf.components.geometry import Landmarks
 

@@ -25,7 +25,7 @@ def leave_one_out_similarities(features, labels, fits_centres=None) -> tuple[np.
     is compared with the whole centre. NNCCS is the largest cosine with any other identity's centre (an identity
     with no marked sample has none). Where nothing is left of a sample's centre (a marked sample alone in its
     identity, or an identity with no marked sample) CCS is 0, and with no other centre NNCCS is 0:
-    `crfiqa_tf.on_top.train_on_top.cr_target_weights` gives such samples no CR target. Returns float32
+    `crfiqa_tf.on_top.target_weights.cr_target_weights` gives such samples no CR target. Returns float32
     ``(ccs [N], nnccs [N])``."""
     units = _unit(np.asarray(features, np.float64))
     labels = np.asarray(labels, np.int64)

@@ -48,29 +48,21 @@ class OnTopSettings:
             raise ValueError(f"on-top centres must be one of {', '.join(CENTRES)}, got {self.centres!r}")
 
 
-def cr_target_weights(labels: np.ndarray, fits_centres: np.ndarray) -> np.ndarray:
-    """1 where a sample gets a CR target, else 0: a centre-fitting sample where its class has other centre-fitting
-    samples, an augmented copy (which does not fit the centre) where its class has at least two — with one, the
-    centre is the copy's own source photo, and the CR would say how far the degradation moved the face, not how
-    well it matches the person's other photos."""
-    fits = np.asarray(fits_centres, np.float32)
-    fitting = np.bincount(labels, weights=fits, minlength=int(labels.max()) + 1 if len(labels) else 0)
-    return ((fitting[labels] - fits) > (1 - fits)).astype(np.float32)
-
-
 def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), fits_centres=None):
     """An `OnTopQuality` model trained on raw matcher `embeddings` ``[N, D]`` (``[N, 2, D]`` with
     ``settings.mirror``: each face, then its mirror image, as `crfiqa_tf.on_top.head_inputs.head_inputs` gives them)
     with identity `labels` ``[N]``
     (any hashable values; made contiguous here). `fits_centres` (bool ``[N]``, default all) marks the samples whose
     classification loss fits the class centres: augmented copies (a cross-quality copy) get a CR target against
-    the centres without pulling them. Returns the model and its per-epoch history."""
+    the centres without pulling them; a copy left unchanged gets none (`unchanged_copies`). Returns the model and
+    its per-epoch history."""
     import keras
     import tensorflow as tf
 
     from crfiqa_tf.losses import certainty_ratio
     from crfiqa_tf.on_top.matcher_centres import leave_one_out_similarities
     from crfiqa_tf.on_top.on_top_model import OnTopQuality
+    from crfiqa_tf.on_top.target_weights import cr_target_weights, unchanged_copies
 
     embeddings = np.asarray(embeddings, np.float32)
     _, labels, counts = np.unique(np.asarray(labels), return_inverse=True, return_counts=True)
@@ -82,12 +74,12 @@ def train_on_top(embeddings, labels, settings: OnTopSettings = OnTopSettings(), 
     centre_weights = np.ones(len(labels), np.float32) if fits_centres is None else np.asarray(fits_centres, np.float32)
     if centre_weights.shape != (len(labels),):
         raise ValueError(f"fits_centres must have one flag per embedding ({len(labels)}), got {centre_weights.shape}")
-    weights = cr_target_weights(labels, centre_weights)
+    comparison = embeddings[:, 0] if settings.mirror else embeddings  # what the matcher compares: the face
+    weights = cr_target_weights(labels, centre_weights) * ~unchanged_copies(comparison, labels, centre_weights > 0)
     if not weights.any():
         raise ValueError("every identity has one sample: the certainty ratio needs identities with several")
     keras.utils.set_random_seed(settings.seed)
     if settings.centres == "leave-one-out":
-        comparison = embeddings[:, 0] if settings.mirror else embeddings  # what the matcher compares: the face
         ccs, nnccs = leave_one_out_similarities(comparison, labels, centre_weights > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             given_cr = np.asarray(certainty_ratio(ccs, nnccs, settings.cr_mode), np.float32)

@@ -3,7 +3,7 @@ of it by known angles."""
 
 import numpy as np
 
-from crfiqa_tf.align.face_mesh import canonical_face_model
+from crfiqa_tf.align.mesh_topology import canonical_face_model
 
 
 def synthetic_mesh(scale=10.0, centre=(100.0, 120.0)):

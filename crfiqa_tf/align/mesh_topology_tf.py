@@ -1,14 +1,15 @@
-"""`crfiqa_tf.align.face_mesh.five_points` in TensorFlow ops, for a batch of meshes; the indices are that module's."""
+"""`crfiqa_tf.align.mesh_topology.five_points` in TensorFlow ops, for a batch of meshes; the indices are that
+module's."""
 
 from __future__ import annotations
 
 import tensorflow as tf
 
-from crfiqa_tf.align import face_mesh as fm
+from crfiqa_tf.align import mesh_topology as fm
 
 
 def five_points(meshes):
-    """`crfiqa_tf.align.face_mesh.five_points` for a batch of meshes ``[n, 468, ≥2]`` → ``[n, 5, 2]``."""
+    """`crfiqa_tf.align.mesh_topology.five_points` for a batch of meshes ``[n, 468, ≥2]`` → ``[n, 5, 2]``."""
     xy = meshes[..., :2]
     return tf.stack(
         [

@@ -1,10 +1,10 @@
-"""crfiqa_tf.align.detectors: each name makes its detector with the options given, and an unknown name is refused
-with the known ones listed."""
+"""crfiqa_tf.align.detector_registry: each name makes its detector with the options given, and an unknown name is
+refused with the known ones listed."""
 
 import pytest
 
 from crfiqa_tf.align.blazeface import BlazeFaceDetector
-from crfiqa_tf.align.detectors import make_detector
+from crfiqa_tf.align.detector_registry import make_detector
 
 
 def test_blazeface_with_its_options():

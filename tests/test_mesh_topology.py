@@ -1,4 +1,4 @@
-"""crfiqa_tf.align.face_mesh: the model files shipped in crfiqa_tf/align/mediapipe/ are MediaPipe's published
+"""crfiqa_tf.align.mesh_topology: the model files shipped in crfiqa_tf/align/mediapipe/ are MediaPipe's published
 ones."""
 
 
@@ -6,8 +6,8 @@ def test_shipped_mediapipe_models_are_the_published_files():
     import hashlib
 
     from crfiqa_tf.align.blazeface import DETECTOR_FILE
-    from crfiqa_tf.align.face_mesh import CANONICAL_MODEL_FILE, PROCRUSTES_WEIGHTS_FILE, data_file
     from crfiqa_tf.align.mesh_model import LANDMARK_FILE
+    from crfiqa_tf.align.mesh_topology import CANONICAL_MODEL_FILE, PROCRUSTES_WEIGHTS_FILE, data_file
 
     expected = {
         DETECTOR_FILE: "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
