@@ -8,8 +8,8 @@ import json
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, parquet_types
-from crfiqa_tf.rows import BEAM_COLUMNS, FACE_COLUMNS
+from crfiqa_tf.components.component_columns import FLAT_COLUMNS, NESTED_COLUMNS, flatten_nested, parquet_types
+from crfiqa_tf.output_rows import BEAM_COLUMNS, FACE_COLUMNS
 from crfiqa_tf_apps.beam_jobs.gallery_options import GalleryOptions
 
 

@@ -11,10 +11,10 @@ from apache_beam.metrics import Metrics
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
-from crfiqa_tf.components.rows import nested
+from crfiqa_tf.components.component_columns import nested
 from crfiqa_tf.image_io import ImageReadError, graph_photo_bytes, open_image
 from crfiqa_tf.inference.base import ScoreRecord
-from crfiqa_tf.rows import beam_row, face_values
+from crfiqa_tf.output_rows import beam_row, face_values
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model, localize
 from crfiqa_tf_apps.beam_jobs.model_handler import WARNING
 

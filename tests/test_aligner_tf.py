@@ -129,7 +129,7 @@ def _photo_file(name):
 @pytest.mark.parametrize("transport", ["grpc", "rest"])
 def test_client_photos_gives_a_row_per_face_through_the_serving_test_doubles(exported, tmp_path, capsys, transport):
     from crfiqa_tf.cli import main
-    from crfiqa_tf.rows import SCORE_COLUMNS as COLUMNS
+    from crfiqa_tf.output_rows import SCORE_COLUMNS as COLUMNS
 
     folder = tmp_path / "photos"
     folder.mkdir()

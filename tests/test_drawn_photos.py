@@ -11,9 +11,9 @@ from support.scorer_doubles import MeanPixelScorer
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.sample_photos import photo_path
 from crfiqa_tf.faces.face_options import FaceOptions
+from crfiqa_tf.output_rows import score_row as record_row
 from crfiqa_tf.report.drawing import BOX_COLOUR
 from crfiqa_tf.report.drawn_photos import PhotoDrawer
-from crfiqa_tf.rows import score_row as record_row
 
 
 def _near(pixels, colour, tolerance=60):  # JPEG shifts the drawn colours by up to ~50

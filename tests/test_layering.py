@@ -76,7 +76,7 @@ def test_applications_import_only_downwards(folder, forbidden):
         "crfiqa_tf.align",
         "crfiqa_tf.evaluation",
         "crfiqa_tf.inference",
-        "crfiqa_tf.rows",
+        "crfiqa_tf.output_rows",
         "crfiqa_tf.inference.score_files",
         "crfiqa_tf.best_shots.command",
         "crfiqa_tf.faces.measurement",

@@ -16,14 +16,14 @@ from support.browser import rendered_dom, screenshot
 from support.scorer_doubles import MeanPixelScorer, SharpnessScorer
 
 from crfiqa_tf.cli import main
-from crfiqa_tf.components.rows import FLAT_COLUMNS
+from crfiqa_tf.components.component_columns import FLAT_COLUMNS
 from crfiqa_tf.data.sample_photos import photo, photo_path
 from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.inference.score_output import format_rows
+from crfiqa_tf.output_rows import SCORE_COLUMNS as COLUMNS
+from crfiqa_tf.output_rows import score_row as record_row
 from crfiqa_tf.report.results import ResultRow, open_results, row_from_dict
 from crfiqa_tf.report.summary import SAMPLE, Summary
-from crfiqa_tf.rows import SCORE_COLUMNS as COLUMNS
-from crfiqa_tf.rows import score_row as record_row
 
 PHOTOS = ("astronaut", "grace_hopper", "group_of_six", "cameraman")
 

@@ -11,9 +11,9 @@ from PIL import Image
 
 from crfiqa_tf.calibration import apply_calibration, fit_with_thresholds
 from crfiqa_tf.inference.score_output import format_rows
+from crfiqa_tf.output_rows import SCORE_COLUMNS
 from crfiqa_tf.report import build
 from crfiqa_tf.report.build import build_report
-from crfiqa_tf.rows import SCORE_COLUMNS
 
 
 def score_csv(tmp_path):

@@ -19,9 +19,9 @@ from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf import model_io, paths
 from crfiqa_tf.cli import main
-from crfiqa_tf.components.rows import FLAT_COLUMNS
+from crfiqa_tf.components.component_columns import FLAT_COLUMNS
 from crfiqa_tf.data.sample_photos import photo_path
-from crfiqa_tf.rows import SCORE_COLUMNS
+from crfiqa_tf.output_rows import SCORE_COLUMNS
 
 
 def png(value: int) -> bytes:

@@ -14,7 +14,7 @@ from support.scorer_doubles import MeanPixelScorer
 from crfiqa_tf.data.sample_photos import photo_path
 from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.inference.score_files import score_files, write_rows
-from crfiqa_tf.rows import SCORE_COLUMNS as COLUMNS
+from crfiqa_tf.output_rows import SCORE_COLUMNS as COLUMNS
 
 
 def test_a_remote_folder_is_walked_and_scored():
@@ -72,7 +72,7 @@ def test_aligned_rows_of_a_group_photo_carry_box_and_landmarks_inside_it(faces, 
 
 def test_component_columns_and_reasons_on_aligned_rows_and_a_profile_override(tmp_path):
     from crfiqa_tf.cli import main
-    from crfiqa_tf.components.rows import FLAT_COLUMNS
+    from crfiqa_tf.components.component_columns import FLAT_COLUMNS
 
     inputs = [photo_path("grace_hopper"), photo_path("cameraman"), photo_path("cat")]
     rows = score_files(inputs, MeanPixelScorer(), FaceOptions(align=True, components=True), progress=False)

@@ -190,7 +190,7 @@ def test_align_rows_carry_each_face_box_and_landmarks_and_stretched_inputs_are_f
     assert (counters["read"], counters["extra_faces"], counters["scored"], counters["failed_align"]) == (3, 5, 7, 1)
     rows = [r for f in (tmp_path / "a").glob("s-0*.csv") for r in csv.DictReader(open(f))]
     assert len(rows) == 7 and list(rows[0])[:5] == ["path", "quality", "quality_score", "model", "warning"]
-    from crfiqa_tf.components.rows import FLAT_COLUMNS
+    from crfiqa_tf.components.component_columns import FLAT_COLUMNS
 
     assert set(FLAT_COLUMNS) <= set(rows[0])  # --components, flat in CSV as in `crfiqa-tf score`
     faces = {}

@@ -24,7 +24,7 @@ from crfiqa_tf import paths
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.best_shots.selector import BestShots, TrackSummary
 from crfiqa_tf.best_shots.sources import open_source
-from crfiqa_tf.rows import BEST_SHOT_COLUMNS, best_shot_row
+from crfiqa_tf.output_rows import BEST_SHOT_COLUMNS, best_shot_row
 
 COLUMNS = BEST_SHOT_COLUMNS
 

@@ -29,13 +29,13 @@ def run(args: argparse.Namespace) -> int:
     from crfiqa_tf.image_io import ImageReadError, graph_photo_bytes, list_inputs, read_bytes
     from crfiqa_tf.inference.base import ScoreRecord
     from crfiqa_tf.inference.score_files import summary_line, write_rows
-    from crfiqa_tf.rows import score_row
+    from crfiqa_tf.output_rows import score_row
     from crfiqa_tf_apps.serving.client import CRFIQAClient
 
     client = CRFIQAClient(args.target, model_name=args.name, transport=args.transport, timeout=args.timeout)
     result = []
-    # Rows as `crfiqa-tf score` writes them (`crfiqa_tf.rows.score_row`): raw photos as `score --align --faces all`
-    # (every face, through score_photos), aligned faces as `score`.
+    # Rows as `crfiqa-tf score` writes them (`crfiqa_tf.output_rows.score_row`): raw photos as `score --align --faces
+    # all` (every face, through score_photos), aligned faces as `score`.
     for path in list_inputs(args.images) if args.photos else args.images:
         try:
             if args.photos:  # JPEG / plain PNG as they are; any other format Pillow reads is sent as PNG

@@ -44,13 +44,13 @@ def _key(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crfiqa_tf.components.rows import FLAT_COLUMNS
+    from crfiqa_tf.components.component_columns import FLAT_COLUMNS
     from crfiqa_tf.image_io import list_inputs
     from crfiqa_tf.inference.score_files import Totals, score_batches
     from crfiqa_tf.inference.score_output import ScoreOutput, format_rows
     from crfiqa_tf.interrupts import stop_requests
     from crfiqa_tf.model_io import load_scorer
-    from crfiqa_tf.rows import SCORE_COLUMNS
+    from crfiqa_tf.output_rows import SCORE_COLUMNS
 
     try:
         options = FaceOptions.from_args(args)

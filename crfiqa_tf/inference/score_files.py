@@ -7,7 +7,8 @@ decode as an image is a row with its error (``not_an_image: ...``, ``empty: ...`
 Rows have the same columns whatever the options: with ``--align`` the face's index, detection score, box and five
 landmarks are filled; without it `warning` says when an input was not the model's size and was stretched. With
 ``--components`` the rows gain one column per quality component (raw value, and its 0–100 value in ``<name>_value``)
-and the ``reasons``, ``instructions`` and ``component_notes`` columns (`crfiqa_tf.components.rows.FLAT_COLUMNS`).
+and the ``reasons``, ``instructions`` and ``component_notes`` columns
+(`crfiqa_tf.components.component_columns.FLAT_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from collections.abc import Iterable, Iterator
 
 from tqdm import tqdm
 
-from crfiqa_tf.components.rows import FLAT_COLUMNS
+from crfiqa_tf.components.component_columns import FLAT_COLUMNS
 from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.image_io import list_inputs
 from crfiqa_tf.inference.base import Scorer
-from crfiqa_tf.rows import SCORE_COLUMNS, score_row
+from crfiqa_tf.output_rows import SCORE_COLUMNS, score_row
 
 
 def score_batches(

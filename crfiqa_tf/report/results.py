@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crfiqa_tf import paths
-from crfiqa_tf.rows import BOX_COLUMNS
+from crfiqa_tf.output_rows import BOX_COLUMNS
 
 PARQUET_BATCH_ROWS = 65_536
 RESULT_SUFFIXES = (".csv", ".jsonl", ".parquet")

@@ -1,14 +1,14 @@
-"""crfiqa_tf.rows: each output kind's row from records written by hand, so every cell is known — the one face block,
-the text of the score rows, the types of the Beam rows, the best-shots rows."""
+"""crfiqa_tf.output_rows: each output kind's row from records written by hand, so every cell is known — the one face
+block, the text of the score rows, the types of the Beam rows, the best-shots rows."""
 
 import numpy as np
 import pytest
 
+from crfiqa_tf.components.component_columns import FLAT_COLUMNS
 from crfiqa_tf.components.compute import COMPONENTS, Component
 from crfiqa_tf.components.reasons import Reason
-from crfiqa_tf.components.rows import FLAT_COLUMNS
 from crfiqa_tf.inference.base import ScoreRecord
-from crfiqa_tf.rows import (
+from crfiqa_tf.output_rows import (
     BEAM_COLUMNS,
     BEST_SHOT_COLUMNS,
     BOX_COLUMNS,

@@ -1,12 +1,19 @@
-"""Components and reasons as output columns (`crfiqa_tf.components.rows`): flat for CSV / JSON Lines, nested for
-Parquet, and the one turned into the other."""
+"""Components and reasons as output columns (`crfiqa_tf.components.component_columns`): flat for CSV / JSON Lines,
+nested for Parquet, and the one turned into the other."""
 
 import pyarrow as pa
 
 from crfiqa_tf.components import COMPONENTS
+from crfiqa_tf.components.component_columns import (
+    FLAT_COLUMNS,
+    NESTED_COLUMNS,
+    flat,
+    flatten_nested,
+    nested,
+    parquet_types,
+)
 from crfiqa_tf.components.compute import Component
 from crfiqa_tf.components.reasons import Reason
-from crfiqa_tf.components.rows import FLAT_COLUMNS, NESTED_COLUMNS, flat, flatten_nested, nested, parquet_types
 
 COMPONENTS_OF_A_FACE = {name: Component(float(i), i % 101) for i, name in enumerate(COMPONENTS)}
 COMPONENTS_OF_A_FACE["natural_colour"] = Component(None, None, "grey_image: the face has no colour to measure")

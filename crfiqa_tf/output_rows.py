@@ -8,7 +8,7 @@ numbers:
 
 - ``score`` CSV / JSON Lines and the client's rows (`SCORE_COLUMNS`, `score_row`): text, numbers at fixed digits,
   absent values empty, landmarks ten space-separated numbers; with components their flat columns
-  (`crfiqa_tf.components.rows`);
+  (`crfiqa_tf.components.component_columns`);
 - the Beam job's Parquet / CSV / JSON Lines (`BEAM_COLUMNS` + `FACE_COLUMNS` with ``--align``, `beam_row`): typed,
   floats and an integer index, landmarks a list of ten floats, absent values None;
 - ``best-shots``' ``best_shots.csv`` (`best_shot_row`): a shot's track, rank and time with the same face block.
@@ -64,7 +64,7 @@ def score_row(record) -> dict:
     }
     row.update({name: text(None if record.box is None else record.box[i], 1) for i, name in enumerate(BOX_COLUMNS)})
     if record.components is not None:
-        from crfiqa_tf.components.rows import TEXT_COLUMNS, flat
+        from crfiqa_tf.components.component_columns import TEXT_COLUMNS, flat
 
         for name, value in flat(record.components, record.reasons).items():
             if name.endswith("_value") or name in TEXT_COLUMNS:
