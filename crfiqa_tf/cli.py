@@ -1,10 +1,9 @@
 """`crfiqa-tf` — the command-line front door: it only dispatches.
 
-Each command is a module of `crfiqa_tf.commands` with ``add_parser(commands)`` and ``run(args) -> int``
-(score-gallery sets ``takes_pipeline_options``: the flags its parser leaves are Beam's, in
-``args.pipeline_options``); the
+Each command is a module of `crfiqa_tf.commands` with ``add_parser(commands)`` and ``run(args) -> int``; the
 modules defer their heavy imports to ``run`` so that `crfiqa-tf --help` is instant and a command pulls in only
-what it needs. A new command is a new module there and a name in `COMMANDS`.
+what it needs. A new command is a new module there and a name in `COMMANDS`. A command whose parser sets
+``takes_pipeline_options`` (score-gallery) gets the flags its parser leaves in ``args.pipeline_options``: Beam's.
 """
 
 from __future__ import annotations

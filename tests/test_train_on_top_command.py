@@ -88,6 +88,7 @@ def test_the_run_records_its_matcher_and_training(exported, shards):
     )
     training = json.loads((run / "training.json").read_text())
     assert training["faces"] == 32 and training["identities"] == 4 and training["settings"]["hidden"] == 8
+    assert training["unchanged_copies"] == 16  # the fixture augments with the photos themselves: no new face
     assert head.hidden == 8 and head.num_classes == 4 and head.members == 2 and head.mirror
     assert training["settings"]["members"] == 2 and training["settings"]["mirror"] is True
     assert training["settings"]["centres"] == head.centres == "leave-one-out"

@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from crfiqa_tf.matchers.flags import matcher_from_args, matcher_names, matcher_spec
     from crfiqa_tf.on_top.head_inputs import head_inputs
     from crfiqa_tf.on_top.on_top_run import save_run
+    from crfiqa_tf.on_top.target_weights import unchanged_copies
     from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
 
     converted = [flag for flag, given in (("--tflite", args.tflite), ("--onnx", args.onnx)) if given]
@@ -96,15 +97,19 @@ def run(args: argparse.Namespace) -> int:
             raw.append(head_inputs(matcher, faces.faces, settings.mirror))
             labels += [faces.identities[label] for label in faces.labels]
             fits_centres += [index == 0] * len(faces.labels)
+        embeddings, fits_centres = np.concatenate(raw), np.array(fits_centres)
         start = time.perf_counter()
-        head, history = train_on_top(np.concatenate(raw), np.array(labels), settings, np.array(fits_centres))
+        head, history = train_on_top(embeddings, np.array(labels), settings, fits_centres)
         seconds = time.perf_counter() - start
+        compared = embeddings[:, 0] if settings.mirror else embeddings  # as train_on_top finds them
+        unchanged = int(unchanged_copies(compared, np.array(labels), fits_centres).sum())
     except (OSError, ValueError) as error:
         raise SystemExit(f"crfiqa-tf train-on-top: {error}") from None
     training = {
         "data": args.data,
         "augment": args.augment,
         "faces": len(labels),
+        "unchanged_copies": unchanged,
         "identities": len(set(labels)),
         "settings": vars(settings),
         "seconds": seconds,
@@ -115,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         f"trained on {len(labels)} faces of {len(set(labels))} identities in {seconds:.0f} s "
         f"(CR loss {training['final']['cr_loss']:.4f}); run at {args.out}"
     )
+    if unchanged:
+        print(f"{unchanged} augmented faces are their person's photos unchanged (the same embedding): no CR target")
     if args.export:
         from crfiqa_tf_apps.serving.export_on_top import export_on_top
 
