@@ -345,6 +345,7 @@ def splits_table(first: dict) -> list[str]:
         "| split | measure | " + " | ".join(f"{name}, FMR {fmr:g}" for name, fmr in keys) + " |",
         "|" + "---|" * (2 + len(keys)),
     ]
+    pooled: dict[str, list[list[float]]] = {}  # measure → each split's cells, for the mean of the splits
     for index, result in enumerate(results):
         chosen = next(r["method"] for r in result["rows"] if r["method"].startswith("CR-FIQA on top"))
         centres = "leave-one-out" if "leave-one-out centres" in chosen else "learned"
@@ -356,14 +357,22 @@ def splits_table(first: dict) -> list[str]:
             "CR-FIQA on top (linear head, CR paper, 40 epochs)",
         ]
         for method in dict.fromkeys([chosen, *baselines]):
-            cells = []
+            values = []
             for name, fmr in keys:
                 found = (r for r in result["rows"] if (r["set"], r["fmr"], r["method"]) == (name, fmr, method))
                 row = next(found, None)
-                cells.append("" if row is None else f"{100 * row['gap_closed@0.2']:.1f} %")
+                values.append(np.nan if row is None else 100 * row["gap_closed@0.2"])
+            cells = ["" if np.isnan(value) else f"{value:.1f} %" for value in values]
             label = f"the chosen on-top model ({centres} centres)" if method == chosen else method
             label += " (chosen on these people: an upper bound)" if method == BEST_COMPONENT else ""
             lines.append(f"| {index} | {label} | " + " | ".join(cells) + " |")
+            pooled.setdefault("the chosen on-top model (each split's pick)" if method == chosen else label, []).append(
+                values
+            )
+    for label, splits in pooled.items():  # one split's figure moves by several points with its people
+        if len(splits) == len(results):
+            cells = [f"{value:.1f} %" for value in np.mean(splits, axis=0)]
+            lines.append(f"| mean of {len(results)} | {label} | " + " | ".join(cells) + " |")
     return lines
 
 
