@@ -1,4 +1,5 @@
-"""Test set-up: quiet TensorFlow and two logical CPUs, configured before anything touches a device.
+"""Test set-up: quiet TensorFlow and two logical CPUs, configured when a test first imports TensorFlow, before
+anything touches a device (a test file that never needs TensorFlow runs without it: the mutation runner forks).
 
 The two logical CPUs let MirroredStrategy run with two replicas on one machine; single-device tests still run
 on /cpu:0 and are unaffected.
@@ -14,14 +15,45 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import importlib.abc  # noqa: E402
+import importlib.util  # noqa: E402
+import sys  # noqa: E402
 
-_cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(
-    _cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
-)
+import pytest  # noqa: E402
+
 TWO_CPUS = ["/cpu:0", "/cpu:1"]
+
+
+def _two_logical_cpus(tf) -> None:
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+    )
+
+
+class _TwoCpusOnImport(importlib.abc.MetaPathFinder):
+    """Splits the CPU into two logical devices the moment something imports TensorFlow, before any device exists:
+    a test that never needs TensorFlow never imports it (NumPy-only test files run without it)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        load = spec.loader.exec_module
+
+        def load_then_split(module):
+            load(module)
+            _two_logical_cpus(module)
+
+        spec.loader.exec_module = load_then_split
+        return spec
+
+
+if "tensorflow" in sys.modules:  # imported before the tests (a plugin): split now, no device exists yet
+    _two_logical_cpus(sys.modules["tensorflow"])
+else:
+    sys.meta_path.insert(0, _TwoCpusOnImport())
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the group into each test's id
@@ -40,6 +72,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def two_cpu_strategy():
+    import tensorflow as tf
+
     return tf.distribute.MirroredStrategy(TWO_CPUS)
 
 
@@ -52,6 +86,7 @@ def exported(tmp_path_factory):
     import json
 
     import keras
+    import tensorflow as tf
     from support.helpers import tiny_model
 
     from crfiqa_tf.data.pipeline import make_dataset
