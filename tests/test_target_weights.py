@@ -31,6 +31,7 @@ def test_a_copy_is_unchanged_only_where_it_is_one_of_its_own_persons_photos():
     assert not unchanged_copies(embeddings, labels, np.ones(8, bool)).any()  # photos are never copies
     assert not unchanged_copies(embeddings, labels, np.zeros(8, bool)).any()  # no photo to be a copy of
     assert unchanged_copies(embeddings, labels, fits.astype(int)).tolist() == expected  # 0/1 flags as well
+    assert unchanged_copies(embeddings.tolist(), labels.tolist(), fits.tolist()).tolist() == expected  # plain lists
     small = unchanged_copies(embeddings * 1e-3, labels, fits)  # a matcher with short embeddings: the same answer
     assert small.dtype == bool and small.tolist() == expected
 

@@ -24,7 +24,7 @@ def unchanged_copies(embeddings, labels, fits_centres, tolerance: float = 1e-5) 
     photos stays > 5e-4 away (measured on the benchmark's copies); an unchanged one is within 1e-6."""
     embeddings = np.asarray(embeddings)
     unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
-    fits = np.asarray(fits_centres, bool)
+    labels, fits = np.asarray(labels), np.asarray(fits_centres, bool)
     unchanged = np.zeros(len(unit), bool)
     copies = np.flatnonzero(~fits)
     if not len(copies):
