@@ -10,10 +10,10 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from crfiqa_tf import signatures as sig
+from crfiqa_tf.commands.score_gallery import FORMATS
 from crfiqa_tf.faces.alignment_path import uses_graph_alignment
 from crfiqa_tf.faces.face_options import FaceOptions
 from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS
-from crfiqa_tf_apps.beam_jobs.gallery_flags import FORMATS
 from crfiqa_tf_apps.beam_jobs.model_cache import describe_model
 
 
@@ -61,7 +61,7 @@ class GalleryOptions:
 
     @classmethod
     def from_args(cls, args) -> GalleryOptions:
-        """From the job's parsed flags (`crfiqa_tf_apps.beam_jobs.gallery_flags.add_gallery_flags`); the face options
+        """From the job's parsed flags (`crfiqa_tf.commands.score_gallery.add_gallery_flags`); the face options
         validated as every command validates them."""
         inputs = GalleryInputs(
             tuple(args.input_folder or ()), tuple(args.input_glob or ()), args.input_list, args.input_tfrecords

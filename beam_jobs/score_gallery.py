@@ -25,7 +25,7 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from crfiqa_tf_apps.beam_jobs.gallery_flags import add_gallery_flags
+from crfiqa_tf.commands.score_gallery import add_gallery_flags
 from crfiqa_tf_apps.beam_jobs.gallery_options import GalleryOptions
 from crfiqa_tf_apps.beam_jobs.gallery_sinks import WriteGallery, clear_previous_outputs
 from crfiqa_tf_apps.beam_jobs.gallery_steps import COUNTERS, NAMESPACE
