@@ -86,10 +86,14 @@ def export(
     reference = SavedModelScorer(saved).predict(held_out.images)
     if "tflite" in formats:
         from crfiqa_tf.inference.litert import LiteRTScorer
-        from crfiqa_tf_apps.serving.export_tflite import export_tflite
+        from crfiqa_tf_apps.serving.export_tflite import export_tflite, predict_images_only
 
-        for mode in quantize:
-            path = export_tflite(saved, paths.join(out_dir, "tflite"), mode, fitting.images, model_name)
+        with predict_images_only(saved) as graph:
+            paths_by_mode = {
+                mode: export_tflite(graph, paths.join(out_dir, "tflite"), mode, fitting.images, model_name)
+                for mode in quantize
+            }
+        for mode, path in paths_by_mode.items():
             parity = parity_report(reference, LiteRTScorer(path).predict(held_out.images), path)
             extra = {"runtime": "ai-edge-litert (XNNPACK)", "parity_images": images_used["parity_held_out"]}
             if mode == "int8":

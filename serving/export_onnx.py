@@ -39,9 +39,16 @@ def _collecting_garbage_between_optimizers():
     tf2onnx deep-copies the whole graph, weights included, before every pass; the discarded copies are reference
     cycles that Python's collector reaches late, so they pile up: an iResNet-18 conversion peaked at 6.6 GB
     resident and an iResNet-50 with its weights as graph constants was killed at 24 GB. `from_function` takes no
-    optimizer list, so the registry is wrapped for the duration of the call and restored after it."""
+    optimizer list, so the registry is wrapped for the duration of the call and restored after it.
+
+    Everything alive before the conversion (TensorFlow's own objects, the loaded SavedModel) is frozen out of the
+    collector's reach meanwhile (`gc.freeze`), so that each collection walks only what the conversion made: a
+    32-pixel test model's conversion took 8.9 s on 2 cores, 6.4 s of it in the 24 collections, and 3.0 s frozen
+    (same ONNX outputs)."""
     registry = tf2onnx.optimizer._optimizers
     original = dict(registry)
+    gc.collect()
+    gc.freeze()
 
     def collecting(factory):
         def make():
@@ -55,3 +62,4 @@ def _collecting_garbage_between_optimizers():
         yield
     finally:
         registry.update(original)
+        gc.unfreeze()

@@ -39,3 +39,20 @@ def test_int8_export_fitted_on_a_folder_of_faces_names_it(exported, tmp_path):
     assert sidecar["int8_representative"] == representative and sidecar["parity_images"] == held_out
     parity = result["files"][0]["parity"]  # on 32 faces of the folder that the ranges were not fitted on
     assert parity["spearman_quality"] >= 0.98 and parity["mean_cosine_embedding"] >= 0.99, parity
+
+
+def test_the_predict_images_copy_converts_to_the_file_the_full_saved_model_gives(exported):
+    """The TFLite files are converted from a copy of the SavedModel that holds only ``predict_images`` (the photo
+    signatures make each of the converter's loads slow): the same file byte for byte, the copy gone after."""
+    import os
+
+    from crfiqa_tf import signatures as sig
+    from crfiqa_tf_apps.serving.export_tflite import convert, predict_images_only
+
+    saved = exported["saved"]
+    with predict_images_only(saved) as graph:
+        import tensorflow as tf
+
+        assert list(tf.saved_model.load(graph).signatures) == [sig.PREDICT_IMAGES]
+        assert convert(graph, "fp32") == convert(saved, "fp32")
+    assert not os.path.exists(graph)
