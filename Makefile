@@ -34,7 +34,7 @@ lock: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/crfiqa-tf demo --out demo_out
 
-# Two xdist workers (tests/conftest.py says why); tests/test_wheel.py builds and installs the wheel as users get it.
+# Two xdist workers (tests/conftest.py says why); tests/project/test_wheel.py builds and installs the wheel as users get it.
 # The review report is tested in headless Chromium: Debian's package, installed here where it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 test: $(STAMP)
@@ -66,7 +66,7 @@ test-latest:
 	$(call uv_pip,$(LATEST),install) --upgrade --no-deps insightface
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null)
 	$(LATEST)/bin/python tools/test_latest.py -q -n 2 --dist loadgroup tests \
-		--deselect tests/test_worker_install.py::test_the_launcher_runs_the_locks_versions
+		--deselect tests/beam_jobs/test_worker_install.py::test_the_launcher_runs_the_locks_versions
 
 clean:
 	rm -rf demo_out runs .pytest_cache $(LATEST)

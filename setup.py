@@ -10,7 +10,7 @@ overwrite, or be shadowed by, any other distribution's package of the same name 
 ``crfiqa_tf_apps`` is a namespace package with no code of its own.
 
 The ``beam`` extra is what a Beam worker needs (every model runtime and pyarrow); ``beam_jobs/requirements*.txt``
-are generated from it by ``make requirements`` and tests/test_worker_install.py keeps them equal.
+are generated from it by ``make requirements`` and tests/beam_jobs/test_worker_install.py keeps them equal.
 Run as a module (``runpy.run_path``), this file defines the lists without calling `setup`.
 """
 
@@ -60,15 +60,15 @@ EXTRAS["dev"] = [
     "scikit-image>=0.24",
     "scipy>=1.11",
     "gcp-storage-emulator>=2024.8",
-    # the wheel as users get it (tests/test_wheel.py): python -m build, twine check
+    # the wheel as users get it (tests/project/test_wheel.py): python -m build, twine check
     "build>=1.2",
     "twine>=5",
     # mutation testing (make mutation, docs/MUTATION.md)
     "mutmut>=3.8",
 ]
-# the documentation site (mkdocs.yml; built in strict mode by tests/test_docs_site.py): MkDocs renders the Markdown
-# the project already writes (README, generated benchmark pages) as it is; mkdocstrings reads the API reference from
-# the docstrings without importing the package (griffe), so the site builds without TensorFlow
+# the documentation site (mkdocs.yml; built in strict mode by tests/project/test_docs_site.py): MkDocs renders the
+# Markdown the project already writes (README, generated benchmark pages) as it is; mkdocstrings reads the API
+# reference from the docstrings without importing the package (griffe), so the site builds without TensorFlow
 EXTRAS["docs"] = ["mkdocs>=1.6,<2", "mkdocstrings[python]>=0.26"]
 EXTRAS["dev"] += EXTRAS["docs"]
 

@@ -2,13 +2,12 @@ import os
 
 import keras
 import pytest
+from support.paths import ROOT
 
 from crfiqa_tf.config import ConfigError, load_config
 from crfiqa_tf.lr_schedule import WarmupPiecewiseConstant
 
-CONFIG = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "training", "configs", "synthetic_tiny.yaml"
-)
+CONFIG = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
 
 
 def test_warmup_then_piecewise_and_round_trip():

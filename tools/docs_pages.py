@@ -5,7 +5,7 @@ relative to docs/ — so that none can drift from what it describes.
     python tools/docs_pages.py          write them (docs/reference/cli.md, docs/changelog.md, docs/index.md)
     python tools/docs_pages.py --check  exit 1 naming each page that differs from what would be written
 
-`tests/test_docs_site.py` runs the check and builds the site in strict mode.
+`tests/project/test_docs_site.py` runs the check and builds the site in strict mode.
 """
 
 from __future__ import annotations

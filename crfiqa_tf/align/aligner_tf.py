@@ -17,7 +17,7 @@ This module chains them as `crfiqa_tf.align.blazeface.BlazeFaceDetector.detect` 
 whole frame and the tiles' candidates merged by one weighted suppression, the mesh on each (it confirms the face and
 gives its five points), the retry with an edge margin when nothing is found, faces largest first, then the warp.
 Tested equal to the LiteRT path on the sample photos and on composites with tiled faces
-(tests/test_aligner_tf.py).
+(tests/align/test_aligner_tf.py).
 """
 
 from __future__ import annotations

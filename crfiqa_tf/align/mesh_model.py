@@ -154,7 +154,7 @@ def region_from_points(points) -> tuple[float, float, float, float]:
     `ROI_SCALE` margin) — the canonical face is an average head, its square about a tenth wider than a real mesh's
     span — and is made from the points every detector gives, so that BlazeFace's faces and MTCNN's get their mesh
     from the same region: on the packaged photos the ten faces both find then differ by at most 2.4° in pose and
-    1.8 % in inter-eye distance (`tests/test_mesh_model.py`)."""
+    1.8 % in inter-eye distance (`tests/align/test_mesh_model.py`)."""
     canonical, centre, half = _canonical_square()
     index = list(SPANNING_POINTS)
     matrix = umeyama(canonical[index], np.asarray(points, np.float64)[index])

@@ -5,7 +5,7 @@ The flatbuffer is read with TensorFlow's own schema reader (``tensorflow.lite.to
 operator becomes the TensorFlow op with the same semantics (TFLite and TensorFlow share the SAME/VALID padding rule
 and NHWC layout; filters are transposed from TFLite's OHWI / 1HW(I·M) layouts). Only the operators these two models
 use are supported; any other raises, naming it. Tested equal to LiteRT's outputs on real photos
-(tests/test_tflite_replay.py).
+(tests/align/test_tflite_replay.py).
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ face-free photo stretched to the frame. The stand-in for the faces users meet fa
 frame, several sizes in one photo, none at all.
 
 Where each pasted face's eyes are is known by construction: the eyes found in the photo at its own size (faces of
-35–90 px between the eyes, which every detector finds; `tests/test_align.py` counts them), scaled and
-moved with the photo. A face is counted only when its whole box lies inside the frame.
+35–90 px between the eyes, which every detector finds: `tests/align/test_blazeface.py`,
+`tests/align/test_mtcnn_detector.py`), scaled and moved with the photo. A face is counted only when its whole box
+lies inside the frame.
 """
 
 from __future__ import annotations

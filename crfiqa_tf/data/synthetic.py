@@ -14,7 +14,7 @@ quality 95·(1/95)^s. The geometric scales make equal steps of ``s`` cost roughl
 across kinds: with the earlier linear scales, JPEG and low contrast did nothing until s ≈ 0.8 while an occluder
 removed a third of the face at s = 0.3, so severity was not comparable across kinds. The check used to set them
 (a linear discriminant trained on the training distribution, its certainty ratio per kind and severity) is
-`tests/test_synthetic.py::test_each_degradation_lowers_identity_certainty`.
+`tests/data/test_synthetic.py::test_each_degradation_lowers_identity_certainty`.
 
 Held-out identities (never in the training shards) form a verification pair set in the insightface ``.bin``
 layout, with a JSON sidecar giving each image's identity and degradation.

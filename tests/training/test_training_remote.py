@@ -9,6 +9,7 @@ import pickle
 import numpy as np
 import pytest
 import tensorflow as tf
+from support.paths import ROOT
 
 from crfiqa_tf.cli import main
 from crfiqa_tf.config import ConfigError, load_config
@@ -16,7 +17,6 @@ from crfiqa_tf.data.synthetic import make_synthetic_dataset
 from crfiqa_tf.model_io import load_inference_model
 from crfiqa_tf_apps.training.train_lib import train
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
 
 

@@ -2,14 +2,12 @@
 
 import glob
 import json
-import os
 import subprocess
 import sys
 
 import pyarrow.parquet as pq
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from support.paths import ROOT
 
 
 @pytest.mark.slow  # ~80 s: all eight stages (training, export in three formats, a Beam job) in one process

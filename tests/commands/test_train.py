@@ -7,12 +7,11 @@ import os
 import keras
 import numpy as np
 import pytest
+from support.paths import ROOT
 
 from crfiqa_tf.cli import main
 
-CONFIG = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "training", "configs", "synthetic_tiny.yaml"
-)
+CONFIG = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
 
 
 @pytest.mark.slow(reason="two short training runs in this process, one compiled by XLA (~40 s)")

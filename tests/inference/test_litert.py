@@ -1,13 +1,11 @@
 """crfiqa_tf.inference.litert: the LiteRT scorer's dequantization on a known scale, and raw photos to scores with
 TensorFlow blocked from import (the edge install)."""
 
-import os
 import subprocess
 import sys
 
 import numpy as np
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from support.paths import ROOT
 
 
 def test_litert_dequantization_on_a_known_scale():

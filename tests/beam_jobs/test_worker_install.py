@@ -12,8 +12,8 @@ from importlib import metadata
 import apache_beam
 import pytest
 from packaging.requirements import Requirement
+from support.paths import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = runpy.run_path(os.path.join(ROOT, "setup.py"))  # defines the lists; setup() runs only as __main__
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import lock  # noqa: E402  (tools/lock.py: a maintainer's script, not a package)

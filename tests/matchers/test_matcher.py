@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from support.paths import SHARED_DATA
 
 from crfiqa_tf.matchers.matcher import load_matcher
 from crfiqa_tf.matchers.matcher_input import MatcherInput
@@ -121,7 +122,7 @@ def test_what_is_not_a_matcher_is_refused_naming_it(tmp_path):
         matcher.raw_embeddings(FACES)
 
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED = SHARED_DATA
 
 
 @pytest.mark.skipif(not os.path.isdir(os.path.join(SHARED, "matchers")), reason="the real matcher lives in ../shared")

@@ -50,7 +50,7 @@ def test_score_command_on_real_photos_with_each_backend(exported, tmp_path):
         assert sorted(int(r["face_index"]) for r in by_file["group.jpg"]) == list(range(6))
         qualities.append([float(r["quality"]) for r in rows if r["quality"]])
     # TFLite and ONNX behind the Python alignment agree to 1e-4; the SavedModel aligns inside its graph
-    # (score_photos), within 1 % of the quality range of held-out faces (tests/test_aligner_tf.py).
+    # (score_photos), within 1 % of the quality range of held-out faces (tests/align/test_aligner_tf.py).
     assert np.max(np.abs(np.array(qualities[2]) - qualities[1])) <= 1e-4
     spread = np.subtract(
         *np.percentile(SavedModelScorer(exported["saved"]).predict(exported["images"])["quality"], [95, 5])

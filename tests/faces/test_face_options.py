@@ -5,6 +5,7 @@ caller would write."""
 import argparse
 
 import pytest
+from support.paths import ROOT
 
 from crfiqa_tf.align.tiling import DEFAULT_MIN_FACE
 from crfiqa_tf.faces.face_options import FLAGS, FaceOptions, add_face_flags
@@ -78,7 +79,7 @@ def test_no_command_or_beam_module_declares_a_face_flag_of_its_own():
     import pathlib
     import re
 
-    root = pathlib.Path(__file__).resolve().parents[1]
+    root = pathlib.Path(ROOT)
     flags = "|".join(re.escape("--" + name.replace("_", "-")) for name in FLAGS)
     pattern = re.compile(rf"add_argument\(\s*\"({flags})\"")
     offenders = [

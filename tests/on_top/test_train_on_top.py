@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
+from support.paths import FIXTURES
 
 from crfiqa_tf.on_top.on_top_model import OnTopQuality
 from crfiqa_tf.on_top.train_on_top import OnTopSettings, train_on_top
@@ -186,11 +187,11 @@ def test_a_mirror_head_takes_each_face_and_its_mirror_and_refuses_single_embeddi
 
 
 def test_a_run_saved_by_0_7_0_loads_and_gives_its_qualities():
-    """tests/data/on_top_0.7.0.keras: a one-member head (8-d embeddings, 4 classes, 3 hidden units) saved by 0.7.0's
+    """tests/fixtures/on_top_0.7.0.keras: a one-member head (8-d embeddings, 4 classes, 3 hidden units) saved by 0.7.0's
     `OnTopQuality`, with the qualities it gave (`*_expected.npz`). Member 0 keeps 0.7.0's layer layout."""
     import pathlib
 
-    data = pathlib.Path(__file__).resolve().parent / "data"
+    data = pathlib.Path(FIXTURES)
     loaded = keras.saving.load_model(data / "on_top_0.7.0.keras")
     expected = np.load(data / "on_top_0.7.0_expected.npz")
     assert loaded.members == 1 and not loaded.mirror and loaded.hidden == 3
@@ -198,11 +199,11 @@ def test_a_run_saved_by_0_7_0_loads_and_gives_its_qualities():
 
 
 def test_a_mirror_run_saved_by_0_9_0_loads_without_the_agreement_and_gives_its_qualities():
-    """tests/data/on_top_0.9.0_mirror.keras: a two-member leave-one-out mirror head (8-d, 3 hidden units) saved by
+    """tests/fixtures/on_top_0.9.0_mirror.keras: a two-member leave-one-out mirror head (8-d, 3 hidden units) saved by
     0.9.0, whose heads took the mirror-averaged embedding alone, with the qualities it gave."""
     import pathlib
 
-    data = pathlib.Path(__file__).resolve().parent / "data"
+    data = pathlib.Path(FIXTURES)
     loaded = keras.saving.load_model(data / "on_top_0.9.0_mirror.keras")
     expected = np.load(data / "on_top_0.9.0_mirror_expected.npz")
     assert loaded.mirror and not loaded.agreement and loaded.members == 2

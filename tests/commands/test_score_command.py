@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from support.memory_gfile import use_memory_store
+from support.paths import ROOT
 from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf import model_io, paths
@@ -225,10 +226,10 @@ def test_a_resume_inside_the_scored_folder_leaves_out_the_output_and_its_progres
 
 def test_the_help_is_the_one_the_cli_reference_shows(monkeypatch):
     """docs/reference/cli.md is generated from the parsers (tools/docs_pages.py; its staleness is checked in
-    tests/test_docs_site.py): the score command's flags, defaults and help must read as that page says."""
+    tests/project/test_docs_site.py): the score command's flags, defaults and help must read as that page says."""
     from crfiqa_tf.cli import build_parser
 
-    page = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "reference" / "cli.md").read_text("utf-8")
+    page = (pathlib.Path(ROOT) / "docs" / "reference" / "cli.md").read_text("utf-8")
     documented = re.search(r"\n## score\n\n```text\n(.*?)\n```", page, re.S).group(1)
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     monkeypatch.setenv("COLUMNS", "100")  # as tools/docs_pages.py renders the page

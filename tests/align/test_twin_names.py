@@ -1,14 +1,15 @@
 """The face pipeline's twins share their names (issue 50): each NumPy/LiteRT module and its TF form in the sibling
 ``*_tf`` module name the same step the same way, so that a reader who knows one knows where the other is. The
 list is the contract: a twin added or renamed on one side only fails here. Their values are tested equal elsewhere
-(tests/test_twin_properties.py and each ``test_*_tf.py``)."""
+(tests/align/test_twin_properties.py and each ``test_*_tf.py``)."""
 
 import ast
 import pathlib
 
 import pytest
+from support.paths import ROOT
 
-ALIGN = pathlib.Path(__file__).resolve().parent.parent / "crfiqa_tf" / "align"
+ALIGN = pathlib.Path(ROOT) / "crfiqa_tf" / "align"
 ROOT = ALIGN.parent
 
 # (NumPy/LiteRT module, its TF twin, the names both define)

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
+from support.paths import SHARED_DATA
 
 from crfiqa_tf.align.detection import Detection
 from crfiqa_tf.data.aligned_folders import AlignSettings, PhotoAligner, pick_face
@@ -14,7 +15,7 @@ from crfiqa_tf.data.composites import paste
 from crfiqa_tf.data.sample_photos import photo
 from crfiqa_tf.image_io import png_bytes, read_image
 
-LFW = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "lfw-devtrain", "lfw")
+LFW = os.path.join(SHARED_DATA, "lfw-devtrain", "lfw")
 
 
 def face(x0, y0, x1, y1):

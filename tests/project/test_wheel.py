@@ -21,11 +21,11 @@ import zipfile
 import numpy as np
 import pytest
 from PIL import Image
+from support.paths import ROOT
 
 from crfiqa_tf import __version__
 from crfiqa_tf.data import sample_photos
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APPS = ("training", "serving", "beam_jobs", "demo")
 pytestmark = pytest.mark.slow  # ~60 s: build, one int8 export, a virtualenv with the [edge] install
 

@@ -7,12 +7,13 @@ import re
 import shlex
 
 import numpy as np
+from support.paths import ROOT
 
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.sample_photos import photo
 from crfiqa_tf.image_io import png_bytes
 
-GUIDE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "guides", "own-matcher.md")
+GUIDE = os.path.join(ROOT, "docs", "guides", "own-matcher.md")
 
 
 def recipe_commands() -> list[list[str]]:

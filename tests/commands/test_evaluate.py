@@ -3,7 +3,6 @@ pairs CSV whose images and output folder are on ram:// (TensorFlow's in-memory f
 
 import csv
 import json
-import os
 import subprocess
 import sys
 
@@ -11,11 +10,10 @@ import keras
 import numpy as np
 import pytest
 from PIL import Image
+from support.paths import ROOT
 
 from crfiqa_tf.cli import main
 from crfiqa_tf.data.samples import synthetic_images
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.slow

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.paths import ROOT as REPOSITORY
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(REPOSITORY)
 sys.path.insert(0, str(ROOT / "tools"))
 
 import docs_pages  # noqa: E402

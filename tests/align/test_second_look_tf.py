@@ -60,7 +60,7 @@ def test_window_inputs_equal_pillows(corner):
 
 
 def test_second_looks_equal_the_litert_ones_on_a_group_face_only_they_find():
-    composite = paste((640, 480), [(GROUP, 20, (0.619, 0.603))])  # as tests/test_second_look.py
+    composite = paste((640, 480), [(GROUP, 20, (0.619, 0.603))])  # as tests/align/test_second_look.py
     litert = BlazeFaceDetector(threads=1)
     floor = second_look.HINT_SCORE
     parts = [litert._frame_candidates(composite.image, floor)] + litert._tile_candidates(composite.image, floor)

@@ -1,5 +1,4 @@
 import json
-import os
 import subprocess
 import sys
 
@@ -8,8 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from support.helpers import run_saving_test, run_serialization_test, tiny_model
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from support.paths import ROOT
 
 
 def _batch(n=8, size=32, classes=5, seed=0):
@@ -160,7 +158,7 @@ def test_coupled_weight_decay_known_answer(replicas):
         residuals = _weight_decay_residuals(1)
     else:  # two replicas in a fresh process: the CPU split must precede TensorFlow's start
         code = (
-            "import json, sys; sys.path.insert(0, 'tests')\n"
+            "import json, sys; sys.path[:0] = ['tests', 'tests/models']\n"
             "import conftest, test_crfiqa_model as t\n"
             "print(json.dumps(t._weight_decay_residuals(2)))\n"
         )

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
+from support.paths import SHARED_DATA
 
 from crfiqa_tf.align.aligner import FaceAligner
 from crfiqa_tf.align.mesh_model import FaceMeshModel, mirrored_points
@@ -16,7 +17,7 @@ from crfiqa_tf.align.mesh_topology import five_points
 from crfiqa_tf.components import COMPONENTS, face_components
 from crfiqa_tf.data.sample_photos import photo
 
-LFW = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "lfw-devtrain", "lfw")
+LFW = os.path.join(SHARED_DATA, "lfw-devtrain", "lfw")
 LFW_PHOTOS = ("Aaron_Patterson/Aaron_Patterson_0001.jpg", "Aaron_Peirsol/Aaron_Peirsol_0004.jpg")
 SIGNED = {"head_pose_yaw", "head_pose_roll"}  # a mirror turns their sign
 SWAPPED = {"leftward_crop": "rightward_crop", "rightward_crop": "leftward_crop"}  # a mirror swaps them

@@ -12,12 +12,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from support.paths import ROOT
 
 import crfiqa_tf.models  # noqa: F401 — registers the classes that load_model needs
 from crfiqa_tf.config import ConfigError, load_config
 from crfiqa_tf.data.synthetic import make_synthetic_dataset
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "training", "configs", "synthetic_tiny.yaml")
 
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from support.paths import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APPLICATIONS = ("crfiqa_tf_apps", "training", "serving", "beam_jobs", "demo", "benchmarks")
 
 
