@@ -84,30 +84,36 @@ def export(
     score_photos = {"max_faces": max_faces, "min_face": min_face}
     result = {"saved_model": saved, "score_photos": score_photos, "images": images_used, "files": []}
     reference = SavedModelScorer(saved).predict(held_out.images)
-    if "tflite" in formats:
-        from crfiqa_tf.inference.litert import LiteRTScorer
-        from crfiqa_tf_apps.serving.export_tflite import export_tflite, predict_images_only
+    converted = {}  # (format, mode) → path, each made from the predict_images graph alone
+    if "tflite" in formats or "onnx" in formats:
+        from crfiqa_tf_apps.serving.predict_images_graph import predict_images_only
 
         with predict_images_only(saved) as graph:
-            paths_by_mode = {
-                mode: export_tflite(graph, paths.join(out_dir, "tflite"), mode, fitting.images, model_name)
-                for mode in quantize
-            }
-        for mode, path in paths_by_mode.items():
+            if "tflite" in formats:
+                from crfiqa_tf_apps.serving.export_tflite import export_tflite
+
+                for mode in quantize:
+                    tflite_dir = paths.join(out_dir, "tflite")
+                    converted["tflite", mode] = export_tflite(graph, tflite_dir, mode, fitting.images, model_name)
+            if "onnx" in formats:
+                from crfiqa_tf_apps.serving.export_onnx import export_onnx
+
+                converted["onnx", "fp32"] = export_onnx(graph, paths.join(out_dir, "onnx"), model_name)
+    for (kind, mode), path in converted.items():
+        if kind == "tflite":
+            from crfiqa_tf.inference.litert import LiteRTScorer
+
             parity = parity_report(reference, LiteRTScorer(path).predict(held_out.images), path)
             extra = {"runtime": "ai-edge-litert (XNNPACK)", "parity_images": images_used["parity_held_out"]}
             if mode == "int8":
                 extra["int8_representative"] = images_used["int8_representative"]
-            write_sidecar(path, size, mode, saved, parity, calibration, extra)
-            result["files"].append({"path": path, "parity": parity})
-    if "onnx" in formats:
-        from crfiqa_tf.inference.onnx import OnnxScorer
-        from crfiqa_tf_apps.serving.export_onnx import OPSET, export_onnx
+        else:
+            from crfiqa_tf.inference.onnx import OnnxScorer
+            from crfiqa_tf_apps.serving.export_onnx import OPSET
 
-        path = export_onnx(saved, paths.join(out_dir, "onnx"), model_name)
-        parity = parity_report(reference, OnnxScorer(path).predict(held_out.images), path)
-        extra = {"opset": OPSET, "runtime": "onnxruntime", "parity_images": images_used["parity_held_out"]}
-        write_sidecar(path, size, "fp32", saved, parity, calibration, extra)
+            parity = parity_report(reference, OnnxScorer(path).predict(held_out.images), path)
+            extra = {"opset": OPSET, "runtime": "onnxruntime", "parity_images": images_used["parity_held_out"]}
+        write_sidecar(path, size, mode, saved, parity, calibration, extra)
         result["files"].append({"path": path, "parity": parity})
     paths.write_text(paths.join(out_dir, "export_report.json"), json.dumps(result, indent=2))
     return result

@@ -72,7 +72,8 @@ def _convert(kind: str, saved: str, out_dir: str, model_name: str, matcher_path:
     try:
         if kind == "tflite":
             from crfiqa_tf.inference.litert import LiteRTScorer
-            from crfiqa_tf_apps.serving.export_tflite import export_tflite, predict_images_only
+            from crfiqa_tf_apps.serving.export_tflite import export_tflite
+            from crfiqa_tf_apps.serving.predict_images_graph import predict_images_only
 
             with predict_images_only(saved) as graph:
                 path = export_tflite(graph, paths.join(out_dir, "tflite"), "fp32", None, model_name)

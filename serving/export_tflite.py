@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import tempfile
-
 import numpy as np
 import tensorflow as tf
 
@@ -39,21 +36,3 @@ def export_tflite(
     path = paths.join(out_dir, f"{name}_{mode}.tflite")
     paths.write_bytes(path, convert(saved_model_dir, mode, representative))
     return path
-
-
-@contextlib.contextmanager
-def predict_images_only(saved_model_dir: str):
-    """Yields a local, temporary SavedModel that holds only `saved_model_dir`'s ``predict_images`` signature and the
-    variables it reads — the graph every TFLite file is converted from.
-
-    The converter loads the whole SavedModel it is given, twice per conversion, and the exported SavedModel also
-    holds the photo signatures (detector, mesh, tiles): on 2 cores each load of a 32-pixel test model took ~2.4 s,
-    a conversion from the full SavedModel 5.2 s and from this copy 0.7 s, with the same TFLite file byte for byte
-    (the copy is made once, in ~1.7 s, for every mode)."""
-    loaded = tf.saved_model.load(saved_model_dir)
-    signature = loaded.signatures[sig.PREDICT_IMAGES]
-    holder = tf.Module()
-    holder.predict_images = signature  # tracks the signature's variables
-    with tempfile.TemporaryDirectory(prefix="crfiqa_predict_images_") as local:
-        tf.saved_model.save(holder, local, signatures={sig.PREDICT_IMAGES: signature})
-        yield local

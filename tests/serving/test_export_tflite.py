@@ -47,7 +47,8 @@ def test_the_predict_images_copy_converts_to_the_file_the_full_saved_model_gives
     import os
 
     from crfiqa_tf import signatures as sig
-    from crfiqa_tf_apps.serving.export_tflite import convert, predict_images_only
+    from crfiqa_tf_apps.serving.export_tflite import convert
+    from crfiqa_tf_apps.serving.predict_images_graph import predict_images_only
 
     saved = exported["saved"]
     with predict_images_only(saved) as graph:
