@@ -12,7 +12,7 @@ Everything else is imported from its module, e.g. ``from crfiqa_tf.models import
 ``from crfiqa_tf.preprocess import preprocess_images_np`` (NumPy only).
 """
 
-__version__ = "0.10.0"
+__version__ = "0.10.1"
 __all__ = ["FaceOptions", "__version__", "load_scorer"]
 
 

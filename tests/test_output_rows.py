@@ -7,7 +7,7 @@ import pytest
 from crfiqa_tf.components.component_columns import FLAT_COLUMNS
 from crfiqa_tf.components.compute import COMPONENTS, Component
 from crfiqa_tf.components.reasons import Reason
-from crfiqa_tf.inference.base import ScoreRecord
+from crfiqa_tf.inference.base import FaceRecord, ScoreRecord
 from crfiqa_tf.output_rows import (
     BEAM_COLUMNS,
     BEST_SHOT_COLUMNS,
@@ -23,7 +23,7 @@ from crfiqa_tf.output_rows import (
 LANDMARKS = np.array([[10.04, 20.0], [30.0, 20.0], [20.0, 30.0], [12.0, 40.0], [28.0, 40.0]])
 
 
-def face_record(**changes) -> ScoreRecord:
+def face_record(**changes) -> FaceRecord:
     values = dict(
         quality=0.1234567,
         quality_score=61.239,
@@ -32,7 +32,7 @@ def face_record(**changes) -> ScoreRecord:
         box=(1.26, 2.0, 41.0, 52.0),
         landmarks=LANDMARKS,
     )
-    return ScoreRecord("photo.jpg", **{**values, **changes})
+    return FaceRecord("photo.jpg", **{**values, **changes})
 
 
 def test_the_face_block_is_one_set_of_columns_in_every_kind():

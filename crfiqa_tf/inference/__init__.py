@@ -11,6 +11,7 @@ __all__, __getattr__, __dir__ = lazy_names(
     {
         "Scorer": "crfiqa_tf.inference.base",
         "ScoreRecord": "crfiqa_tf.inference.base",
+        "FaceRecord": "crfiqa_tf.inference.base",
         "SavedModelScorer": "crfiqa_tf.inference.saved_model",
         "LiteRTScorer": "crfiqa_tf.inference.litert",
         "OnnxScorer": "crfiqa_tf.inference.onnx",

@@ -9,7 +9,7 @@ import abc
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,14 +24,12 @@ from crfiqa_tf.image_io import DEFAULT_MAX_PIXELS, ImageReadError, read_image, r
 
 @dataclass
 class ScoreRecord:
-    """One scored face (or one input that could not be scored: `error` set, scores None).
+    """One input scored whole, as an aligned face, or one input that could not be scored (`error` set, scores None):
+    the fields every output kind has. `warning` says how to read the score (an input that was not the model's size
+    and was stretched; more faces in a photo than were scored).
 
-    With ``FaceOptions(align=True)`` an input gives one record per face kept, numbered by `face_index` (largest
-    face 0), with the detection score, the face box ``(x0, y0, x1, y1)``, the five alignment points (``[5, 2]``,
-    template order) and the detector's Face Mesh (``[468, 3]``, BlazeFace only) in source pixels; with
-    ``components=True`` also the quality components (`crfiqa_tf.components`: name → raw, 0–100 value, note) and
-    the reasons they give under a profile. Without `align`, `warning` says when the input was not the model's size
-    and was stretched.
+    A face found in a photo (``FaceOptions(align=True)``, the SavedModel's ``score_photos``) is a `FaceRecord`, which
+    holds where the face is and what it shows; on any other record those fields read None.
     """
 
     source: str
@@ -39,11 +37,23 @@ class ScoreRecord:
     quality_score: float | None = None
     embedding: np.ndarray | None = None
     error: str | None = None
-    face_index: int | None = None
-    detection_score: float | None = None
-    box: tuple[float, float, float, float] | None = None
-    landmarks: np.ndarray | None = None
     warning: str | None = None
+
+    # The face fields of `FaceRecord`, read on a record that has no face (class attributes, not fields).
+    face_index = detection_score = box = landmarks = mesh = components = reasons = None
+
+
+@dataclass(kw_only=True)
+class FaceRecord(ScoreRecord):
+    """One face found in a photo: its number among the faces kept (largest 0), the detector's score, the face box
+    ``(x0, y0, x1, y1)`` and the five alignment points (``[5, 2]``, template order) in source pixels, all required;
+    the detector's Face Mesh (``[468, 3]``, BlazeFace only) and, with ``components=True``, the quality components
+    (`crfiqa_tf.components`: name → raw, 0–100 value, note) and the reasons they give under a profile."""
+
+    face_index: int = field()
+    detection_score: float = field()
+    box: tuple[float, float, float, float] = field()
+    landmarks: np.ndarray = field()
     mesh: np.ndarray | None = None
     components: dict | None = None
     reasons: list | None = None
@@ -124,7 +134,7 @@ class Scorer(abc.ABC):
         faces = []
         for face in measure_faces(image, aligner, rules):
             detection = face.detection
-            record = ScoreRecord(
+            record = FaceRecord(
                 source,
                 face_index=face.index,
                 detection_score=detection.score,
@@ -140,9 +150,9 @@ class Scorer(abc.ABC):
     def score(
         self, inputs: Sequence, batch_size: int = 32, with_embeddings: bool = False, options: FaceOptions | None = None
     ) -> list[ScoreRecord]:
-        """Records in input order: one per input, or with ``options.align`` one per face found
-        (`crfiqa_tf.faces.face_options.FaceOptions`: which faces, the detector, the smallest face looked for). An
-        unreadable input, or one with no face, gives a record with `error` set, never an exception.
+        """Records in input order: one `ScoreRecord` per input, or with ``options.align`` one `FaceRecord` per face
+        found (`crfiqa_tf.faces.face_options.FaceOptions`: which faces, the detector, the smallest face looked for).
+        An unreadable input, or one with no face, gives a `ScoreRecord` with `error` set, never an exception.
 
         With ``options.components`` each face also gets ``record.components`` and ``record.reasons`` under the
         reasons profile (a JSON path, or its rules already read by `crfiqa_tf.components.load_profile`; default:

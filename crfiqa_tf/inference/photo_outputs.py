@@ -8,7 +8,7 @@ import numpy as np
 
 from crfiqa_tf import signatures as sig
 from crfiqa_tf.calibration import rescore
-from crfiqa_tf.inference.base import ScoreRecord
+from crfiqa_tf.inference.base import FaceRecord, ScoreRecord
 
 NO_FACE = "no_face: no face detected"
 
@@ -34,7 +34,7 @@ def records_from_photo_outputs(
             continue
         kept = 1 if faces == "largest" else count[photo]
         for k in range(kept):
-            record = ScoreRecord(
+            record = FaceRecord(
                 source,
                 quality=float(quality[photo, k]),
                 quality_score=None if scores is None else float(np.asarray(scores)[photo, k]),

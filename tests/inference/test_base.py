@@ -9,7 +9,9 @@ from PIL import Image
 from support.scorer_doubles import MeanPixelScorer
 
 from crfiqa_tf.calibration import apply_calibration
-from crfiqa_tf.inference.base import load_sidecar
+from crfiqa_tf.data.sample_photos import photo_path
+from crfiqa_tf.faces.face_options import FaceOptions
+from crfiqa_tf.inference.base import FaceRecord, ScoreRecord, load_sidecar
 
 
 def _grey(value, size=8):
@@ -56,3 +58,28 @@ def test_sidecar_absent_present_and_broken(tmp_path):
     (tmp_path / "m.tflite.json").write_text("{broken")
     with pytest.raises(ValueError, match=r"m\.tflite\.json: not a JSON sidecar"):
         load_sidecar(model)
+
+
+def test_a_face_record_requires_its_face_block_and_a_whole_input_record_has_none():
+    """A face is a `FaceRecord` (its number, detector score, box and points required); a whole input or a failure is
+    a plain `ScoreRecord`, whose face fields read None, as every row writer reads them."""
+    with pytest.raises(TypeError, match="detection_score.*box.*landmarks"):
+        FaceRecord("p.jpg", quality=0.5, face_index=0)
+    face = FaceRecord("p.jpg", face_index=2, detection_score=0.9, box=(1.0, 2.0, 3.0, 4.0), landmarks=np.zeros((5, 2)))
+    assert isinstance(face, ScoreRecord) and (face.face_index, face.box, face.mesh, face.reasons) == (
+        2,
+        (1.0, 2.0, 3.0, 4.0),
+        None,
+        None,
+    )
+    records = MeanPixelScorer().score([_grey(10), np.zeros((8, 8), np.uint8)])
+    assert [type(r) for r in records] == [ScoreRecord, ScoreRecord]
+    aligned = MeanPixelScorer().score(
+        [photo_path("cat"), photo_path("group_of_six")], options=FaceOptions(align=True, faces="all")
+    )
+    assert [type(r) for r in aligned] == [ScoreRecord] + [FaceRecord] * 6  # no face in the cat photo: an error
+    assert aligned[0].error.startswith("no_face") and [r.face_index for r in aligned[1:]] == list(range(6))
+    assert all(len(r.box) == 4 and r.landmarks.shape == (5, 2) and r.mesh.shape == (468, 3) for r in aligned[1:])
+    for record in records:
+        fields = (record.face_index, record.detection_score, record.box, record.landmarks, record.mesh)
+        assert fields + (record.components, record.reasons) == (None,) * 7

@@ -46,6 +46,7 @@ def test_each_photo_gets_its_own_faces_in_order():
     np.testing.assert_array_equal(third.landmarks, np.arange(40, 50).reshape(5, 2))
     assert none.quality is None and none.box is None and none.embedding is None
     assert all(r.embedding is None for r in records)
+    assert [type(r).__name__ for r in records] == ["FaceRecord", "FaceRecord", "ScoreRecord", "FaceRecord"]
 
 
 def test_more_faces_found_than_returned_is_a_warning_on_that_photo_only():
