@@ -44,11 +44,14 @@ def _collecting_garbage_between_optimizers():
     Everything alive before the conversion (TensorFlow's own objects, the loaded SavedModel) is frozen out of the
     collector's reach meanwhile (`gc.freeze`), so that each collection walks only what the conversion made: a
     32-pixel test model's conversion took 8.9 s on 2 cores, 6.4 s of it in the 24 collections, and 3.0 s frozen
-    (same ONNX outputs)."""
+    (same ONNX outputs). A process that froze objects of its own before (a server that forks does) is left as it
+    was: nothing is frozen or unfrozen then."""
     registry = tf2onnx.optimizer._optimizers
     original = dict(registry)
-    gc.collect()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.collect()
+        gc.freeze()
 
     def collecting(factory):
         def make():
@@ -62,4 +65,5 @@ def _collecting_garbage_between_optimizers():
         yield
     finally:
         registry.update(original)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
