@@ -149,7 +149,7 @@ report: every row counted as a file | crfiqa_tf/report/summary.py | tests/report
 report: the lowest faces are the highest | crfiqa_tf/report/summary.py | tests/report/test_report.py -k summary_counts
   -         for heap, key in ((self._lowest, -row.quality), (self._highest, row.quality)):
   +         for heap, key in ((self._lowest, row.quality), (self._highest, row.quality)):
-measurement: other faces left out of the single-face check | crfiqa_tf/faces/measurement.py | tests/components/test_measurement.py
+measurement: other faces left out of the single-face check | crfiqa_tf/faces/measurement.py | tests/faces/test_measurement.py
   -     areas = [face.area for face in found]
   +     areas = [face.area for face in found[:1]]
 graph alignment taken with components | crfiqa_tf/faces/alignment_path.py | tests/faces/test_alignment_path.py
