@@ -83,3 +83,35 @@ def test_a_calibration_rescores_from_the_raw_quality_and_none_keeps_the_models_o
 def test_an_answer_for_another_number_of_photos_is_refused():
     with pytest.raises(ValueError, match="answered for 3 photos, 2 were sent"):
         records_from_photo_outputs(answer(), ["a.jpg", "b.jpg"])
+
+
+def test_an_answer_in_float64_with_counts_in_columns_gives_the_records_of_the_float32_answer():
+    """An answer read from JSON without the REST client's float32 (its numbers the shortest decimals of the float32
+    values: 0.1 where gRPC gives 0.1000000015), counts as ``[n, 1]`` columns: the records are the gRPC answer's,
+    value for value, whichever way the answer reached the caller."""
+    tensors = answer()
+    tensors[sig.OUTPUT_QUALITY] = np.array([[0.1, 0.7], [0.0, 0.0], [0.3, 0.0]], np.float32)
+    tensors[sig.OUTPUT_EMBEDDING] = tensors[sig.OUTPUT_EMBEDDING] + np.float32(0.1)
+    from_json = {name: np.asarray(shortest_decimals(np.asarray(v).tolist())) for name, v in tensors.items()}
+    for name in (sig.OUTPUT_NUM_FACES, sig.OUTPUT_FACES_FOUND):
+        from_json[name] = from_json[name].reshape(-1, 1)
+    assert from_json[sig.OUTPUT_QUALITY].dtype == np.float64 and from_json[sig.OUTPUT_QUALITY][0, 0] == 0.1
+    sources = ["a.jpg", "b.jpg", "c.jpg"]
+    expected = records_from_photo_outputs(tensors, sources, with_embeddings=True)
+    records = records_from_photo_outputs(from_json, sources, with_embeddings=True)
+    assert [r.quality for r in records] == [float(np.float32(q)) for q in (0.1, 0.7)] + [None, float(np.float32(0.3))]
+    for ours, theirs in zip(records, expected):
+        fields = ("source", "quality", "box", "error", "warning")
+        assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
+        if theirs.error is None:
+            assert ours.detection_score == pytest.approx(theirs.detection_score, rel=1e-6)
+            assert ours.embedding.dtype == np.float32 and ours.landmarks.dtype == theirs.landmarks.dtype == np.float64
+            np.testing.assert_array_equal(ours.embedding, theirs.embedding)
+            np.testing.assert_array_equal(ours.landmarks, theirs.landmarks)
+
+
+def shortest_decimals(value):
+    """Floats as JSON writes float32 values: the shortest decimal that reads back as the float32, as a float64."""
+    if isinstance(value, list):
+        return [shortest_decimals(v) for v in value]
+    return float(str(np.float32(value))) if isinstance(value, float) else value
