@@ -171,3 +171,67 @@ def test_hidden_and_relative_paths_with_backslashes_and_trailing_separators():
 
     assert is_hidden("sub\\.git\\x") and not is_hidden("sub\\a.jpg")
     assert relative_path("gs://b/g/", "gs://b/g//a.jpg") == "a.jpg"
+
+
+def test_every_grey_mode_wider_than_8_bits_is_scaled_by_its_range():
+    from crfiqa_tf.image_io import _to_rgb
+
+    values = np.array([0, 257 * 128, 33025, 65535])  # 33025: 129 over 65535's range, 128 over 65536's
+    for mode, layout in (("I;16", "<u2"), ("I;16B", ">u2"), ("I;16L", "<u2")):
+        image = Image.frombytes(mode, (4, 1), values.astype(layout).tobytes())
+        np.testing.assert_array_equal(np.asarray(_to_rgb(image))[0, :, 1], [0, 128, 129, 255], err_msg=mode)
+    big_endian = Image.frombytes("I;16B", (4, 1), values.astype(">u2").tobytes())
+    np.testing.assert_array_equal(read_image(png(big_endian, "TIFF"))[0, :, 2], [0, 128, 129, 255])  # as TIFF keeps it
+    dark = Image.frombytes("I;16", (3, 1), np.array([0, 100, 255], "<u2").tobytes())  # 16-bit, however dark
+    np.testing.assert_array_equal(np.asarray(_to_rgb(dark))[0, :, 0], [0, 0, 1])
+    just_over = Image.fromarray(np.array([[0, 256, -500]], np.int32), "I")  # 256: the 16-bit range; below 0: black
+    np.testing.assert_array_equal(np.asarray(_to_rgb(just_over))[0, :, 0], [0, 1, 0])
+    eight_bit = Image.fromarray(np.array([[-5, 100, 255]], np.int32), "I")
+    np.testing.assert_array_equal(np.asarray(_to_rgb(eight_bit))[0, :, 0], [0, 100, 255])
+
+
+def test_a_palette_with_alpha_is_composited_on_white():
+    from crfiqa_tf.image_io import _to_rgb
+
+    image = Image.new("PA", (2, 1))
+    image.putpalette([10, 20, 30, 40, 50, 60])
+    image.putpixel((0, 0), (1, 0))  # colour 1, fully transparent: white
+    image.putpixel((1, 0), (1, 255))  # colour 1, opaque
+    np.testing.assert_array_equal(np.asarray(_to_rgb(image))[0], [[255, 255, 255], [40, 50, 60]])
+
+
+def test_the_causes_name_what_pillow_and_the_file_system_said(monkeypatch):
+    with pytest.raises(ImageReadError) as caught:
+        read_image(noise_png()[:2000])
+    assert caught.value.detail == "image file is truncated"
+    from crfiqa_tf import paths
+    from crfiqa_tf.image_io import read_bytes
+
+    def refuse(path):
+        raise OSError("the bucket refused the read")  # a remote file system's error: no strerror
+
+    monkeypatch.setattr(paths, "read_bytes", refuse)
+    with pytest.raises(ImageReadError, match=r"^gs://b/a.jpg: unreadable: the bucket refused the read$"):
+        read_bytes("gs://b/a.jpg")
+
+
+def test_bytes_for_the_graph_that_only_look_like_a_photo_are_refused_here_and_the_limit_is_inclusive():
+    from crfiqa_tf.image_io import graph_photo_bytes
+
+    with pytest.raises(ImageReadError, match=r"^fake.jpg: (corrupt|not_an_image): "):
+        graph_photo_bytes(b"\xff\xd8\xff" + b"not a jpeg" * 10, "fake.jpg")
+    rgb = png(Image.new("RGB", (4, 2), (1, 2, 3)))
+    assert graph_photo_bytes(rgb, "a.png", max_pixels=8) is rgb
+    rgba = png(Image.new("RGBA", (4, 2), (1, 2, 3, 4)))  # re-encoded: the limit holds there too
+    with pytest.raises(ImageReadError, match=r"^t.png: too_large: 4x2 exceeds the 7 pixel limit$"):
+        graph_photo_bytes(rgba, "t.png", max_pixels=7)
+
+
+def test_files_of_a_folder_inside_a_hidden_one_are_found_and_names_keep_their_first_letter(tmp_path):
+    from crfiqa_tf.image_io import relative_path
+
+    folder = tmp_path / ".local" / "photos"
+    (folder / "X-rays").mkdir(parents=True)
+    (folder / "X-rays" / "a.png").write_bytes(png(Image.new("RGB", (2, 2))))
+    assert folder_files(str(folder)) == [str(folder / "X-rays" / "a.png")]
+    assert relative_path(str(folder), str(folder / "X-rays" / "a.png")) == "X-rays/a.png"

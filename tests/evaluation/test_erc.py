@@ -33,6 +33,9 @@ def test_a_mated_score_at_the_threshold_is_accepted():
     # non-mated 0.5 at FMR 0.5 of two: threshold just above 0.3 → mated 0.5 accepted, 0.3 rejected
     curve = erc_curve([0.5, 0.3, 0.5, 0.3], [1, 1, 0, 0], [1, 1, 1, 1], fmr=0.5, step=0.5, max_discard=0.0)
     assert curve.thresholds[0] == np.nextafter(0.3, 1.0) and curve.fnmr[0] == 0.5
+    # a mated score exactly at the threshold is accepted too
+    at = erc_curve([np.nextafter(0.3, 1.0), 0.3, 0.5, 0.3], [1, 1, 0, 0], [1] * 4, fmr=0.5, step=0.5, max_discard=0.0)
+    assert at.thresholds[0] == np.nextafter(0.3, 1.0) and at.fnmr[0] == 0.5
 
 
 def test_the_curve_stops_where_either_side_runs_out():
@@ -50,6 +53,16 @@ def test_equal_qualities_are_discarded_in_input_order():
     first_bad = erc_curve([0.1, 0.9, 0.9, 0.2], [1, 1, 1, 0], [0, 0, 5, 5], fmr=0.0, step=0.25, max_discard=0.25)
     second_bad = erc_curve([0.9, 0.1, 0.9, 0.2], [1, 1, 1, 0], [0, 0, 5, 5], fmr=0.0, step=0.25, max_discard=0.25)
     assert first_bad.fnmr[1] == 0.0 and second_bad.fnmr[1] == 0.5
+    # and in a set large enough for NumPy's default sort to reorder ties: 20 comparisons share the lowest quality,
+    # the first ten given (mated, failing) go first, the next ten (non-mated) stay
+    quality = np.tile([0.0, 1.0], 20)
+    issame = np.ones(40, bool)
+    issame[20:40:2] = False  # the later half of the lowest-quality ones
+    issame[1::4] = False  # and half of the others
+    scores = np.where(issame, 0.9, 0.0)
+    scores[0:20:2], scores[20:40:2] = 0.1, 0.2  # failing mated first, then non-mated
+    curve = erc_curve(scores, issame, quality, fmr=0.0, step=0.25, max_discard=0.25)
+    assert curve.fnmr[0] == 0.5 and curve.fnmr[1] == 0.0
 
 
 def test_inputs_of_any_shape_are_flattened():

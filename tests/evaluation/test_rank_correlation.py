@@ -39,3 +39,19 @@ def test_spearman_known_answers_and_edges():
     assert np.isnan(spearman([1, 1, 1], [1, 2, 3])) and np.isnan(spearman([1, 2, 3], [4, 4, 4]))
     with pytest.raises(ValueError, match=r"^spearman: inputs contain NaN or infinite values$"):
         spearman([1, 2], [1, np.inf])
+
+
+def test_flags_rank_as_numbers_and_either_side_may_come_in_any_shape():
+    from crfiqa_tf.evaluation.rank_correlation import average_ranks
+
+    np.testing.assert_array_equal(average_ranks([True, False, True, False]), [2.5, 0.5, 2.5, 0.5])
+    assert spearman([True, False, True], [3, 1, 2]) == pytest.approx(np.corrcoef([1.5, 0, 1.5], [2, 0, 1])[0, 1])
+    assert spearman([1, 2, 3, 4], [[1, 2], [3, 4]]) == pytest.approx(1.0)
+
+
+def test_a_constant_side_gives_nan_without_a_division_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(spearman([2, 2, 2], [1, 2, 3]))
