@@ -1,7 +1,9 @@
 """The scorer interface every backend shares: one record per input in order, errors as records, batching,
-calibration, sidecars."""
+calibration, sidecars, backend outputs of any shape, and how the aligner and the per-face measurement are called
+(through recording stand-ins, so no detector runs)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -192,7 +194,7 @@ def test_the_aligner_is_built_from_the_face_options_once_per_setting(stand_ins):
 
 
 def test_faces_are_measured_under_the_profile_given_and_each_record_carries_its_face(stand_ins, tmp_path):
-    default = json.loads(open(DEFAULT_PROFILE).read())
+    default = json.loads(Path(DEFAULT_PROFILE).read_text())
     custom = {**default, "rules": default["rules"][:2]}
     (tmp_path / "profile.json").write_text(json.dumps(custom))
     profile = str(tmp_path / "profile.json")
