@@ -50,6 +50,7 @@ class FaceRecord(ScoreRecord):
     the detector's Face Mesh (``[468, 3]``, BlazeFace only) and, with ``components=True``, the quality components
     (`crfiqa_tf.components`: name → raw, 0–100 value, note) and the reasons they give under a profile."""
 
+    # field(): without it the dataclass would take ScoreRecord's class attributes (None) as these fields' defaults
     face_index: int = field()
     detection_score: float = field()
     box: tuple[float, float, float, float] = field()
